@@ -1,0 +1,133 @@
+/** `manifest build`: walk the tree, hash on all cores, sign, and write the envelope atomically. */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { contentType as contentTypeOf } from 'mime-types';
+import {
+  DEFAULT_CHUNK_SIZE,
+  MANIFEST_PAYLOAD_TYPE,
+  MANIFEST_TYPE,
+  MAX_CHUNK_SIZE,
+  MIN_CHUNK_SIZE,
+  SwarmError,
+  envelopeToJson,
+  serializeManifest,
+  signEnvelope,
+  type Envelope,
+  type Manifest,
+  type ManifestFile,
+  type SigningKey,
+} from '../protocol/index.js';
+import { hashFiles } from './hash-pool.js';
+import { readManifestUnverified } from './read-manifest.js';
+import { listSiteFiles, type SkippedEntry } from './walk-site.js';
+
+/** The default output file name, inside the site directory. */
+export const MANIFEST_FILE = 'swarmcdn-manifest.json';
+/** 30 days. */
+export const DEFAULT_EXPIRES_MS = 30 * 24 * 3600 * 1000;
+
+/** Everything `buildManifest` takes; only siteDir and keys are required. */
+export interface BuildOptions {
+  readonly siteDir: string;
+  readonly keys: readonly SigningKey[];
+  /** Default `<siteDir>/swarmcdn-manifest.json`. */
+  readonly out?: string;
+  /** Default: the existing output's version + 1, or 1. */
+  readonly version?: number;
+  readonly expiresInMs?: number;
+  readonly chunkSize?: number;
+  readonly exclude?: readonly string[];
+  readonly dotfiles?: boolean;
+  /** Paths never listed besides the output (key files that live inside the tree). */
+  readonly skip?: readonly string[];
+  /** Hashing threads; default every core, 0 hashes on the calling thread. */
+  readonly threads?: number;
+  readonly now?: Date;
+  readonly onStart?: (totalBytes: number, totalFiles: number) => void;
+  readonly onProgress?: (bytesDone: number, filesDone: number) => void;
+}
+
+/** What a build produced, and how fast. */
+export interface BuildResult {
+  readonly out: string;
+  readonly envelope: Envelope;
+  readonly manifest: Manifest;
+  readonly skipped: readonly SkippedEntry[];
+  readonly stats: { files: number; bytes: number; hashMs: number; totalMs: number; mbPerSec: number };
+}
+
+function contentTypeFor(name: string): string {
+  return contentTypeOf(name) || 'application/octet-stream';
+}
+
+async function nextVersion(out: string): Promise<number> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(out);
+  } catch {
+    return 1;
+  }
+  try {
+    return readManifestUnverified(bytes).version + 1;
+  } catch {
+    throw new SwarmError('CONFIG_INVALID', `cannot read the version of the existing ${out}; pass --version`, { path: out });
+  }
+}
+
+/** Builds and signs the manifest of a site tree, and writes it (temp file + rename, so readers never see half a file). */
+export async function buildManifest(options: BuildOptions): Promise<BuildResult> {
+  const started = performance.now();
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
+    throw new SwarmError('CONFIG_INVALID', `chunk size must be an integer from ${MIN_CHUNK_SIZE} to ${MAX_CHUNK_SIZE}`);
+  }
+  const expiresInMs = options.expiresInMs ?? DEFAULT_EXPIRES_MS;
+  if (!(expiresInMs > 0)) throw new SwarmError('CONFIG_INVALID', 'expiry must be a positive duration');
+  if (options.version !== undefined && (!Number.isSafeInteger(options.version) || options.version < 1)) {
+    throw new SwarmError('CONFIG_INVALID', 'version must be a positive integer');
+  }
+  const siteDir = resolve(options.siteDir);
+  const out = resolve(options.out ?? join(siteDir, MANIFEST_FILE));
+  const { files, skipped } = await listSiteFiles(siteDir, {
+    dotfiles: options.dotfiles ?? false,
+    exclude: options.exclude ?? [],
+    skip: [out, ...(options.skip ?? [])],
+  });
+  const version = options.version ?? (await nextVersion(out));
+
+  const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
+  options.onStart?.(totalBytes, files.length);
+  const hashStarted = performance.now();
+  const hashes = await hashFiles(
+    files.map((f) => ({ path: f.absPath, size: f.size })),
+    { chunkSize, threads: options.threads, onProgress: options.onProgress },
+  );
+  const hashMs = performance.now() - hashStarted;
+
+  const entries: Record<string, ManifestFile> = {};
+  files.forEach((file, i) => {
+    const h = hashes[i]!;
+    entries[file.urlPath] = { size: h.size, contentType: contentTypeFor(basename(file.relPath)), integrity: h.integrity, chunks: h.chunks };
+  });
+  const now = options.now ?? new Date();
+  const manifest: Manifest = {
+    type: MANIFEST_TYPE,
+    version,
+    issuedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + expiresInMs).toISOString(),
+    chunkSize,
+    files: entries,
+  };
+  const envelope = await signEnvelope(MANIFEST_PAYLOAD_TYPE, serializeManifest(manifest), options.keys);
+  const tmp = `${out}.${process.pid}.tmp`;
+  await writeFile(tmp, envelopeToJson(envelope));
+  await rename(tmp, out);
+  const totalMs = performance.now() - started;
+  return {
+    out,
+    envelope,
+    manifest,
+    skipped,
+    stats: { files: files.length, bytes: totalBytes, hashMs, totalMs, mbPerSec: totalBytes / 1e6 / Math.max(hashMs / 1000, 1e-6) },
+  };
+}
