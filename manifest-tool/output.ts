@@ -6,7 +6,12 @@ import type { ProgressSink, VerifyResult } from './commands.js';
 import type { ManifestDiff } from './diff.js';
 import type { KeygenResult } from './key-files.js';
 
-const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+function mb(bytes: number): string {
+  if (bytes < 1e3) return `${bytes} B`;
+  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
+  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`;
+  return `${(bytes / 1e9).toFixed(2)} GB`;
+}
 
 function displayPath(path: string): string {
   const rel = relative(process.cwd(), path);
@@ -56,7 +61,7 @@ export class CliOutput {
     this.print(
       { out: r.out, version: r.manifest.version, expiresAt: r.manifest.expiresAt, keyids: r.envelope.signatures.map((s) => s.keyid), skipped: r.skipped, ...r.stats },
       `signed manifest v${r.manifest.version} → ${displayPath(r.out)}\n` +
-        `${files} files, ${mb(bytes)} hashed in ${(hashMs / 1000).toFixed(2)} s (${mbPerSec.toFixed(0)} MB/s), expires ${r.manifest.expiresAt}`,
+        `${files} files, ${mb(bytes)} hashed in ${(hashMs / 1000).toFixed(2)} s (${mbPerSec.toFixed(mbPerSec < 10 ? 1 : 0)} MB/s), expires ${r.manifest.expiresAt}`,
     );
   }
 
