@@ -17,7 +17,7 @@ await build({
   entryPoints: {
     'manifest-tool/cli': 'manifest-tool/cli.ts',
     'manifest-tool/hash-worker': 'manifest-tool/hash-worker.ts',
-
+    'bench/manifest': 'bench/manifest.ts',
   },
   outdir: 'dist',
 });

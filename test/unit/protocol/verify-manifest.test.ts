@@ -97,7 +97,7 @@ describe('verifyManifest', () => {
   it('refuses a payload with one flipped byte before parsing it', async () => {
     const env = JSON.parse(await envelopeOf(serializeManifest(manifest), [a.signer]));
     const payload = fromBase64(env.payload)!;
-    payload[payload.length - 10] ^= 0x01;
+    payload[payload.length - 10]! ^= 0x01;
     env.payload = toBase64(payload);
     expect(await codeOf(verifyManifest(JSON.stringify(env), { keys: [a.trusted], now: NOW }))).toBe('MANIFEST_SIGNATURE_INVALID');
   });
