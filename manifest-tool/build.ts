@@ -1,6 +1,6 @@
 /** `manifest build`: walk the tree, hash on all cores, sign, and write the envelope atomically. */
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { contentType as contentTypeOf } from 'mime-types';
 import {
   DEFAULT_CHUNK_SIZE,
@@ -38,8 +38,8 @@ export interface BuildOptions {
   readonly chunkSize?: number;
   readonly exclude?: readonly string[];
   readonly dotfiles?: boolean;
-  /** Paths never listed besides the output (key files that live inside the tree). */
-  readonly skip?: readonly string[];
+  /** Files that must never be published (the private keys): finding one in the tree is an error. */
+  readonly forbid?: readonly string[];
   /** Hashing threads; default every core, 0 hashes on the calling thread. */
   readonly threads?: number;
   readonly now?: Date;
@@ -74,7 +74,19 @@ async function nextVersion(out: string): Promise<number> {
   }
 }
 
-/** Builds and signs the manifest of a site tree, and writes it (temp file + rename, so readers never see half a file). */
+/** Writes through a temp file and a rename, so a reader (the server) never sees half a manifest. */
+export async function writeAtomically(path: string, text: string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw new SwarmError('OUTPUT_FAILED', `cannot write ${path}: ${(error as Error).message}`, { path });
+  }
+}
+
+/** Builds and signs the manifest of a site tree, and writes it atomically. */
 export async function buildManifest(options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -91,7 +103,9 @@ export async function buildManifest(options: BuildOptions): Promise<BuildResult>
   const { files, skipped } = await listSiteFiles(siteDir, {
     dotfiles: options.dotfiles ?? false,
     exclude: options.exclude ?? [],
-    skip: [out, ...(options.skip ?? [])],
+    // The output, and a manifest left at the default place when --out points elsewhere.
+    skip: [out, join(siteDir, MANIFEST_FILE)],
+    forbid: options.forbid ?? [],
   });
   const version = options.version ?? (await nextVersion(out));
 
@@ -119,9 +133,7 @@ export async function buildManifest(options: BuildOptions): Promise<BuildResult>
     files: entries,
   };
   const envelope = await signEnvelope(MANIFEST_PAYLOAD_TYPE, serializeManifest(manifest), options.keys);
-  const tmp = `${out}.${process.pid}.tmp`;
-  await writeFile(tmp, envelopeToJson(envelope));
-  await rename(tmp, out);
+  await writeAtomically(out, envelopeToJson(envelope));
   const totalMs = performance.now() - started;
   return {
     out,

@@ -11,7 +11,7 @@ import { isSwarmError, type ErrorCode } from '../protocol/index.js';
 import { commands } from './commands.js';
 import { CliOutput } from './output.js';
 
-const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['USAGE', 'INPUT_NOT_FOUND', 'KEY_INVALID', 'OUTPUT_EXISTS', 'CONFIG_INVALID']);
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['USAGE', 'INPUT_NOT_FOUND', 'KEY_INVALID', 'OUTPUT_EXISTS', 'OUTPUT_FAILED', 'CONFIG_INVALID']);
 
 function integer(min: number) {
   return (text: string): number => {

@@ -1,6 +1,5 @@
 /** The CLI's commands as plain async functions over parsed options: load inputs, call the work, return data. */
-import { writeFile, rename } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   SwarmError,
   addSignatures,
@@ -11,7 +10,7 @@ import {
   type ErrorCode,
   type Manifest,
 } from '../protocol/index.js';
-import { buildManifest, type BuildResult } from './build.js';
+import { MANIFEST_FILE, buildManifest, writeAtomically, type BuildResult } from './build.js';
 import { diffManifests, type ManifestDiff } from './diff.js';
 import { keygen, loadSigningKey, loadTrustedKey, type KeygenResult } from './key-files.js';
 import { readInputFile, readManifestUnverified } from './read-manifest.js';
@@ -58,8 +57,8 @@ async function build(o: {
       chunkSize: o.chunkSize,
       exclude: o.exclude,
       dotfiles: o.dotfiles,
-      // A private key kept inside the site tree must never be published.
-      skip: o.keyPaths.map((p) => resolve(p)),
+      // A private key inside the site tree must never be published: the build refuses.
+      forbid: o.keyPaths.map((p) => resolve(p)),
       threads: o.threads,
       onStart: (bytes, files) => o.progress?.start(bytes, files),
       onProgress: (bytes, files) => o.progress?.update(bytes, files),
@@ -94,7 +93,12 @@ async function verify(o: {
   const m = verified.manifest;
   const summary = { version: m.version, issuedAt: m.issuedAt, expiresAt: m.expiresAt, chunkSize: m.chunkSize, files: Object.keys(m.files).length };
   if (o.dir === undefined) return { file: o.file, valid: true, manifest: summary, keyids: verified.keyids };
-  const tree = await verifyTree(m, o.dir, { threads: o.threads, dotfiles: o.dotfiles, exclude: o.exclude, skip: [resolve(o.file)] });
+  const tree = await verifyTree(m, o.dir, {
+    threads: o.threads,
+    dotfiles: o.dotfiles,
+    exclude: o.exclude,
+    skip: [resolve(o.file), join(resolve(o.dir), MANIFEST_FILE)],
+  });
   const ok = tree.changed.length + tree.missing.length + tree.unlisted.length === 0;
   return {
     file: o.file,
@@ -111,9 +115,7 @@ async function sign(file: string, keyPaths: string[]): Promise<{ file: string; k
   const bytes = await readInputFile(file, 'manifest');
   readManifestUnverified(bytes); // refuse to co-sign something that is not a manifest
   const envelope = await addSignatures(parseEnvelope(bytes), keys);
-  const tmp = resolve(dirname(file), `.${process.pid}.swarmcdn-sign.tmp`);
-  await writeFile(tmp, envelopeToJson(envelope));
-  await rename(tmp, file);
+  await writeAtomically(file, envelopeToJson(envelope));
   return { file, keyids: keys.map((k) => k.keyid), signatures: envelope.signatures.length };
 }
 

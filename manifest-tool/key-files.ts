@@ -74,9 +74,13 @@ export async function keygen(outDir: string, options: { force?: boolean } = {}):
     throw new SwarmError('INPUT_NOT_FOUND', `cannot create directory ${outDir}`);
   }
   const pair = await generateKeyPair();
-  // mode only applies when the file is created; chmod covers --force over an existing file.
-  await writeFile(privateKeyPath, pair.privatePem, { mode: 0o600, flag: options.force ? 'w' : 'wx' });
-  await chmod(privateKeyPath, 0o600);
-  await writeFile(publicKeyPath, pair.publicPem, { mode: 0o644, flag: options.force ? 'w' : 'wx' });
+  try {
+    // mode only applies when the file is created; chmod covers --force over an existing file.
+    await writeFile(privateKeyPath, pair.privatePem, { mode: 0o600, flag: options.force ? 'w' : 'wx' });
+    await chmod(privateKeyPath, 0o600);
+    await writeFile(publicKeyPath, pair.publicPem, { mode: 0o644, flag: options.force ? 'w' : 'wx' });
+  } catch (error) {
+    throw new SwarmError('OUTPUT_FAILED', `cannot write the key pair into ${outDir}: ${(error as Error).message}`);
+  }
   return { keyid: pair.keyid, privateKeyPath, publicKeyPath };
 }

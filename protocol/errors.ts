@@ -25,6 +25,9 @@ export const ERROR_CATALOGUE = {
   INPUT_NOT_FOUND: { status: 404, summary: 'a file or directory named as input does not exist or cannot be read' },
   OUTPUT_EXISTS: { status: 409, summary: 'the output exists and overwriting it was not asked for' },
   FILE_CHANGED: { status: 409, summary: 'a file changed while it was being hashed' },
+  OUTPUT_FAILED: { status: 500, summary: 'an output file could not be written' },
+  // Anything unexpected: a bug. SWARMCDN_DEBUG=1 prints the stack in the CLI.
+  INTERNAL: { status: 500, summary: 'an unexpected internal failure' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 /** A code from the catalogue. */
