@@ -1,4 +1,4 @@
-/** Jest runs the TypeScript sources as native ES modules, transformed by SWC (no type-check: `npm run typecheck` does that). */
+/** Jest runs the TypeScript sources as native ES modules, transformed by esbuild (no type-check: `npm run typecheck` does that). */
 export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
@@ -6,12 +6,6 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   // Sources import './x.js' (NodeNext style); map those to the .ts files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  transform: {
-    '^.+\\.ts$': ['@swc/jest', {
-      jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-      module: { type: 'es6' },
-      sourceMaps: 'inline',
-    }],
-  },
+  transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.cjs' },
   testTimeout: 60_000,
 };
