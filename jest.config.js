@@ -7,5 +7,6 @@ export default {
   // Sources import './x.js' (NodeNext style); map those to the .ts files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.cjs' },
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
   testTimeout: 60_000,
 };

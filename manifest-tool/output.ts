@@ -41,11 +41,11 @@ export class CliOutput {
   progress(): ProgressSink | undefined {
     if (this.json || !this.stderr.isTTY) return undefined;
     const bar = new cliProgress.SingleBar(
-      { format: 'hashing [{bar}] {percentage}% | {value_mb}/{total_mb} MB | {files} files', stream: this.stderr, hideCursor: true },
+      { format: 'hashing [{bar}] {percentage}% | {value_mb}/{total_mb} MB | {files}/{total_files} files', stream: this.stderr, hideCursor: true },
       cliProgress.Presets.shades_classic,
     );
     return {
-      start: (total, files) => bar.start(total, 0, { value_mb: '0', total_mb: (total / 1e6).toFixed(0), files }),
+      start: (total, files) => bar.start(total, 0, { value_mb: '0', total_mb: (total / 1e6).toFixed(0), files: 0, total_files: files }),
       update: (done, files) => bar.update(done, { value_mb: (done / 1e6).toFixed(0), files }),
       stop: () => bar.stop(),
     };
