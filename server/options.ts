@@ -1,0 +1,158 @@
+/**
+ * buildServer's options: one object, defaults in one place, validated once at the boundary and
+ * then frozen. Each plugin receives the slice it needs.
+ */
+import { SwarmError } from '../protocol/index.js';
+
+/** Limits and timeouts of the PeerJS-compatible signalling endpoint. */
+export interface SignallingOptions {
+  /** URL prefix the stock client is given as `path`. */
+  path: string;
+  /** The PeerJS "key" (the stock default is 'peerjs'). */
+  key: string;
+  /** Open WebSockets at most (19,900 peers fit one process here). */
+  maxConnections: number;
+  /** A socket silent for this long (no message, no HEARTBEAT) is closed; the stock client beats every 5 s. */
+  aliveTimeoutMs: number;
+  /** Messages for an absent peer wait this long, then the sender gets EXPIRE. */
+  expireTimeoutMs: number;
+  /** Largest frame accepted; an SDP offer with many candidates is a few KiB. */
+  maxMessageBytes: number;
+  /** Token bucket per connection: sustained messages per second, and burst. */
+  ratePerSecond: number;
+  rateBurst: number;
+  /** Messages queued per absent destination, and in all. */
+  queuePerPeer: number;
+  queueTotal: number;
+  /** An id issued by GET …/id must be claimed within this time. */
+  idTtlMs: number;
+}
+
+/** Tracker tuning. */
+export interface TrackerOptions {
+  path: string;
+  /** Peers per `want` answer (K). */
+  maxPeersPerAnswer: number;
+  /** Distinct reporters after which a peer is quarantined in every swarm. */
+  quarantineReports: number;
+  /** Content hashes one peer may announce. */
+  maxHavePerPeer: number;
+  /** Hashes in one `have`/`lost` message. */
+  maxHashesPerMessage: number;
+  maxMessageBytes: number;
+  ratePerSecond: number;
+  rateBurst: number;
+  /** A socket silent for this long is closed. */
+  aliveTimeoutMs: number;
+  maxConnections: number;
+}
+
+/** What buildServer takes. Only siteDir is required. */
+export interface ServerOptions {
+  /** The site root the origin serves. */
+  siteDir: string;
+  /** The signed manifest file; default `<siteDir>/swarmcdn-manifest.json`. */
+  manifestFile?: string;
+  /** A private key (PKCS#8 PEM path): build and sign the manifest at start-up. */
+  signingKeyFile?: string;
+  /** Public keys (SPKI PEM texts) baked into sw.js; default: the signing key's public half. */
+  publicKeys?: string[];
+  /** Rebuild the manifest when the site changes (needs signingKeyFile). */
+  watch?: boolean;
+  /** Cache-Control max-age for site files, seconds. */
+  maxAgeSeconds?: number;
+  signalling?: Partial<SignallingOptions>;
+  tracker?: Partial<TrackerOptions>;
+  /** Fastify's logger option (true, false or pino options). */
+  logger?: boolean | Record<string, unknown>;
+}
+
+/** The options after defaults and validation. */
+export interface ResolvedServerOptions {
+  readonly siteDir: string;
+  readonly manifestFile: string;
+  readonly signingKeyFile: string | undefined;
+  readonly publicKeys: readonly string[];
+  readonly watch: boolean;
+  readonly maxAgeSeconds: number;
+  readonly signalling: Readonly<SignallingOptions>;
+  readonly tracker: Readonly<TrackerOptions>;
+  readonly logger: boolean | Record<string, unknown>;
+}
+
+/** Every default, in one place. */
+export const DEFAULTS = Object.freeze({
+  maxAgeSeconds: 300,
+  signalling: Object.freeze<SignallingOptions>({
+    path: '/swarmcdn/peerjs',
+    key: 'peerjs',
+    maxConnections: 20_000,
+    aliveTimeoutMs: 60_000,
+    expireTimeoutMs: 5_000,
+    maxMessageBytes: 64 * 1024,
+    ratePerSecond: 50,
+    rateBurst: 200,
+    queuePerPeer: 64,
+    queueTotal: 100_000,
+    idTtlMs: 60_000,
+  }),
+  tracker: Object.freeze<TrackerOptions>({
+    path: '/swarmcdn/tracker',
+    maxPeersPerAnswer: 5,
+    quarantineReports: 3,
+    maxHavePerPeer: 100_000,
+    maxHashesPerMessage: 4096,
+    maxMessageBytes: 512 * 1024,
+    ratePerSecond: 50,
+    rateBurst: 200,
+    aliveTimeoutMs: 90_000,
+    maxConnections: 20_000,
+  }),
+});
+
+function fail(message: string): never {
+  throw new SwarmError('CONFIG_INVALID', message);
+}
+
+function positiveIntegers(name: string, value: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'number' && (!Number.isSafeInteger(v) || v <= 0)) fail(`${name}.${k} must be a positive integer`);
+  }
+}
+
+function urlPrefix(name: string, value: string): string {
+  if (!/^\/[A-Za-z0-9/_-]*$/.test(value) || value.endsWith('/')) fail(`${name} must be a URL path like /swarmcdn/x`);
+  return value;
+}
+
+/** Applies defaults, checks every value once, and freezes the result. */
+export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
+  if (typeof options !== 'object' || options === null) fail('options must be an object');
+  if (typeof options.siteDir !== 'string' || options.siteDir === '') fail('siteDir is required');
+  const siteDir = options.siteDir.replace(/\/+$/, '') || '/';
+  const signalling = { ...DEFAULTS.signalling, ...options.signalling };
+  const tracker = { ...DEFAULTS.tracker, ...options.tracker };
+  positiveIntegers('signalling', signalling as unknown as Record<string, unknown>);
+  positiveIntegers('tracker', tracker as unknown as Record<string, unknown>);
+  urlPrefix('signalling.path', signalling.path);
+  urlPrefix('tracker.path', tracker.path);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(signalling.key)) fail('signalling.key must be 1-64 letters, digits, _ or -');
+  if (options.watch && !options.signingKeyFile) fail('watch needs signingKeyFile: only a server that signs can rebuild');
+  const maxAgeSeconds = options.maxAgeSeconds ?? DEFAULTS.maxAgeSeconds;
+  if (!Number.isSafeInteger(maxAgeSeconds) || maxAgeSeconds < 0) fail('maxAgeSeconds must be a non-negative integer');
+  const publicKeys = options.publicKeys ?? [];
+  if (!Array.isArray(publicKeys) || !publicKeys.every((k) => typeof k === 'string' && k.includes('PUBLIC KEY'))) {
+    fail('publicKeys must be SPKI PEM texts');
+  }
+  return Object.freeze({
+    siteDir,
+    manifestFile: options.manifestFile ?? `${siteDir}/swarmcdn-manifest.json`,
+    signingKeyFile: options.signingKeyFile,
+    publicKeys: Object.freeze([...publicKeys]),
+    watch: Boolean(options.watch),
+    maxAgeSeconds,
+    signalling: Object.freeze(signalling),
+    tracker: Object.freeze(tracker),
+    logger: options.logger ?? false,
+  });
+}

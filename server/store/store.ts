@@ -1,0 +1,53 @@
+/**
+ * The state behind the tracker and signalling, behind one small interface so that a Redis store can
+ * be added later without touching the plugins. The in-memory store is the default. Methods are
+ * synchronous-looking where the hot path needs it in memory; a networked store would batch.
+ */
+
+/** One peer as the tracker knows it. */
+export interface PeerRecord {
+  readonly peerId: string;
+  readonly site: string;
+  /** /24 of IPv4, /48 of IPv6, or the client's region hint: peers with the same key are "near". */
+  readonly networkKey: string;
+  readonly regionHint: string | undefined;
+  /** Upload score the peer reports (bytes served, decayed); higher is better. */
+  uploadScore: number;
+}
+
+/** Tracker state: who is in which site's swarm and who holds which content hash. */
+export interface TrackerStore {
+  addPeer(peer: PeerRecord): void;
+  removePeer(site: string, peerId: string): void;
+  getPeer(site: string, peerId: string): PeerRecord | undefined;
+  /** Records that a peer holds these content hashes. */
+  have(site: string, peerId: string, hashes: readonly string[]): void;
+  /** Records that a peer no longer holds these content hashes. */
+  lost(site: string, peerId: string, hashes: readonly string[]): void;
+  /** Peers holding a hash (the caller picks and bounds the answer). */
+  holders(site: string, hash: string): Iterable<PeerRecord>;
+  /** How many peers hold a hash. */
+  holderCount(site: string, hash: string): number;
+  /** Records a report that `accused` served bad bytes; returns the number of distinct reporters. */
+  report(accused: string, reporter: string): number;
+  quarantine(peerId: string): void;
+  isQuarantined(peerId: string): boolean;
+  counts(): { peers: number; swarms: number; contentEntries: number };
+}
+
+/** Signalling state: issued ids bound to tokens. */
+export interface SignallingStore {
+  /** Remembers an id the server issued, until `ttlMs` passes unclaimed. */
+  issueId(id: string, ttlMs: number): void;
+  /** Binds an issued id to a token on first use; true when (id, token) may connect. */
+  claimId(id: string, token: string): boolean;
+  /** Forgets an id (after its connection is gone for good). */
+  releaseId(id: string): void;
+  counts(): { issuedIds: number };
+}
+
+/** Everything a server keeps. */
+export interface SwarmStore {
+  readonly tracker: TrackerStore;
+  readonly signalling: SignallingStore;
+}
