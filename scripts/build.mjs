@@ -1,5 +1,6 @@
 // Bundles the TypeScript entry points with esbuild. Node entries keep node_modules external
 // (they are installed); browser entries (added with the SW and bridge) bundle everything.
+import { existsSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const node = {
@@ -12,12 +13,18 @@ const node = {
   logLevel: 'warning',
 };
 
+// Entries that exist so far (later work adds the server entry and more benches).
+const entries = {
+  'manifest-tool/cli': 'manifest-tool/cli.ts',
+  'manifest-tool/hash-worker': 'manifest-tool/hash-worker.ts',
+  'server/main': 'server/main.ts',
+  'bench/manifest': 'bench/manifest.ts',
+  'bench/signal': 'bench/signal.ts',
+  'bench/load/signal-peers': 'bench/load/signal-peers.ts',
+  'bench/p2p': 'bench/p2p.ts',
+};
 await build({
   ...node,
-  entryPoints: {
-    'manifest-tool/cli': 'manifest-tool/cli.ts',
-    'manifest-tool/hash-worker': 'manifest-tool/hash-worker.ts',
-    'bench/manifest': 'bench/manifest.ts',
-  },
+  entryPoints: Object.fromEntries(Object.entries(entries).filter(([, src]) => existsSync(src))),
   outdir: 'dist',
 });

@@ -28,19 +28,33 @@ export interface ByteCounters {
   origin: number;
 }
 
+/** Live connection counts the plugins keep up to date. */
+export interface ConnectionGauges {
+  signalling: number;
+  tracker: number;
+}
+
 /** The shared context. */
 export interface SwarmcdnContext {
   readonly options: ResolvedServerOptions;
   readonly store: SwarmStore;
   readonly events: EventEmitter<SwarmcdnEvents>;
   readonly bytes: ByteCounters;
+  readonly connections: ConnectionGauges;
   /** The current manifest, once one is loaded or built. */
   currentManifest: ManifestUpdate | undefined;
 }
 
 /** A fresh context for one server. */
 export function createContext(options: ResolvedServerOptions, store: SwarmStore): SwarmcdnContext {
-  return { options, store, events: new EventEmitter<SwarmcdnEvents>(), bytes: { peer: 0, cache: 0, origin: 0 }, currentManifest: undefined };
+  return {
+    options,
+    store,
+    events: new EventEmitter<SwarmcdnEvents>(),
+    bytes: { peer: 0, cache: 0, origin: 0 },
+    connections: { signalling: 0, tracker: 0 },
+    currentManifest: undefined,
+  };
 }
 
 declare module 'fastify' {
