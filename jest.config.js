@@ -5,7 +5,11 @@ export default {
   testMatch: ['**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   // Sources import './x.js' (NodeNext style); map those to the .ts files.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // ESM-only packages that CommonJS dependencies require(), which jest 29 cannot do; see test/support/esm-as-cjs.cjs.
+    '^(content-disposition|cookie)$': '<rootDir>/test/support/esm-only/$1.cjs',
+  },
   transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.cjs' },
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
   testTimeout: 60_000,

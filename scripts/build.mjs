@@ -28,3 +28,17 @@ await build({
   entryPoints: Object.fromEntries(Object.entries(entries).filter(([, src]) => existsSync(src))),
   outdir: 'dist',
 });
+
+// Browser bundles: everything bundled, one classic script each (a service worker registered without
+// `type: 'module'` and a plain <script> tag both run an IIFE). No source map: the browser would ask
+// the server for a .map it does not serve.
+const browser = { bundle: true, platform: 'browser', format: 'iife', target: ['chrome111', 'firefox113', 'safari17'], logLevel: 'warning' };
+const browserEntries = {
+  'sw/sw': 'sw/main.ts',
+  'page-bridge/bridge': 'page-bridge/main.ts',
+};
+await build({
+  ...browser,
+  entryPoints: Object.fromEntries(Object.entries(browserEntries).filter(([, src]) => existsSync(src))),
+  outdir: 'dist',
+});

@@ -41,18 +41,21 @@ export interface SwarmcdnContext {
   readonly events: EventEmitter<SwarmcdnEvents>;
   readonly bytes: ByteCounters;
   readonly connections: ConnectionGauges;
+  /** SPKI PEMs of the keys the site's manifests are verified with (baked into sw.js). */
+  readonly trustedKeys: readonly string[];
   /** The current manifest, once one is loaded or built. */
   currentManifest: ManifestUpdate | undefined;
 }
 
 /** A fresh context for one server. */
-export function createContext(options: ResolvedServerOptions, store: SwarmStore): SwarmcdnContext {
+export function createContext(options: ResolvedServerOptions, store: SwarmStore, trustedKeys: readonly string[] = []): SwarmcdnContext {
   return {
     options,
     store,
     events: new EventEmitter<SwarmcdnEvents>(),
     bytes: { peer: 0, cache: 0, origin: 0 },
     connections: { signalling: 0, tracker: 0 },
+    trustedKeys: Object.freeze([...trustedKeys]),
     currentManifest: undefined,
   };
 }

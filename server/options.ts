@@ -2,6 +2,7 @@
  * buildServer's options: one object, defaults in one place, validated once at the boundary and
  * then frozen. Each plugin receives the slice it needs.
  */
+import { join, resolve } from 'node:path';
 import { SwarmError } from '../protocol/index.js';
 
 /** Limits and timeouts of the PeerJS-compatible signalling endpoint. */
@@ -56,9 +57,11 @@ export interface ServerOptions {
   /** A private key (PKCS#8 PEM path): build and sign the manifest at start-up. */
   signingKeyFile?: string;
   /** Public keys (SPKI PEM texts) baked into sw.js; default: the signing key's public half. */
-  publicKeys?: string[];
+  publicKeys?: readonly string[];
   /** Rebuild the manifest when the site changes (needs signingKeyFile). */
   watch?: boolean;
+  /** Quiet time after the last change in the site before a rebuild starts, ms. */
+  watchDebounceMs?: number;
   /** Cache-Control max-age for site files, seconds. */
   maxAgeSeconds?: number;
   signalling?: Partial<SignallingOptions>;
@@ -74,6 +77,7 @@ export interface ResolvedServerOptions {
   readonly signingKeyFile: string | undefined;
   readonly publicKeys: readonly string[];
   readonly watch: boolean;
+  readonly watchDebounceMs: number;
   readonly maxAgeSeconds: number;
   readonly signalling: Readonly<SignallingOptions>;
   readonly tracker: Readonly<TrackerOptions>;
@@ -83,6 +87,8 @@ export interface ResolvedServerOptions {
 /** Every default, in one place. */
 export const DEFAULTS = Object.freeze({
   maxAgeSeconds: 300,
+  /** 300 ms: an editor's save or a deploy's copy lands as a burst; one rebuild covers it. */
+  watchDebounceMs: 300,
   signalling: Object.freeze<SignallingOptions>({
     path: '/swarmcdn/peerjs',
     key: 'peerjs',
@@ -129,7 +135,8 @@ function urlPrefix(name: string, value: string): string {
 export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
   if (typeof options !== 'object' || options === null) fail('options must be an object');
   if (typeof options.siteDir !== 'string' || options.siteDir === '') fail('siteDir is required');
-  const siteDir = options.siteDir.replace(/\/+$/, '') || '/';
+  // Absolute from here on: the origin's containment check compares real paths against it.
+  const siteDir = resolve(options.siteDir);
   const signalling = { ...DEFAULTS.signalling, ...options.signalling };
   const tracker = { ...DEFAULTS.tracker, ...options.tracker };
   positiveIntegers('signalling', signalling as unknown as Record<string, unknown>);
@@ -140,16 +147,25 @@ export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
   if (options.watch && !options.signingKeyFile) fail('watch needs signingKeyFile: only a server that signs can rebuild');
   const maxAgeSeconds = options.maxAgeSeconds ?? DEFAULTS.maxAgeSeconds;
   if (!Number.isSafeInteger(maxAgeSeconds) || maxAgeSeconds < 0) fail('maxAgeSeconds must be a non-negative integer');
+  const watchDebounceMs = options.watchDebounceMs ?? DEFAULTS.watchDebounceMs;
+  if (!Number.isSafeInteger(watchDebounceMs) || watchDebounceMs < 0) fail('watchDebounceMs must be a non-negative integer');
+  if (options.manifestFile !== undefined && (typeof options.manifestFile !== 'string' || options.manifestFile === '')) {
+    fail('manifestFile must be a path');
+  }
+  if (options.signingKeyFile !== undefined && (typeof options.signingKeyFile !== 'string' || options.signingKeyFile === '')) {
+    fail('signingKeyFile must be a path');
+  }
   const publicKeys = options.publicKeys ?? [];
   if (!Array.isArray(publicKeys) || !publicKeys.every((k) => typeof k === 'string' && k.includes('PUBLIC KEY'))) {
     fail('publicKeys must be SPKI PEM texts');
   }
   return Object.freeze({
     siteDir,
-    manifestFile: options.manifestFile ?? `${siteDir}/swarmcdn-manifest.json`,
-    signingKeyFile: options.signingKeyFile,
+    manifestFile: options.manifestFile === undefined ? join(siteDir, 'swarmcdn-manifest.json') : resolve(options.manifestFile),
+    signingKeyFile: options.signingKeyFile === undefined ? undefined : resolve(options.signingKeyFile),
     publicKeys: Object.freeze([...publicKeys]),
     watch: Boolean(options.watch),
+    watchDebounceMs,
     maxAgeSeconds,
     signalling: Object.freeze(signalling),
     tracker: Object.freeze(tracker),

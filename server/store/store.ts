@@ -15,21 +15,31 @@ export interface PeerRecord {
   uploadScore: number;
 }
 
-/** Tracker state: who is in which site's swarm and who holds which content hash. */
+/**
+ * Tracker state: who is in which site's swarm and who holds which content hash. Swarms are
+ * partitioned per site; quarantine and reports are global (a peer that serves bad bytes to one
+ * site's visitors is not trusted by another's). Every method maps onto a few Redis commands
+ * (sets per hash and per peer, SCARD, SISMEMBER), so a Redis store can implement it as is.
+ */
 export interface TrackerStore {
+  /** Adds a peer to its site's swarm, holding nothing yet (replaces a record with the same id). */
   addPeer(peer: PeerRecord): void;
+  /** Removes a peer and every hash it announced: O(its hashes). */
   removePeer(site: string, peerId: string): void;
   getPeer(site: string, peerId: string): PeerRecord | undefined;
-  /** Records that a peer holds these content hashes. */
-  have(site: string, peerId: string, hashes: readonly string[]): void;
+  /** Records that a peer holds these content hashes; returns how many it holds now (the caller enforces its cap). */
+  have(site: string, peerId: string, hashes: readonly string[]): number;
   /** Records that a peer no longer holds these content hashes. */
   lost(site: string, peerId: string, hashes: readonly string[]): void;
+  /** Sets the upload score a peer's reports add up to (see server/tracker/upload-score.ts). */
+  setUploadScore(site: string, peerId: string, score: number): void;
   /** Peers holding a hash (the caller picks and bounds the answer). */
   holders(site: string, hash: string): Iterable<PeerRecord>;
   /** How many peers hold a hash. */
   holderCount(site: string, hash: string): number;
   /** Records a report that `accused` served bad bytes; returns the number of distinct reporters. */
   report(accused: string, reporter: string): number;
+  /** Excludes a peer from every swarm's answers (its pending reports are no longer needed). */
   quarantine(peerId: string): void;
   isQuarantined(peerId: string): boolean;
   counts(): { peers: number; swarms: number; contentEntries: number };

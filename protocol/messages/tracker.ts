@@ -1,0 +1,193 @@
+/**
+ * The tracker protocol: page ⇄ server over the tracker's own WebSocket, one JSON object per text
+ * frame. Both directions are `unknown` until a parser here turns them into a typed value or a
+ * catalogue code; the parsers never throw and never copy fields they do not know (so a
+ * `__proto__` key or a stray field cannot ride along into the server's objects).
+ */
+import { isErrorCode, type ErrorCode } from '../errors.js';
+import { isSha256Sri } from '../manifest/manifest.js';
+import type { Sha256Sri } from '../manifest/types.js';
+
+/** Default caps; the server passes its configured ones, clients use these. */
+export const TRACKER_LIMITS = Object.freeze({
+  /** Hashes in one `have`/`lost`: 4096 × ~60 bytes ≈ 240 KiB, under the default frame cap. */
+  maxHashesPerMessage: 4096,
+  /** Characters in one frame (UTF-8 bytes are never fewer than UTF-16 units, so this bounds bytes too). */
+  maxMessageChars: 512 * 1024,
+  /** Peer ids in one `peers` answer a client accepts (the server's K is far smaller). */
+  maxPeersPerAnswer: 256,
+  /** One stats delta: 1 TiB. A client reporting more in one message is lying or broken. */
+  maxStatsDelta: 2 ** 40,
+});
+
+/** A peer id as the signalling server issues it (PeerJS ids are UUIDs). */
+const PEER_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** A site is the page's origin (`https://example.com:8443`): visible ASCII, no spaces. */
+const SITE_RE = /^[\x21-\x7e]{1,256}$/;
+/** A region hint is a short token (`eu-west`, `fra1`); it only groups peers, so keep it plain. */
+const REGION_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
+const ETAG_RE = /^[\x21-\x7e]{1,256}$/;
+const MAX_ERROR_MESSAGE_CHARS = 1024;
+
+/** Client → server. */
+export type TrackerClientMessage =
+  | { readonly type: 'join'; readonly peerId: string; readonly site: string; readonly region?: string }
+  | { readonly type: 'have'; readonly hashes: readonly Sha256Sri[] }
+  | { readonly type: 'lost'; readonly hashes: readonly Sha256Sri[] }
+  | { readonly type: 'want'; readonly hash: Sha256Sri; readonly requestId?: number }
+  | { readonly type: 'report'; readonly peerId: string; readonly hash: Sha256Sri }
+  /** Byte deltas since the last stats: received from peers, cache, origin; `upload` = served to peers. */
+  | { readonly type: 'stats'; readonly peer: number; readonly cache: number; readonly origin: number; readonly upload?: number }
+  | { readonly type: 'ping' };
+
+/** Server → client. */
+export type TrackerServerMessage =
+  | { readonly type: 'joined'; readonly peerId: string; readonly manifestVersion?: number }
+  /** Up to K holders, nearest first; `holders` is how many peers announced the hash (its health). */
+  | { readonly type: 'peers'; readonly hash: Sha256Sri; readonly peers: readonly string[]; readonly holders: number; readonly requestId?: number }
+  /** A new signed manifest is at /swarmcdn/manifest. */
+  | { readonly type: 'manifest'; readonly version: number; readonly etag: string }
+  | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string }
+  | { readonly type: 'pong' };
+
+/** The `type` of a client message. */
+export type TrackerClientMessageType = TrackerClientMessage['type'];
+
+/** A parsed message, or why it was refused. */
+export type TrackerParseResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly code: ErrorCode; readonly reason: string };
+
+/** Caps a parser applies; omitted ones default to TRACKER_LIMITS. */
+export interface TrackerParseLimits {
+  readonly maxHashesPerMessage?: number;
+  readonly maxMessageChars?: number;
+}
+
+// Thrown only inside this module and always caught by the exported parsers.
+class Refusal {
+  constructor(
+    readonly code: ErrorCode,
+    readonly reason: string,
+  ) {}
+}
+
+function refuse(reason: string, code: ErrorCode = 'TRACKER_MALFORMED'): never {
+  throw new Refusal(code, reason);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function matching(value: unknown, re: RegExp, field: string): string {
+  if (typeof value !== 'string' || !re.test(value)) refuse(`${field} is missing or not allowed`);
+  return value;
+}
+
+function hash(value: unknown, field: string): Sha256Sri {
+  if (!isSha256Sri(value)) refuse(`${field} is not a sha256 SRI value`);
+  return value;
+}
+
+function hashList(value: unknown, max: number): Sha256Sri[] {
+  if (!Array.isArray(value)) refuse('hashes is not an array');
+  if (value.length > max) refuse(`more than ${max} hashes in one message`, 'TRACKER_TOO_MANY_HASHES');
+  for (const item of value) if (!isSha256Sri(item)) refuse('hashes holds a value that is not a sha256 SRI value');
+  return value as Sha256Sri[];
+}
+
+function count(value: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max) refuse(`${field} is not a count`);
+  return value;
+}
+
+function optional<T>(value: unknown, read: (v: unknown) => T): T | undefined {
+  return value === undefined ? undefined : read(value);
+}
+
+/** Runs a reader over a frame's text: size cap, JSON, an object with a string `type`. */
+function parseFrame<T>(raw: unknown, maxChars: number, read: (m: Record<string, unknown>, type: string) => T): TrackerParseResult<T> {
+  try {
+    if (typeof raw !== 'string') refuse('not a text frame');
+    if (raw.length > maxChars) refuse(`frame longer than ${maxChars}`, 'TRACKER_FRAME_TOO_LARGE');
+    let message: unknown;
+    try {
+      message = JSON.parse(raw);
+    } catch {
+      refuse('not JSON');
+    }
+    if (!isRecord(message) || typeof message.type !== 'string') refuse('not an object with a type');
+    return { ok: true, value: read(message, message.type) };
+  } catch (error) {
+    if (error instanceof Refusal) return { ok: false, code: error.code, reason: error.reason };
+    // Unreachable by construction; still a coded answer, because a parser at a trust boundary never throws.
+    return { ok: false, code: 'TRACKER_MALFORMED', reason: 'unparseable' };
+  }
+}
+
+/** Turns a frame a client sent into a typed message, or a coded refusal. Never throws. */
+export function parseTrackerClientMessage(raw: string, limits: TrackerParseLimits = {}): TrackerParseResult<TrackerClientMessage> {
+  const maxHashes = limits.maxHashesPerMessage ?? TRACKER_LIMITS.maxHashesPerMessage;
+  return parseFrame(raw, limits.maxMessageChars ?? TRACKER_LIMITS.maxMessageChars, (m, type): TrackerClientMessage => {
+    switch (type) {
+      case 'join': {
+        const region = optional(m.region, (v) => matching(v, REGION_RE, 'region'));
+        const join = { type, peerId: matching(m.peerId, PEER_ID_RE, 'peerId'), site: matching(m.site, SITE_RE, 'site') };
+        return region === undefined ? join : { ...join, region };
+      }
+      case 'have':
+      case 'lost':
+        return { type, hashes: hashList(m.hashes, maxHashes) };
+      case 'want': {
+        const requestId = optional(m.requestId, (v) => count(v, 'requestId'));
+        const want = { type, hash: hash(m.hash, 'hash') };
+        return requestId === undefined ? want : { ...want, requestId };
+      }
+      case 'report':
+        return { type, peerId: matching(m.peerId, PEER_ID_RE, 'peerId'), hash: hash(m.hash, 'hash') };
+      case 'stats': {
+        const max = TRACKER_LIMITS.maxStatsDelta;
+        const upload = optional(m.upload, (v) => count(v, 'upload', max));
+        const stats = { type, peer: count(m.peer, 'peer', max), cache: count(m.cache, 'cache', max), origin: count(m.origin, 'origin', max) };
+        return upload === undefined ? stats : { ...stats, upload };
+      }
+      case 'ping':
+        return { type };
+      default:
+        return refuse('unknown message type');
+    }
+  });
+}
+
+/** Turns a frame the tracker sent into a typed message, or a coded refusal. Never throws. */
+export function parseTrackerServerMessage(raw: string, limits: Pick<TrackerParseLimits, 'maxMessageChars'> = {}): TrackerParseResult<TrackerServerMessage> {
+  return parseFrame(raw, limits.maxMessageChars ?? TRACKER_LIMITS.maxMessageChars, (m, type): TrackerServerMessage => {
+    switch (type) {
+      case 'joined': {
+        const manifestVersion = optional(m.manifestVersion, (v) => count(v, 'manifestVersion'));
+        const joined = { type, peerId: matching(m.peerId, PEER_ID_RE, 'peerId') };
+        return manifestVersion === undefined ? joined : { ...joined, manifestVersion };
+      }
+      case 'peers': {
+        const peers = m.peers;
+        if (!Array.isArray(peers) || peers.length > TRACKER_LIMITS.maxPeersPerAnswer) refuse('peers is not a bounded array');
+        for (const id of peers) matching(id, PEER_ID_RE, 'peers[]');
+        const requestId = optional(m.requestId, (v) => count(v, 'requestId'));
+        const answer = { type, hash: hash(m.hash, 'hash'), peers: peers as string[], holders: count(m.holders, 'holders') };
+        return requestId === undefined ? answer : { ...answer, requestId };
+      }
+      case 'manifest':
+        return { type, version: count(m.version, 'version'), etag: matching(m.etag, ETAG_RE, 'etag') };
+      case 'error': {
+        if (!isErrorCode(m.code)) refuse('error code is not in the catalogue');
+        const message = typeof m.message === 'string' ? m.message.slice(0, MAX_ERROR_MESSAGE_CHARS) : '';
+        return { type, code: m.code, message };
+      }
+      case 'pong':
+        return { type };
+      default:
+        return refuse('unknown message type');
+    }
+  });
+}

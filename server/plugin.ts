@@ -1,0 +1,62 @@
+/**
+ * swarmcdn as a Fastify plugin: `app.register(swarmcdnPlugin, { siteDir, … })` adds the origin,
+ * manifest publishing, browser assets, signalling, tracker and stats to an existing app.
+ * fastify-plugin makes the `app.swarmcdn` decoration (and @fastify/websocket) visible to the host;
+ * the routes, compression and error handling stay in an encapsulated child, so they never change
+ * how the host's own routes behave.
+ */
+import { stat } from 'node:fs/promises';
+import fastifyCompress from '@fastify/compress';
+import fastifyWebsocket from '@fastify/websocket';
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { SwarmError } from '../protocol/index.js';
+import { compressOptions } from './compression.js';
+import { createContext } from './context.js';
+import { installErrorHandling } from './error-reply.js';
+import { loadTrustedKeys } from './manifest/trusted-keys.js';
+import { resolveOptions, type ServerOptions } from './options.js';
+import { assetsPlugin } from './plugins/assets.js';
+import { manifestPlugin } from './plugins/manifest.js';
+import { originPlugin } from './plugins/origin.js';
+import { signallingPlugin } from './plugins/signalling.js';
+import { statsPlugin } from './plugins/stats.js';
+import { trackerPlugin } from './plugins/tracker.js';
+import { createMemoryStore } from './store/memory-store.js';
+
+const swarmcdn: FastifyPluginAsync<ServerOptions> = async (app, rawOptions) => {
+  // The Fastify plugin options object may carry Fastify's own fields (prefix, logLevel); take ours.
+  const options = resolveOptions(rawOptions);
+  if (!(await stat(options.siteDir).catch(() => undefined))?.isDirectory()) {
+    throw new SwarmError('CONFIG_INVALID', `siteDir is not a directory: ${options.siteDir}`);
+  }
+  const keys = await loadTrustedKeys(options);
+  const ctx = createContext(options, createMemoryStore(), keys.pems);
+  app.decorate('swarmcdn', ctx);
+
+  if (!app.hasDecorator('websocketServer')) {
+    await app.register(fastifyWebsocket, {
+      options: {
+        // ws refuses larger frames itself (close 1009) before a plugin ever sees them.
+        maxPayload: Math.max(options.signalling.maxMessageBytes, options.tracker.maxMessageBytes),
+        // Per-message deflate costs tens of KiB per socket; 20,000 idle peers cannot afford it.
+        perMessageDeflate: false,
+      },
+    });
+  }
+
+  await app.register(async (scope) => {
+    installErrorHandling(scope);
+    await scope.register(fastifyCompress, compressOptions);
+    await scope.register(manifestPlugin, { keys: keys.keys });
+    await scope.register(assetsPlugin);
+    await scope.register(signallingPlugin);
+    await scope.register(trackerPlugin);
+    await scope.register(statsPlugin);
+    // Last: its wildcard route is the catch-all for everything the others do not answer.
+    await scope.register(originPlugin);
+  });
+};
+
+/** The swarmcdn Fastify plugin; takes the same options as buildServer (logger aside). */
+export const swarmcdnPlugin = fp(swarmcdn, { fastify: '5.x', name: 'swarmcdn' });

@@ -1,0 +1,37 @@
+/**
+ * The state the server keeps per signalling socket: one small object with fixed fields, reached
+ * from the socket through a symbol property so that the listeners can be shared functions (no
+ * closure per socket) and found by id through the registry.
+ */
+import type { WebSocket } from 'ws';
+import type { TokenBucketState } from './token-bucket.js';
+
+/** One admitted client. */
+export class PeerConnection implements TokenBucketState {
+  tokens: number;
+  refilledAt: number;
+  /** When the last frame arrived, ms (the idle sweep reads it). */
+  lastSeen: number;
+  /** Set once the server closes it or it closes; later frames are ignored. */
+  closed = false;
+
+  constructor(
+    /** The server-issued id this socket holds. */
+    readonly id: string,
+    readonly socket: PeerSocket,
+    now: number,
+    burst: number,
+  ) {
+    this.tokens = burst;
+    this.refilledAt = now;
+    this.lastSeen = now;
+  }
+}
+
+/** The property of a ws socket that holds its PeerConnection. */
+export const PEER = Symbol('swarmcdn.peer');
+
+/** A ws socket the signalling plugin admitted. */
+export interface PeerSocket extends WebSocket {
+  [PEER]?: PeerConnection;
+}

@@ -1,0 +1,246 @@
+/**
+ * The PeerJS relay: admits sockets, checks every frame (size, rate, shape), forwards it to its
+ * destination with the server's `src`, queues it when the destination is away, and runs the one
+ * sweep timer (idle sockets, expired queue entries, released ids) for all sockets.
+ *
+ * Speed (per relayed message, the hot path is #onFrame → #relay → #send):
+ * - no closure, timer or bucket object per socket: one PeerConnection of plain fields, reached
+ *   from the socket by a symbol property, and listeners shared by every socket;
+ * - one Map lookup for the destination; one JSON.parse; the outgoing frame is the sender's bytes
+ *   with src spliced in (relay-frame.ts), sent as a Buffer so ws does not re-encode a string;
+ * - writes to each destination are corked for the rest of the current I/O callback
+ *   (write-batch.ts), so frames that arrive together leave in one syscall, with no added delay;
+ * - per-message debug logging is behind a flag refreshed by the sweep, so a disabled level costs
+ *   one branch, not an object literal.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { RawData } from 'ws';
+import { ERROR_CATALOGUE, type ErrorCode } from '../../protocol/errors.js';
+import {
+  PEERJS_OPEN_FRAME,
+  parsePeerjsClientMessage,
+  peerjsErrorFrame,
+  peerjsExpireFrame,
+  type PeerjsRelayMessage,
+} from '../../protocol/messages/peerjs.js';
+import type { ConnectionGauges } from '../context.js';
+import type { SignallingOptions } from '../options.js';
+import type { SignallingStore } from '../store/store.js';
+import { decideAdmission } from './admission.js';
+import { OfflineQueue } from './offline-queue.js';
+import { PEER, PeerConnection, type PeerSocket } from './peer-connection.js';
+import { PeerRegistry } from './peer-registry.js';
+import { relayFrame } from './relay-frame.js';
+import { takeToken } from './token-bucket.js';
+import { WriteBatch } from './write-batch.js';
+
+// RFC 6455 §7.4.1 close codes.
+const NORMAL = 1000;
+const POLICY = 1008;
+const TOO_BIG = 1009;
+
+/** Bytes queued in all for absent peers: 16k frames of 4 KiB; well above real use, far below harm. */
+const QUEUE_BYTES = 64 * 1024 * 1024;
+
+/** What the hub needs from the server. */
+export interface SignallingHubDeps {
+  readonly options: Readonly<SignallingOptions>;
+  readonly store: SignallingStore;
+  readonly gauges: ConnectionGauges;
+  readonly log: FastifyBaseLogger;
+  /** False when ws skips UTF-8 validation of text frames; then no client bytes are relayed as they are. */
+  readonly textFramesAreUtf8: boolean;
+}
+
+/** The relay for one server. */
+export class SignallingHub {
+  readonly #o: Readonly<SignallingOptions>;
+  readonly #store: SignallingStore;
+  readonly #gauges: ConnectionGauges;
+  readonly #log: FastifyBaseLogger;
+  readonly #textFramesAreUtf8: boolean;
+  readonly #registry: PeerRegistry;
+  readonly #queue: OfflineQueue;
+  readonly #batch = new WriteBatch();
+  readonly #perMs: number;
+  /** A destination whose unsent bytes pass this does not read: it is closed. */
+  readonly #sendBufferCap: number;
+  readonly #timer: NodeJS.Timeout;
+  #nextIdleSweep = 0;
+  #debug = false;
+  // Shared by every socket: EventEmitter calls them with `this` = the socket.
+  readonly #onMessage: (this: PeerSocket, data: RawData, isBinary: boolean) => void;
+  readonly #onClose: (this: PeerSocket) => void;
+
+  constructor(deps: SignallingHubDeps) {
+    this.#o = deps.options;
+    this.#store = deps.store;
+    this.#gauges = deps.gauges;
+    this.#log = deps.log;
+    this.#textFramesAreUtf8 = deps.textFramesAreUtf8;
+    this.#registry = new PeerRegistry(this.#o.idTtlMs);
+    this.#queue = new OfflineQueue({ perPeer: this.#o.queuePerPeer, total: this.#o.queueTotal, bytes: QUEUE_BYTES });
+    this.#perMs = this.#o.ratePerSecond / 1000;
+    this.#sendBufferCap = Math.max(1024 * 1024, 16 * this.#o.maxMessageBytes);
+    const hub = this;
+    this.#onMessage = function onMessage(data, isBinary) {
+      const conn = this[PEER];
+      if (conn !== undefined) hub.#onFrame(conn, data, isBinary);
+    };
+    this.#onClose = function onClose() {
+      const conn = this[PEER];
+      if (conn !== undefined) hub.#detach(conn, 'closed by client');
+    };
+    // One timer for every socket: a quarter of the shortest timeout, within 25 ms … 1 s.
+    const period = Math.min(1000, Math.max(25, Math.min(this.#o.aliveTimeoutMs, this.#o.expireTimeoutMs) / 4));
+    this.#timer = setInterval(() => this.sweep(Date.now()), period);
+    this.#timer.unref();
+    this.#refreshDebug();
+  }
+
+  /** Live connections. */
+  get size(): number {
+    return this.#registry.size;
+  }
+
+  /** Frames waiting for absent peers. */
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  /** Admits or refuses a new socket, given its URL query. Never throws. */
+  admit(socket: PeerSocket, query: unknown): void {
+    try {
+      const decision = decideAdmission(query, this.#o, this.#registry, this.#store);
+      if (!decision.ok) {
+        this.#log.debug({ code: decision.code }, 'signalling connection refused');
+        socket.send(decision.frame);
+        socket.close(decision.closeCode, decision.code);
+        return;
+      }
+      const now = Date.now();
+      const conn = new PeerConnection(decision.id, socket, now, this.#o.rateBurst);
+      socket[PEER] = conn;
+      socket.on('message', this.#onMessage);
+      socket.on('close', this.#onClose);
+      const replaced = this.#registry.add(conn);
+      if (replaced !== undefined) this.#close(replaced, NORMAL, 'SIGNAL_REPLACED', now, false);
+      this.#gauges.signalling = this.#registry.size;
+      socket.send(PEERJS_OPEN_FRAME);
+      for (const frame of this.#queue.take(conn.id)) this.#send(conn, frame);
+      this.#log.debug({ peer: conn.id, replaced: replaced !== undefined }, 'signalling peer open');
+    } catch (error) {
+      this.#log.error({ err: error }, 'signalling admission failed');
+      socket.terminate();
+    }
+  }
+
+  /** Closes idle sockets, expires queued frames and releases ids past their grace. */
+  sweep(now: number): void {
+    try {
+      this.#refreshDebug();
+      if (now >= this.#nextIdleSweep) {
+        // Idle sockets need no better precision than a tenth of their timeout.
+        this.#nextIdleSweep = now + Math.min(1000, this.#o.aliveTimeoutMs / 10);
+        const cutoff = now - this.#o.aliveTimeoutMs;
+        for (const conn of this.#registry.values()) {
+          if (conn.lastSeen <= cutoff) this.#close(conn, NORMAL, 'SIGNAL_TIMEOUT', now, true);
+        }
+      }
+      this.#queue.expire(now - this.#o.expireTimeoutMs, (src, dst) => {
+        const sender = this.#registry.get(src);
+        if (sender !== undefined) this.#send(sender, peerjsExpireFrame(dst, src));
+      });
+      this.#registry.releaseDue(now, (id) => this.#store.releaseId(id));
+    } catch (error) {
+      this.#log.error({ err: error }, 'signalling sweep failed');
+    }
+  }
+
+  /** Stops the timer and closes every socket (server shutdown). */
+  close(): void {
+    clearInterval(this.#timer);
+    const now = Date.now();
+    for (const conn of [...this.#registry.values()]) this.#close(conn, 1001, 'server closing', now, false);
+    this.#registry.clear();
+    this.#queue.clear();
+    this.#gauges.signalling = 0;
+  }
+
+  #onFrame(conn: PeerConnection, data: RawData, isBinary: boolean): void {
+    if (conn.closed) return;
+    try {
+      const raw = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+      if (raw.length > this.#o.maxMessageBytes) return this.#reject(conn, 'SIGNAL_FRAME_TOO_LARGE', TOO_BIG);
+      const now = Date.now();
+      conn.lastSeen = now;
+      if (!takeToken(conn, now, this.#perMs, this.#o.rateBurst)) return this.#reject(conn, 'SIGNAL_RATE_LIMITED', POLICY);
+      const message = parsePeerjsClientMessage(raw);
+      if (message.type === 'HEARTBEAT') return;
+      if (message.type === 'REJECTED') {
+        if (this.#debug) this.#log.debug({ peer: conn.id, reason: message.reason }, 'signalling frame malformed');
+        return this.#reject(conn, message.code, POLICY);
+      }
+      this.#relay(conn, message, raw, !isBinary && this.#textFramesAreUtf8, now);
+    } catch (error) {
+      // Nothing a client sends may escape this handler; a bug here closes only this socket.
+      this.#log.error({ err: error, peer: conn.id }, 'signalling frame handling failed');
+      this.#close(conn, 1011, 'INTERNAL', Date.now(), true);
+    }
+  }
+
+  #relay(conn: PeerConnection, message: PeerjsRelayMessage, raw: Buffer, rawIsUtf8: boolean, now: number): void {
+    const dst = this.#registry.get(message.dst);
+    if (this.#debug) this.#log.debug({ type: message.type, src: conn.id, dst: message.dst, queued: dst === undefined }, 'signalling relay');
+    if (dst !== undefined) {
+      if (dst.socket.bufferedAmount <= this.#sendBufferCap) {
+        this.#send(dst, relayFrame(raw, message, conn.id, rawIsUtf8));
+        return;
+      }
+      // It does not read what it is sent: close it, and queue as for any absent peer.
+      this.#reject(dst, 'SIGNAL_SLOW_CLIENT', POLICY);
+    }
+    // The stock server queues neither LEAVE nor EXPIRE for an absent peer: they would mean nothing later.
+    if (message.type === 'LEAVE' || message.type === 'EXPIRE') return;
+    if (!this.#queue.push(message.dst, relayFrame(raw, message, conn.id, rawIsUtf8), conn.id, now)) {
+      // Queue full: the sender learns now what it would learn after the timeout.
+      this.#send(conn, peerjsExpireFrame(message.dst, conn.id));
+    }
+  }
+
+  #send(conn: PeerConnection, frame: Buffer | string): void {
+    this.#batch.send(conn.socket, frame);
+  }
+
+  /** Sends the offender an ERROR with `code` and closes it; others are unaffected. */
+  #reject(conn: PeerConnection, code: ErrorCode, closeCode: number): void {
+    this.#log.debug({ peer: conn.id, code }, 'signalling peer rejected');
+    this.#send(conn, peerjsErrorFrame('ERROR', code, ERROR_CATALOGUE[code].summary));
+    this.#close(conn, closeCode, code, Date.now(), true);
+  }
+
+  /** Closes a socket the server is done with; `registered` false for one already replaced in the registry. */
+  #close(conn: PeerConnection, closeCode: number, reason: string, now: number, registered: boolean): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    if (registered && this.#registry.remove(conn, now)) this.#gauges.signalling = this.#registry.size;
+    try {
+      conn.socket.close(closeCode, reason);
+    } catch {
+      conn.socket.terminate();
+    }
+  }
+
+  #detach(conn: PeerConnection, why: string): void {
+    conn.closed = true;
+    if (this.#registry.remove(conn, Date.now())) {
+      this.#gauges.signalling = this.#registry.size;
+      if (this.#debug) this.#log.debug({ peer: conn.id, why }, 'signalling peer gone');
+    }
+  }
+
+  #refreshDebug(): void {
+    const log = this.#log as FastifyBaseLogger & { isLevelEnabled?: (level: string) => boolean };
+    this.#debug = typeof log.isLevelEnabled === 'function' ? log.isLevelEnabled('debug') : false;
+  }
+}

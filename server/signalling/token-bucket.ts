@@ -1,0 +1,27 @@
+/**
+ * Per-connection rate limit as a token bucket, kept as two plain numbers on the connection's own
+ * state object (no bucket object, no timer per socket): tokens are refilled lazily from the clock
+ * when a frame arrives, so 20,000 idle sockets cost nothing here.
+ */
+
+/** The two numbers a bucket needs; PeerConnection carries them. */
+export interface TokenBucketState {
+  /** Tokens left (fractional). */
+  tokens: number;
+  /** When tokens were last refilled, ms. */
+  refilledAt: number;
+}
+
+/** Takes one token at `now` (ms); false when the bucket is empty. `perMs` is the sustained rate per millisecond. */
+export function takeToken(bucket: TokenBucketState, now: number, perMs: number, burst: number): boolean {
+  // A clock stepping backwards must not mint tokens, hence the elapsed > 0 test.
+  const elapsed = now - bucket.refilledAt;
+  if (elapsed > 0) {
+    const tokens = bucket.tokens + elapsed * perMs;
+    bucket.tokens = tokens < burst ? tokens : burst;
+    bucket.refilledAt = now;
+  }
+  if (bucket.tokens < 1) return false;
+  bucket.tokens -= 1;
+  return true;
+}

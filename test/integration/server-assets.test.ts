@@ -1,0 +1,187 @@
+/**
+ * The browser assets (sw.js with the keys baked in, bridge.js), the stats route, options
+ * validation, and swarmcdn registered as a plugin into an app of its own.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import Fastify from 'fastify';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
+import { isSwarmError } from '../../protocol/index.js';
+import { buildServer } from '../../server/build-server.js';
+import { worthCompressing } from '../../server/compression.js';
+import type { ServerOptions } from '../../server/options.js';
+import { swarmcdnPlugin } from '../../server/plugin.js';
+import { bakeTrustedKeys } from '../../server/plugins/assets.js';
+import { TempDirs, keygen, writeTree, type KeyFiles } from '../support/cli.js';
+import { WsClient, startServer } from './server-helpers.js';
+
+const temps = new TempDirs();
+let siteDir: string;
+let a: KeyFiles;
+let b: KeyFiles;
+let pemA: string;
+let pemB: string;
+
+beforeAll(async () => {
+  siteDir = join(await temps.make('swarmcdn-assets-'), 'site');
+  await writeTree(siteDir, { 'index.html': '<h1>assets</h1>' });
+  a = await keygen(await temps.make('swarmcdn-keys-'));
+  b = await keygen(await temps.make('swarmcdn-keys-'));
+  [pemA, pemB] = await Promise.all([readFile(a.pub, 'utf8'), readFile(b.pub, 'utf8')]);
+});
+
+afterAll(() => temps.cleanup());
+
+/** Runs a served sw.js in a bare global scope and asks it, as a page would, which keys it trusts. */
+async function keyidsTrustedBy(source: string): Promise<string[]> {
+  const listeners = new Map<string, (event: unknown) => void>();
+  const self = { addEventListener: (type: string, fn: (event: unknown) => void) => listeners.set(type, fn) };
+  runInNewContext(source, { self, crypto, atob, btoa, TextEncoder, TextDecoder, console });
+  return new Promise((resolve) => {
+    listeners.get('message')?.({
+      data: { type: 'swarmcdn/keyids' },
+      waitUntil: () => undefined,
+      source: { postMessage: (m: { keyids: string[] }) => resolve(m.keyids) },
+    });
+  });
+}
+
+describe('GET /swarmcdn/sw.js', () => {
+  it('serves the service worker with the trusted keys baked in, Service-Worker-Allowed and an ETag', async () => {
+    const app = buildServer({ siteDir, publicKeys: [pemA, pemB] });
+    const r = await app.inject({ url: '/swarmcdn/sw.js' });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toMatch(/^application\/javascript/);
+    expect(r.headers['service-worker-allowed']).toBe('/');
+    expect(r.headers['cache-control']).toBe('no-cache');
+    expect(r.body).not.toContain('__SWARMCDN_TRUSTED_KEYS__');
+    expect(r.body).toContain(JSON.stringify([pemA, pemB]));
+    expect((await keyidsTrustedBy(r.body)).sort()).toEqual([a.keyid, b.keyid].sort());
+    const again = await app.inject({ url: '/swarmcdn/sw.js', headers: { 'if-none-match': String(r.headers.etag) } });
+    expect(again.statusCode).toBe(304);
+    await app.close();
+  });
+
+  it('bakes the public half of the signing key when no public key is given, and nothing without keys', async () => {
+    const signing = buildServer({ siteDir: await temps.make(), signingKeyFile: a.key });
+    const baked = (await signing.inject({ url: '/swarmcdn/sw.js' })).body;
+    expect(await keyidsTrustedBy(baked)).toEqual([a.keyid]);
+    await signing.close();
+    const none = buildServer({ siteDir });
+    expect(await keyidsTrustedBy((await none.inject({ url: '/swarmcdn/sw.js' })).body)).toEqual([]);
+    await none.close();
+  });
+
+  it('refuses a bundle without exactly one key placeholder', () => {
+    expect(() => bakeTrustedKeys('const k = 1;', [pemA])).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+    expect(() => bakeTrustedKeys('"__SWARMCDN_TRUSTED_KEYS__"+"__SWARMCDN_TRUSTED_KEYS__"', [])).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+    expect(bakeTrustedKeys("const k = '__SWARMCDN_TRUSTED_KEYS__';", ['x"y'])).toBe('const k = ["x\\"y"];');
+  });
+});
+
+describe('GET /swarmcdn/bridge.js', () => {
+  it('serves the page bridge as JavaScript with an ETag', async () => {
+    const app = buildServer({ siteDir });
+    const r = await app.inject({ url: '/swarmcdn/bridge.js' });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toMatch(/^application\/javascript/);
+    expect(r.headers.etag).toMatch(/^".+"$/);
+    expect(r.body).toContain('serviceWorker');
+    await app.close();
+  });
+});
+
+describe('GET /swarmcdn/stats', () => {
+  it('reports peers, swarms, content entries, bytes by source and the manifest version', async () => {
+    const s = await startServer({ siteDir: await temps.make(), signingKeyFile: a.key });
+    const client = await WsClient.open(`${s.url.replace('http', 'ws')}/swarmcdn/tracker`);
+    client.send({ type: 'join', peerId: 'stats-peer', site: 'https://site.example' });
+    await client.next((m) => m.type === 'joined');
+    client.send({ type: 'have', hashes: [`sha256-${'A'.repeat(43)}=`] });
+    client.send({ type: 'stats', peer: 1000, cache: 200, origin: 30 });
+    const stats = async () => (await fetch(`${s.url}/swarmcdn/stats`)).json();
+    for (let i = 0; i < 50 && (await stats()).bytes.peer === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await stats()).toEqual({
+      peers: { signalling: 0, tracker: 1, tracked: 1 },
+      swarms: 1,
+      contentEntries: 1,
+      bytes: { peer: 1000, cache: 200, origin: 30 },
+      manifestVersion: 1,
+      uptimeSeconds: expect.any(Number),
+    });
+    client.close();
+    await s.app.close();
+  });
+});
+
+describe('options', () => {
+  const invalid: [string, ServerOptions][] = [
+    ['no siteDir', {} as ServerOptions],
+    ['watch without a key', { siteDir: '.', watch: true }],
+    ['a negative max-age', { siteDir: '.', maxAgeSeconds: -1 }],
+    ['a tracker path that is not a URL path', { siteDir: '.', tracker: { path: 'tracker' } }],
+    ['a zero connection cap', { siteDir: '.', signalling: { maxConnections: 0 } }],
+    ['public keys that are not PEM', { siteDir: '.', publicKeys: ['nope'] }],
+  ];
+  it.each(invalid)('buildServer throws CONFIG_INVALID for %s', (_name, options) => {
+    let thrown: unknown;
+    try {
+      buildServer(options);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isSwarmError(thrown) && thrown.code).toBe('CONFIG_INVALID');
+  });
+
+  it('rejects at start-up with CONFIG_INVALID what needs the file system to tell', async () => {
+    const dir = await temps.make();
+    await writeFile(join(dir, 'file.txt'), 'x');
+    await writeFile(join(dir, 'bad.key'), 'not a key');
+    const bad: ServerOptions[] = [
+      { siteDir: join(dir, 'missing') },
+      { siteDir: join(dir, 'file.txt') },
+      { siteDir, signingKeyFile: join(dir, 'missing.key') },
+      { siteDir, signingKeyFile: join(dir, 'bad.key') },
+      { siteDir, publicKeys: ['-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n'] },
+    ];
+    for (const options of bad) {
+      const app = buildServer(options);
+      await expect(app.ready()).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+      await app.close();
+    }
+  });
+});
+
+describe('swarmcdnPlugin in an existing app', () => {
+  it('adds every route and the decoration, and leaves the host routes and 404 page alone', async () => {
+    const host = Fastify();
+    host.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain').send('host 404'));
+    host.get('/api/hello', async () => ({ hello: 'world' }));
+    host.get('/api/big', async () => ({ text: 'x'.repeat(8192) }));
+    await host.register(swarmcdnPlugin, { siteDir });
+    await host.ready();
+    expect(host.swarmcdn.options.siteDir).toBe(siteDir);
+    expect((await host.inject({ url: '/api/hello' })).json()).toEqual({ hello: 'world' });
+    expect((await host.inject({ url: '/' })).body).toBe('<h1>assets</h1>');
+    expect((await host.inject({ url: '/swarmcdn/stats' })).statusCode).toBe(200);
+    expect((await host.inject({ url: '/swarmcdn/sw.js' })).statusCode).toBe(200);
+    expect((await host.inject({ url: '/nope.txt' })).body).toBe('host 404');
+    // Compression stays inside swarmcdn's scope.
+    const big = await host.inject({ url: '/api/big', headers: { 'accept-encoding': 'br' } });
+    expect(big.headers['content-encoding']).toBeUndefined();
+    await host.close();
+  });
+});
+
+describe('compression policy', () => {
+  it('compresses text-like types of 1 KiB or more, and nothing else', () => {
+    for (const type of ['text/html; charset=utf-8', 'text/css', 'application/javascript', 'application/json', 'image/svg+xml', 'application/wasm', 'application/ld+json']) {
+      expect([type, worthCompressing(type, 4096)]).toEqual([type, true]);
+    }
+    for (const type of ['image/jpeg', 'video/mp4', 'font/woff2', 'application/octet-stream', 'application/zip', 'text/event-stream', undefined]) {
+      expect([type, worthCompressing(type, 4096)]).toEqual([type, false]);
+    }
+    expect(worthCompressing('text/css', 1023)).toBe(false);
+  });
+});

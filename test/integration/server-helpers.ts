@@ -1,0 +1,133 @@
+/**
+ * What the server integration tests share: a server listening on 127.0.0.1:0, raw HTTP requests
+ * over a socket (clients such as fetch normalize `..` away before sending), a WebSocket client
+ * that collects messages, and a logger stream tests can wait on.
+ */
+import { connect } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import WebSocket from 'ws';
+import { buildServer } from '../../server/build-server.js';
+import type { ServerOptions } from '../../server/options.js';
+
+/** A started server and its base URL. */
+export interface Started {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  readonly port: number;
+}
+
+/** Builds and listens on 127.0.0.1 with a free port. */
+export async function startServer(options: ServerOptions): Promise<Started> {
+  const app = buildServer(options);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('no address');
+  return { app, url: `http://127.0.0.1:${address.port}`, port: address.port };
+}
+
+/** One raw HTTP/1.1 answer. */
+export interface RawResponse {
+  readonly status: number;
+  readonly head: string;
+  readonly body: string;
+}
+
+/** Sends `GET <target>` byte for byte (no client-side normalization) and reads the whole answer. */
+export function rawGet(port: number, target: string): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`timeout on ${target}`)));
+    socket.on('connect', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const split = text.indexOf('\r\n\r\n');
+      const head = split < 0 ? text : text.slice(0, split);
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), head, body: split < 0 ? '' : text.slice(split + 4) });
+    });
+  });
+}
+
+/** A WebSocket client that keeps every JSON message it receives. */
+export class WsClient {
+  readonly messages: Record<string, unknown>[] = [];
+  private waiters: (() => void)[] = [];
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      this.messages.push(JSON.parse(String(data)) as Record<string, unknown>);
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  /** Connects and resolves once open. */
+  static open(url: string): Promise<WsClient> {
+    const socket = new WebSocket(url);
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => resolve(new WsClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  send(message: unknown): void {
+    this.socket.send(JSON.stringify(message));
+  }
+
+  /** The first message (received before or after the call) that matches, within `ms`. */
+  async next(match: (m: Record<string, unknown>) => boolean, ms = 2_000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const found = this.messages.find(match);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching message within ${ms} ms; got ${JSON.stringify(this.messages)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** A pino destination that keeps parsed entries, so a test can wait for a log line instead of sleeping. */
+export class LogCapture {
+  readonly entries: Record<string, unknown>[] = [];
+  private waiters: (() => void)[] = [];
+
+  /** The `logger` option for buildServer. */
+  logger(level = 'info'): Record<string, unknown> {
+    return { level, stream: { write: (line: string) => this.push(line) } };
+  }
+
+  private push(line: string): void {
+    this.entries.push(JSON.parse(line) as Record<string, unknown>);
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** The first entry that matches, within `ms`. */
+  async next(match: (e: Record<string, unknown>) => boolean, ms = 5_000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const found = this.entries.find(match);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching log entry within ${ms} ms; got ${JSON.stringify(this.entries.map((e) => e.msg))}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+}

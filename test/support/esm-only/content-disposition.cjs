@@ -1,0 +1,2 @@
+// See ../esm-as-cjs.cjs.
+module.exports = require('../esm-as-cjs.cjs')('content-disposition');

@@ -1,0 +1,148 @@
+/** The signalling relay's parts, without sockets: id store, token bucket, offline queue, registry, relay frames. */
+import { describe, expect, it } from '@jest/globals';
+import { parsePeerjsClientMessage, type PeerjsRelayMessage } from '../../../protocol/messages/peerjs.js';
+import { OfflineQueue } from '../../../server/signalling/offline-queue.js';
+import type { PeerConnection } from '../../../server/signalling/peer-connection.js';
+import { PeerRegistry } from '../../../server/signalling/peer-registry.js';
+import { relayFrame } from '../../../server/signalling/relay-frame.js';
+import { takeToken } from '../../../server/signalling/token-bucket.js';
+import { MemorySignallingStore } from '../../../server/store/memory-signalling-store.js';
+
+describe('MemorySignallingStore', () => {
+  it('binds an issued id to the first token that claims it, for good', () => {
+    let now = 1_000;
+    const store = new MemorySignallingStore({ now: () => now });
+    store.issueId('a', 100);
+    expect(store.claimId('a', 't1')).toBe(true);
+    expect(store.claimId('a', 't1')).toBe(true);
+    expect(store.claimId('a', 't2')).toBe(false);
+    now += 1_000_000; // a claimed id does not expire
+    expect(store.claimId('a', 't1')).toBe(true);
+    expect(store.claimId('never-issued', 't1')).toBe(false);
+    store.releaseId('a');
+    expect(store.claimId('a', 't1')).toBe(false);
+  });
+
+  it('forgets ids not claimed within their TTL', () => {
+    let now = 0;
+    const store = new MemorySignallingStore({ now: () => now });
+    store.issueId('a', 100);
+    store.issueId('b', 100);
+    now = 99;
+    expect(store.claimId('a', 't')).toBe(true);
+    now = 100;
+    expect(store.claimId('b', 't')).toBe(false);
+    expect(store.counts()).toEqual({ issuedIds: 1 });
+  });
+
+  it('caps unclaimed ids, forgetting the oldest first', () => {
+    const store = new MemorySignallingStore({ maxUnclaimed: 3 });
+    store.issueId('claimed', 60_000);
+    expect(store.claimId('claimed', 't')).toBe(true);
+    for (let i = 0; i < 5; i++) store.issueId(`u${i}`, 60_000);
+    expect(store.counts()).toEqual({ issuedIds: 4 });
+    expect(store.claimId('u1', 't')).toBe(false);
+    expect(store.claimId('u2', 't')).toBe(true);
+    expect(store.claimId('claimed', 't')).toBe(true);
+  });
+
+  it('stays bounded under a long stream of expiring ids', () => {
+    let now = 0;
+    const store = new MemorySignallingStore({ now: () => now });
+    for (let i = 0; i < 50_000; i++) {
+      now += 1;
+      store.issueId(`id${i}`, 100);
+    }
+    expect(store.counts().issuedIds).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('takeToken', () => {
+  it('allows a burst, then the sustained rate, and never mints tokens from a clock going back', () => {
+    const bucket = { tokens: 3, refilledAt: 0 };
+    const perMs = 10 / 1000; // 10 per second
+    expect([1, 2, 3, 4].map(() => takeToken(bucket, 0, perMs, 3))).toEqual([true, true, true, false]);
+    expect(takeToken(bucket, 50, perMs, 3)).toBe(false);
+    expect(takeToken(bucket, 100, perMs, 3)).toBe(true);
+    expect(takeToken(bucket, -1_000_000, perMs, 3)).toBe(false);
+    expect(takeToken(bucket, 10_000, perMs, 3)).toBe(true); // refilled to the burst, not beyond
+    expect(bucket.tokens).toBe(2);
+  });
+});
+
+describe('OfflineQueue', () => {
+  it('bounds frames per destination, in all, and in bytes', () => {
+    const queue = new OfflineQueue({ perPeer: 2, total: 3, bytes: 10 });
+    expect(queue.push('x', 'aa', 's', 0)).toBe(true);
+    expect(queue.push('x', 'bb', 's', 0)).toBe(true);
+    expect(queue.push('x', 'cc', 's', 0)).toBe(false); // per peer
+    expect(queue.push('y', 'dddddd', 's', 0)).toBe(true);
+    expect(queue.push('z', 'e', 's', 0)).toBe(false); // total
+    expect(queue.take('y')).toEqual(['dddddd']);
+    expect(queue.push('z', 'eeeeeeeeee', 's', 0)).toBe(false); // bytes
+    expect(queue.push('z', 'eeeeee', 's', 0)).toBe(true);
+    expect(queue.take('x')).toEqual(['aa', 'bb']);
+    expect(queue.take('x')).toEqual([]);
+    expect(queue.size).toBe(1);
+  });
+
+  it('expires old frames, once per sender and destination, and keeps the young', () => {
+    const queue = new OfflineQueue({ perPeer: 10, total: 10, bytes: 1_000 });
+    queue.push('x', '1', 'a', 0);
+    queue.push('x', '2', 'a', 5);
+    queue.push('x', '3', 'b', 10);
+    queue.push('x', '4', 'a', 50);
+    queue.push('y', '5', 'a', 0);
+    const expired: string[] = [];
+    queue.expire(10, (src, dst) => expired.push(`${src}->${dst}`));
+    expect(expired.sort()).toEqual(['a->x', 'a->y', 'b->x']);
+    expect(queue.take('x')).toEqual(['4']);
+    expect(queue.size).toBe(0);
+  });
+});
+
+describe('PeerRegistry', () => {
+  const conn = (id: string): PeerConnection => ({ id }) as PeerConnection;
+
+  it('replaces by id, removes only the current holder, and releases after the grace', () => {
+    const registry = new PeerRegistry(100);
+    const first = conn('a');
+    const second = conn('a');
+    expect(registry.add(first)).toBeUndefined();
+    expect(registry.add(second)).toBe(first);
+    expect(registry.remove(first, 0)).toBe(false);
+    expect(registry.size).toBe(1);
+    expect(registry.remove(second, 0)).toBe(true);
+    expect(registry.isBound('a')).toBe(true);
+    registry.add(conn('b'));
+    registry.remove(registry.get('b')!, 50);
+    const released: string[] = [];
+    registry.releaseDue(99, (id) => released.push(id));
+    expect(released).toEqual([]);
+    registry.releaseDue(100, (id) => released.push(id));
+    expect(released).toEqual(['a']);
+    expect(registry.isBound('a')).toBe(false);
+    expect(registry.isBound('b')).toBe(true);
+  });
+});
+
+describe('relayFrame', () => {
+  const parse = (text: string): PeerjsRelayMessage => parsePeerjsClientMessage(text) as PeerjsRelayMessage;
+
+  it('splices the server src into the sender bytes', () => {
+    const text = ' {"type":"CANDIDATE","dst":"b","payload":{"candidate":{"sdpMid":"0"},"connectionId":"dc_1"}} \n';
+    const out = relayFrame(Buffer.from(text), parse(text), 'sender-1', true);
+    expect(Buffer.isBuffer(out)).toBe(true);
+    expect(JSON.parse(out.toString())).toEqual({ ...JSON.parse(text), src: 'sender-1' });
+  });
+
+  it('rebuilds from the validated fields when the sender wrote its own src or sent binary', () => {
+    const text = '{"src":"forged","type":"OFFER","dst":"b","payload":{"x":"é"},"junk":1}';
+    for (const utf8 of [true, false]) {
+      const out = relayFrame(Buffer.from(text), parse(text), 'real', utf8);
+      expect(typeof out).toBe('string');
+      expect(out.toString()).not.toContain('forged');
+      expect(JSON.parse(out.toString())).toEqual({ type: 'OFFER', src: 'real', dst: 'b', payload: { x: 'é' } });
+    }
+  });
+});
