@@ -45,6 +45,10 @@ const TARGET_P99_MS = 2;
 const RELAY_LIMITS = { ratePerSecond: 1_000_000, rateBurst: 1_000_000 } as const;
 /** A heartbeat period plus a second: every idle peer has sent one, so the server is in steady state. */
 const SETTLE_MS = 6_000;
+/** Peers opened and closed before the memory baseline is taken. */
+const WARM_PEERS = 2_000;
+/** Latency is timed in this many windows per server, interleaved, and the medians reported. */
+const LATENCY_WINDOWS = 3;
 /** Not JSON at all, and JSON the stock server relays blindly. */
 const MALFORMED_FRAMES = ['not json', '{"type":"OFFER","dst":null}'];
 
@@ -136,21 +140,30 @@ interface HoldResult {
   failures: Reasons;
 }
 
+/** Generator `i`'s part of `count` peers split over `n` generators. */
+function share(count: number, n: number, i: number): number {
+  return Math.floor(count / n) + (i < count % n ? 1 : 0);
+}
+
 async function holdPeers(server: ServerProcess, generators: readonly Generator[], count: number): Promise<HoldResult> {
   const target = targetOf(server);
   const group = `${server.label}:idle`;
-  const first = generators[0]!;
-  // Warm-up: the first connections load and compile code the steady state does not count.
-  await first.request({ op: 'open', group: 'warm', target, count: 100, addresses: first.addresses, concurrency: 16, maxMs: 20_000 }, 30_000);
-  await first.request({ op: 'close', group: 'warm', maxMs: 5_000 }, 10_000);
+  // Warm-up: a burst of connections that come and go loads and compiles the code, and grows the
+  // heap's young generation and the allocator's pools to their working size, so the baseline
+  // already holds them and the difference is what idle peers keep.
+  const warmGroup = `${server.label}:warm`;
+  const warm = Math.min(WARM_PEERS, count);
+  await Promise.all(
+    generators.map((g, i) => g.request({ op: 'open', group: warmGroup, target, count: share(warm, generators.length, i), addresses: g.addresses, concurrency: 24, maxMs: 20_000 }, 30_000)),
+  );
+  await Promise.all(generators.map((g) => g.request({ op: 'close', group: warmGroup, maxMs: 5_000 }, 10_000)));
   await sleep(500);
   await server.gc();
   const beforeKiB = await rssSample(server);
 
   const started = performance.now();
-  const shares = generators.map((_, i) => Math.floor(count / generators.length) + (i < count % generators.length ? 1 : 0));
   const opens = await Promise.all(
-    generators.map((g, i) => g.request({ op: 'open', group, target, count: shares[i]!, addresses: g.addresses, concurrency: 24, maxMs: 60_000 }, 90_000)),
+    generators.map((g, i) => g.request({ op: 'open', group, target, count: share(count, generators.length, i), addresses: g.addresses, concurrency: 24, maxMs: 60_000 }, 90_000)),
   );
   const openSeconds = (performance.now() - started) / 1000;
   const opened = opens.reduce((n, r) => n + r.opened, 0);
@@ -210,53 +223,65 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-/** Phase 3's findings for one server. */
-interface LatencyResult {
+/** One timed window at the fixed offered rate. */
+interface LatencyWindow {
   p50: number;
   p99: number;
   max: number;
   samples: number;
   sent: number;
   received: number;
-  offeredPerSecond: number;
-  /** p99 of the load generator's own event-loop lag over the run. */
+  /** p99 of the load generator's own event-loop lag over the window. */
   generatorLoopP99: number;
-  /** The server's event-loop lag over the run, when it could report it. */
+  /** The server's event-loop lag over the window, when it could report it. */
   serverLoop: LoopLag | null;
   othersCores: number;
   unexpected: Reasons;
 }
 
-async function measureLatency(server: ServerProcess, generator: Generator, pairs: number, perSecond: number, seconds: number): Promise<LatencyResult> {
-  const group = `${server.label}:latency`;
-  const target = targetOf(server);
-  const open = await generator.request({ op: 'open', group, target, count: pairs * 2, addresses: generator.addresses, concurrency: 32, maxMs: 30_000 }, 40_000);
-  if (open.opened < pairs * 2) log(`${server.label}: only ${open.opened}/${pairs * 2} latency peers opened: ${describeReasons(open.reasons)}`);
-  try {
-    const warmupMs = 1_000;
-    const durationMs = seconds * 1000;
-    const machineBefore = cpuSnapshot();
-    await server.loopStart();
-    const result = await generator.request({ op: 'rate', group, perSecond, warmupMs, durationMs, drainMs: 2_000 }, warmupMs + durationMs + 10_000);
-    const serverLoop = (await server.loopStop()) ?? null;
-    const others = othersCores(machineBefore, cpuSnapshot(), result.ms / 1000);
-    const sorted = result.latenciesMs.sort((a, b) => a - b);
-    return {
-      p50: percentile(sorted, 50),
-      p99: percentile(sorted, 99),
-      max: sorted.at(-1) ?? Number.NaN,
-      samples: sorted.length,
-      sent: result.sent,
-      received: result.received,
-      offeredPerSecond: result.sent / ((warmupMs + durationMs) / 1000),
-      generatorLoopP99: result.loopLagP99Ms,
-      serverLoop,
-      othersCores: others,
-      unexpected: result.unexpected,
-    };
-  } finally {
-    await generator.request({ op: 'close', group, maxMs: 5_000 }, 10_000);
-  }
+/** Phase 3's findings for one server: medians over the windows, and every sample pooled. */
+interface LatencyResult {
+  p50: number;
+  p99: number;
+  pooledP99: number;
+  max: number;
+  windows: LatencyWindow[];
+}
+
+async function latencyWindow(server: ServerProcess, generator: Generator, group: string, perSecond: number, seconds: number): Promise<{ window: LatencyWindow; sorted: number[] }> {
+  // Half a second at the rate before timing: buffers and JIT settle after the previous window.
+  const warmupMs = 500;
+  const durationMs = Math.round(seconds * 1000);
+  const machineBefore = cpuSnapshot();
+  await server.loopStart();
+  const result = await generator.request({ op: 'rate', group, perSecond, warmupMs, durationMs, drainMs: 2_000 }, warmupMs + durationMs + 10_000);
+  const serverLoop = (await server.loopStop()) ?? null;
+  const sorted = result.latenciesMs.sort((x, y) => x - y);
+  const window: LatencyWindow = {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? Number.NaN,
+    samples: sorted.length,
+    sent: result.sent,
+    received: result.received,
+    generatorLoopP99: result.loopLagP99Ms,
+    serverLoop,
+    othersCores: othersCores(machineBefore, cpuSnapshot(), result.ms / 1000),
+    unexpected: result.unexpected,
+  };
+  return { window, sorted };
+}
+
+function summarizeLatency(windows: readonly { window: LatencyWindow; sorted: number[] }[]): LatencyResult | null {
+  if (windows.length === 0) return null;
+  const pooled = windows.flatMap((w) => w.sorted).sort((x, y) => x - y);
+  return {
+    p50: median(windows.map((w) => w.window.p50)),
+    p99: median(windows.map((w) => w.window.p99)),
+    pooledP99: percentile(pooled, 99),
+    max: pooled.at(-1) ?? Number.NaN,
+    windows: windows.map((w) => w.window),
+  };
 }
 
 /** Phase 4: what one malformed frame does to a server. */
@@ -327,7 +352,7 @@ function readConfig(): Config {
 interface Findings {
   hold: { stock: HoldResult; ours: HoldResult | null };
   flood: { stock: FloodSample[]; ours: FloodSample[] };
-  latency: { stock: LatencyResult; ours: LatencyResult | null };
+  latency: { stock: LatencyResult | null; ours: LatencyResult | null };
   malformed: FrameOutcome[];
   errors: string[];
 }
@@ -411,23 +436,38 @@ async function measure(config: Config, siteDir: string): Promise<Findings> {
   const flood = { stock: flooded.get(floodPair.stock) ?? [], ours: (floodPair.ours && flooded.get(floodPair.ours)) ?? [] };
   stopPair(floodPair);
 
-  log(`phase 3: ${config.perSecond} msg/s for ${config.seconds} s over ${config.latencyPairs} pairs per server`);
+  const windowSeconds = config.seconds / LATENCY_WINDOWS;
+  log(`phase 3: ${config.perSecond} msg/s over ${config.latencyPairs} pairs, ${LATENCY_WINDOWS} × ${windowSeconds.toFixed(1)} s per server, interleaved`);
   const latencyPair = await startPair('latency');
   const latencyGen = generators[1]!;
-  const latencyOf = (server: ServerProcess): Promise<LatencyResult> => measureLatency(server, latencyGen, config.latencyPairs, config.perSecond, config.seconds);
-  const latencyOurs = latencyPair.ours;
-  const latency = {
-    stock: await latencyOf(latencyPair.stock),
-    ours: latencyOurs && (await attempt('swarmcdn latency', () => latencyOf(latencyOurs))),
-  };
-  for (const [label, l] of [['stock', latency.stock], ['swarmcdn', latency.ours]] as const) {
-    if (l === null) continue;
-    log(
-      `${label}: p50 ${fmt(l.p50, 3)} ms, p99 ${fmt(l.p99, 3)} ms, max ${fmt(l.max, 1)} ms over ${l.samples} samples ` +
-        `(${l.received}/${l.sent} received; event-loop lag p99: server ${fmt(l.serverLoop?.p99 ?? Number.NaN, 1)} ms (max ${fmt(l.serverLoop?.max ?? Number.NaN, 1)}), ` +
-        `load generator ${fmt(l.generatorLoopP99, 1)} ms; other processes ${fmt(l.othersCores, 2)} cores; unexpected: ${describeReasons(l.unexpected)})`,
-    );
+  const timed = new Map<ServerProcess, { window: LatencyWindow; sorted: number[] }[]>();
+  for (const server of [latencyPair.stock, latencyPair.ours]) {
+    if (server === null) continue;
+    const count = config.latencyPairs * 2;
+    const ready = await attempt(`${server.label} latency set-up`, async () => {
+      const open = await latencyGen.request({ op: 'open', group: `${server.label}:latency`, target: targetOf(server), count, addresses: latencyGen.addresses, concurrency: 32, maxMs: 30_000 }, 40_000);
+      if (open.opened < count) log(`${server.label}: ${open.opened}/${count} latency peers opened: ${describeReasons(open.reasons)}`);
+    });
+    if (ready !== null) timed.set(server, []);
   }
+  for (let w = 1; w <= LATENCY_WINDOWS; w++) {
+    for (const [server, windows] of timed) {
+      const result = await attempt(`${server.label} latency`, () => latencyWindow(server, latencyGen, `${server.label}:latency`, config.perSecond, windowSeconds));
+      if (result === null) continue;
+      windows.push(result);
+      const l = result.window;
+      log(
+        `latency ${w}/${LATENCY_WINDOWS} ${server.label}: p50 ${fmt(l.p50, 3)} ms, p99 ${fmt(l.p99, 3)} ms, max ${fmt(l.max, 1)} ms, ${l.received}/${l.sent} received; ` +
+          `event-loop lag p99: server ${fmt(l.serverLoop?.p99 ?? Number.NaN, 1)} ms (max ${fmt(l.serverLoop?.max ?? Number.NaN, 1)}), load generator ${fmt(l.generatorLoopP99, 1)} ms; ` +
+          `other processes ${fmt(l.othersCores, 2)} cores${Object.keys(l.unexpected).length > 0 ? `; unexpected: ${describeReasons(l.unexpected)}` : ''}`,
+      );
+    }
+  }
+  for (const server of timed.keys()) await latencyGen.request({ op: 'close', group: `${server.label}:latency`, maxMs: 5_000 }, 10_000);
+  const latency = {
+    stock: summarizeLatency(timed.get(latencyPair.stock) ?? []),
+    ours: summarizeLatency((latencyPair.ours && timed.get(latencyPair.ours)) ?? []),
+  };
 
   // Last, on the latency phase's servers, because the stock server does not survive it: one
   // malformed frame each. A dead stock server is restarted so that every frame meets a live one.
@@ -438,7 +478,8 @@ async function measure(config: Config, siteDir: string): Promise<Findings> {
     const stockNow = stock;
     const stockOutcome = await attempt('stock malformed frame', () => sendMalformed(stockNow, generators[0]!, frame));
     if (stockOutcome) malformed.push(stockOutcome);
-    const outcome = latencyOurs && (await attempt('swarmcdn malformed frame', () => sendMalformed(latencyOurs, generators[0]!, frame)));
+    const ours = latencyPair.ours;
+    const outcome = ours && (await attempt('swarmcdn malformed frame', () => sendMalformed(ours, generators[0]!, frame)));
     if (outcome) malformed.push(outcome);
   }
   return { hold, flood, latency, malformed, errors };
@@ -451,7 +492,13 @@ function report(config: Config, findings: Findings, wallSeconds: number): void {
   const rss = { stock: hold.stock.bytesPerPeer / 1000, ours: (hold.ours?.bytesPerPeer ?? Number.NaN) / 1000 };
   const cpu = { stock: floodMedian(flood.stock, 'cpuMicrosPerMessage'), ours: floodMedian(flood.ours, 'cpuMicrosPerMessage') };
   const heldOurs = hold.ours?.held ?? Number.NaN;
-  const p99Ours = latency.ours?.p99 ?? Number.NaN;
+  const nan = Number.NaN;
+  const p99Ours = latency.ours?.p99 ?? nan;
+  /** The median over windows of the server's event-loop lag p99. */
+  const loopP99 = (l: LatencyResult | null): number => {
+    const values = (l?.windows ?? []).flatMap((w) => (w.serverLoop === null ? [] : [w.serverLoop.p99]));
+    return values.length === 0 ? nan : median(values);
+  };
   const pass = {
     held: heldOurs >= config.peers,
     // A growth of zero or less means the sample was too small to measure, not that it passed.
@@ -474,18 +521,20 @@ function report(config: Config, findings: Findings, wallSeconds: number): void {
     line('peers held', hold.stock.held, heldOurs, 0, `= ${config.peers}`, pass.held),
     line('RSS per idle peer (KB)', rss.stock, rss.ours, 2, '≤ 1.00× stock', pass.rss),
     line('server CPU per relayed msg (µs)', cpu.stock, cpu.ours, 2, `≤ ${TARGET_CPU_RATIO}× stock`, pass.cpu),
-    line(`relay p50 ${rate} (ms)`, latency.stock.p50, latency.ours?.p50 ?? Number.NaN, 3),
-    line(`relay p99 ${rate} (ms)`, latency.stock.p99, p99Ours, 3, `≤ ${TARGET_P99_MS} ms`, pass.p99),
-    line('server event-loop lag p99 meanwhile (ms)', latency.stock.serverLoop?.p99 ?? Number.NaN, latency.ours?.serverLoop?.p99 ?? Number.NaN, 1),
+    line(`relay p50 ${rate} (ms)`, latency.stock?.p50 ?? nan, latency.ours?.p50 ?? nan, 3),
+    line(`relay p99 ${rate} (ms)`, latency.stock?.p99 ?? nan, p99Ours, 3, `≤ ${TARGET_P99_MS} ms`, pass.p99),
+    line(`relay p99, all windows pooled (ms)`, latency.stock?.pooledP99 ?? nan, latency.ours?.pooledP99 ?? nan, 3),
+    line('server event-loop lag p99 meanwhile (ms)', loopP99(latency.stock), loopP99(latency.ours), 1),
     line('flat-out relay rate (msg/s)', floodMedian(flood.stock, 'messagesPerSecond'), floodMedian(flood.ours, 'messagesPerSecond'), 0),
     line('server CPU flat out (cores)', floodMedian(flood.stock, 'serverCpuShare'), floodMedian(flood.ours, 'serverCpuShare'), 2),
-    line('time to open all peers (s)', hold.stock.openSeconds, hold.ours?.openSeconds ?? Number.NaN, 1),
+    line('time to open all peers (s)', hold.stock.openSeconds, hold.ours?.openSeconds ?? nan, 1),
   ];
-  const others = Math.max(0, ...[...flood.stock, ...flood.ours, latency.stock, ...(latency.ours ? [latency.ours] : [])].map((s) => s.othersCores));
+  const windows = [...flood.stock, ...flood.ours, ...(latency.stock?.windows ?? []), ...(latency.ours?.windows ?? [])];
+  const others = Math.max(0, ...windows.map((w) => w.othersCores));
   const cores = availableParallelism();
   process.stdout.write(
     `\nsignalling: ${config.peers} idle peers; flat out over ${config.floodPairs} pairs, median of ${config.repeats} × ${config.floodMessages} messages; ` +
-      `latency ${rate} for ${config.seconds} s over ${config.latencyPairs} pairs; ${cores} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}\n` +
+      `latency ${rate} over ${config.latencyPairs} pairs, median of ${LATENCY_WINDOWS} windows of ${(config.seconds / LATENCY_WINDOWS).toFixed(1)} s; ${cores} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}\n` +
       `swarmcdn's flat-out relay ran with ratePerSecond/rateBurst raised to 1,000,000 (frame validation, token-bucket accounting and ` +
       `id binding stay on); every other swarmcdn measurement used the default limits.\n\n`,
   );
@@ -518,7 +567,7 @@ function report(config: Config, findings: Findings, wallSeconds: number): void {
       row('stock peer: CPU per relayed msg', cpu.stock, 'µs', null, null, null),
       row('swarmcdn: CPU per relayed msg (ratio stock/ours)', cpu.ours, 'µs', cpu.stock / cpu.ours, round(1 / TARGET_CPU_RATIO, 3), pass.cpu),
       row(`swarmcdn: peers held (ratio held/${config.peers})`, heldOurs, 'peers', heldOurs / config.peers, 1, pass.held),
-      row(`stock peer: relay p99 ${rate}`, latency.stock.p99, 'ms', null, null, null),
+      row(`stock peer: relay p99 ${rate}`, latency.stock?.p99 ?? nan, 'ms', null, null, null),
       row(`swarmcdn: relay p99 ${rate} (ratio ${TARGET_P99_MS} ms/p99)`, p99Ours, 'ms', TARGET_P99_MS / p99Ours, 1, pass.p99),
     ],
     info: {

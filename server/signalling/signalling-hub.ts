@@ -36,8 +36,10 @@ import { WriteBatch } from './write-batch.js';
 
 // RFC 6455 §7.4.1 close codes.
 const NORMAL = 1000;
+const GOING_AWAY = 1001;
 const POLICY = 1008;
 const TOO_BIG = 1009;
+const INTERNAL_ERROR = 1011;
 
 /** Bytes queued in all for absent peers: 16k frames of 4 KiB; well above real use, far below harm. */
 const QUEUE_BYTES = 64 * 1024 * 1024;
@@ -89,7 +91,7 @@ export class SignallingHub {
     };
     this.#onClose = function onClose() {
       const conn = this[PEER];
-      if (conn !== undefined) hub.#detach(conn, 'closed by client');
+      if (conn !== undefined) hub.#detach(conn);
     };
     // One timer for every socket: a quarter of the shortest timeout, within 25 ms … 1 s.
     const period = Math.min(1000, Math.max(25, Math.min(this.#o.aliveTimeoutMs, this.#o.expireTimeoutMs) / 4));
@@ -161,7 +163,7 @@ export class SignallingHub {
   close(): void {
     clearInterval(this.#timer);
     const now = Date.now();
-    for (const conn of [...this.#registry.values()]) this.#close(conn, 1001, 'server closing', now, false);
+    for (const conn of [...this.#registry.values()]) this.#close(conn, GOING_AWAY, 'server closing', now, false);
     this.#registry.clear();
     this.#queue.clear();
     this.#gauges.signalling = 0;
@@ -185,7 +187,7 @@ export class SignallingHub {
     } catch (error) {
       // Nothing a client sends may escape this handler; a bug here closes only this socket.
       this.#log.error({ err: error, peer: conn.id }, 'signalling frame handling failed');
-      this.#close(conn, 1011, 'INTERNAL', Date.now(), true);
+      this.#close(conn, INTERNAL_ERROR, 'INTERNAL', Date.now(), true);
     }
   }
 
@@ -231,11 +233,12 @@ export class SignallingHub {
     }
   }
 
-  #detach(conn: PeerConnection, why: string): void {
+  /** The socket closed (either side): forget it, unless the server already did. */
+  #detach(conn: PeerConnection): void {
     conn.closed = true;
     if (this.#registry.remove(conn, Date.now())) {
       this.#gauges.signalling = this.#registry.size;
-      if (this.#debug) this.#log.debug({ peer: conn.id, why }, 'signalling peer gone');
+      if (this.#debug) this.#log.debug({ peer: conn.id }, 'signalling peer gone');
     }
   }
 
