@@ -357,102 +357,141 @@ interface Findings {
   errors: string[];
 }
 
-async function measure(config: Config, siteDir: string): Promise<Findings> {
-  const errors: string[] = [];
-  /** Runs a measurement; a failure is reported, not fatal, so the rest still prints (mostly for our server). */
-  const attempt = async <T>(what: string, run: () => Promise<T>): Promise<T | null> => {
+/** A stock server and ours (null when ours could not start), each in its own process. */
+interface ServerPair {
+  readonly stock: ServerProcess;
+  readonly ours: ServerProcess | null;
+}
+
+/** What every phase shares: the knobs, the load generators, and the record of what failed. */
+class Run {
+  readonly errors: string[] = [];
+  readonly generators: readonly Generator[];
+  private readonly stockSpec: ServeSpec;
+  private readonly oursSpec: ServeSpec;
+
+  constructor(
+    readonly config: Config,
+    siteDir: string,
+  ) {
+    const common = { path: PATH, key: KEY, maxConnections: MAX_PEERS + 100 } as const;
+    this.stockSpec = { kind: 'stock', ...common };
+    this.oursSpec = { kind: 'swarmcdn', ...common, siteDir };
+    // At least two: one floods while the other measures latency; at most one per source address.
+    const count = Math.min(ADDRESSES.length, Math.max(2, Math.ceil(config.peers / PEERS_PER_GENERATOR)));
+    this.generators = Array.from({ length: count }, (_, g) => new Generator(g, ADDRESSES.filter((_, i) => i % count === g)));
+  }
+
+  /** Runs a measurement; a failure is recorded, not fatal, so the rest still runs and prints. */
+  async attempt<T>(what: string, run: () => Promise<T>): Promise<T | null> {
     try {
       return await run();
     } catch (error) {
       const message = `${what}: ${error instanceof Error ? error.message : String(error)}`;
-      errors.push(message);
+      this.errors.push(message);
       log(message);
       return null;
     }
-  };
+  }
 
-  const common = { path: PATH, key: KEY, maxConnections: MAX_PEERS + 100 } as const;
-  const stockSpec: ServeSpec = { kind: 'stock', ...common };
-  const oursSpec: ServeSpec = { kind: 'swarmcdn', ...common, siteDir };
+  startStock(): Promise<ServerProcess> {
+    return ServerProcess.start('stock', SELF, this.stockSpec, 15_000);
+  }
+
   /**
    * A fresh pair of server processes per phase, so no phase inherits another's heap or clean-up
    * (our server releases 19,900 ids a grace period after phase 1's peers leave).
    */
-  const startPair = async (phase: string, limits?: ServeSpec['limits']): Promise<{ stock: ServerProcess; ours: ServerProcess | null }> => {
+  async startPair(phase: string, limits?: ServeSpec['limits']): Promise<ServerPair> {
+    const spec = limits ? { ...this.oursSpec, limits } : this.oursSpec;
     const [stock, ours] = await Promise.all([
-      ServerProcess.start('stock', SELF, stockSpec, 15_000),
-      attempt(`swarmcdn start (${phase})`, () => ServerProcess.start('swarmcdn', SELF, limits ? { ...oursSpec, limits } : oursSpec, 15_000)),
+      this.startStock(),
+      this.attempt(`swarmcdn start (${phase})`, () => ServerProcess.start('swarmcdn', SELF, spec, 15_000)),
     ]);
     return { stock, ours };
-  };
-  const stopPair = (pair: { stock: ServerProcess; ours: ServerProcess | null }): void => {
-    pair.stock.kill();
-    pair.ours?.kill();
-  };
+  }
+}
 
-  // At least two: one floods while the other measures latency; at most one per source address.
-  const generatorCount = Math.min(ADDRESSES.length, Math.max(2, Math.ceil(config.peers / PEERS_PER_GENERATOR)));
-  const generators = Array.from({ length: generatorCount }, (_, g) => new Generator(g, ADDRESSES.filter((_, i) => i % generatorCount === g)));
+/** The servers of a pair that are running, stock first. */
+const serversOf = (pair: ServerPair): ServerProcess[] => (pair.ours === null ? [pair.stock] : [pair.stock, pair.ours]);
 
+function stopPair(pair: ServerPair): void {
+  for (const server of serversOf(pair)) server.kill();
+}
+
+async function peersHeldPhase(run: Run): Promise<Findings['hold']> {
+  const { config, generators } = run;
   log(`phase 1: ${config.peers} idle peers per server`);
-  const holdPair = await startPair('peers held');
-  const limits = [holdPair.stock, holdPair.ours].flatMap((s) => (s === null ? [] : [`${s.label} ${openFileLimit(s.pid)}`]));
-  log(`open-file limits: ${limits.join(', ')}, load generators ${openFileLimit(generators[0]!.pid())} (${generatorCount} processes)`);
-  const holdOurs = holdPair.ours;
-  const hold = {
-    stock: await holdPeers(holdPair.stock, generators, config.peers),
-    ours: holdOurs && (await attempt('swarmcdn peers held', () => holdPeers(holdOurs, generators, config.peers))),
-  };
-  stopPair(holdPair);
+  const pair = await run.startPair('peers held');
+  const limits = serversOf(pair).map((s) => `${s.label} ${openFileLimit(s.pid)}`);
+  log(`open-file limits: ${limits.join(', ')}, load generators ${openFileLimit(generators[0]!.pid())} (${generators.length} processes)`);
+  try {
+    const stock = await holdPeers(pair.stock, generators, config.peers);
+    const ours = pair.ours;
+    return { stock, ours: ours && (await run.attempt('swarmcdn peers held', () => holdPeers(ours, generators, config.peers))) };
+  } finally {
+    stopPair(pair);
+  }
+}
 
+async function floodPhase(run: Run): Promise<Findings['flood']> {
+  const { config } = run;
   log(`phase 2: ${config.floodPairs} pairs flat out, ${config.repeats} × ${config.floodMessages} messages per server (swarmcdn: ratePerSecond/rateBurst 1,000,000)`);
-  const floodPair = await startPair('flood', RELAY_LIMITS);
-  const floodGen = generators[0]!;
+  const pair = await run.startPair('flood', RELAY_LIMITS);
+  const generator = run.generators[0]!;
+  const group = (server: ServerProcess): string => `${server.label}:flood`;
   const flooded = new Map<ServerProcess, FloodSample[]>();
-  for (const server of [floodPair.stock, floodPair.ours]) {
-    if (server === null) continue;
-    const ready = await attempt(`${server.label} flood set-up`, async () => {
-      const count = config.floodPairs * 2;
-      const open = await floodGen.request({ op: 'open', group: `${server.label}:flood`, target: targetOf(server), count, addresses: floodGen.addresses, concurrency: 32, maxMs: 30_000 }, 40_000);
-      if (open.opened < count) log(`${server.label}: ${open.opened}/${count} flood peers opened: ${describeReasons(open.reasons)}`);
-      await floodOnce(server, floodGen, `${server.label}:flood`, Math.min(20_000, config.floodMessages), config.window); // warm-up: JIT, buffers
-    });
-    if (ready !== null) flooded.set(server, []);
-  }
-  // Repeats interleave the servers, so drift on a shared machine hits both alike.
-  for (let r = 1; r <= config.repeats; r++) {
-    for (const [server, samples] of flooded) {
-      const sample = await attempt(`${server.label} flood`, () => floodOnce(server, floodGen, `${server.label}:flood`, config.floodMessages, config.window));
-      if (sample === null) continue;
-      samples.push(sample);
-      const odd = Object.keys(sample.unexpected).length > 0 ? `; unexpected: ${describeReasons(sample.unexpected)}` : '';
-      log(
-        `flood ${r}/${config.repeats} ${server.label}: ${fmt(sample.cpuMicrosPerMessage, 2)} µs CPU/msg, ${fmt(sample.messagesPerSecond, 0)} msg/s; ` +
-          `server ${fmt(sample.serverCpuShare, 2)}, load generator ${fmt(sample.generatorCpuShare, 2)}, other processes ${fmt(sample.othersCores, 2)} cores${odd}`,
-      );
+  try {
+    for (const server of serversOf(pair)) {
+      const ready = await run.attempt(`${server.label} flood set-up`, async () => {
+        const count = config.floodPairs * 2;
+        const open = await generator.request({ op: 'open', group: group(server), target: targetOf(server), count, addresses: generator.addresses, concurrency: 32, maxMs: 30_000 }, 40_000);
+        if (open.opened < count) log(`${server.label}: ${open.opened}/${count} flood peers opened: ${describeReasons(open.reasons)}`);
+        // Untimed warm-up: JIT, buffers.
+        await floodOnce(server, generator, group(server), Math.min(20_000, config.floodMessages), config.window);
+      });
+      if (ready !== null) flooded.set(server, []);
     }
+    // Repeats interleave the servers, so drift on a shared machine hits both alike.
+    for (let r = 1; r <= config.repeats; r++) {
+      for (const [server, samples] of flooded) {
+        const sample = await run.attempt(`${server.label} flood`, () => floodOnce(server, generator, group(server), config.floodMessages, config.window));
+        if (sample === null) continue;
+        samples.push(sample);
+        const odd = Object.keys(sample.unexpected).length > 0 ? `; unexpected: ${describeReasons(sample.unexpected)}` : '';
+        log(
+          `flood ${r}/${config.repeats} ${server.label}: ${fmt(sample.cpuMicrosPerMessage, 2)} µs CPU/msg, ${fmt(sample.messagesPerSecond, 0)} msg/s; ` +
+            `server ${fmt(sample.serverCpuShare, 2)}, load generator ${fmt(sample.generatorCpuShare, 2)}, other processes ${fmt(sample.othersCores, 2)} cores${odd}`,
+        );
+      }
+    }
+    for (const server of flooded.keys()) await generator.request({ op: 'close', group: group(server), maxMs: 5_000 }, 10_000);
+  } finally {
+    stopPair(pair);
   }
-  for (const server of flooded.keys()) await floodGen.request({ op: 'close', group: `${server.label}:flood`, maxMs: 5_000 }, 10_000);
-  const flood = { stock: flooded.get(floodPair.stock) ?? [], ours: (floodPair.ours && flooded.get(floodPair.ours)) ?? [] };
-  stopPair(floodPair);
+  return { stock: flooded.get(pair.stock) ?? [], ours: (pair.ours && flooded.get(pair.ours)) ?? [] };
+}
 
+/** Returns the latency findings, and the pair (still running) for the malformed-frame phase. */
+async function latencyPhase(run: Run): Promise<{ latency: Findings['latency']; pair: ServerPair }> {
+  const { config } = run;
   const windowSeconds = config.seconds / LATENCY_WINDOWS;
   log(`phase 3: ${config.perSecond} msg/s over ${config.latencyPairs} pairs, ${LATENCY_WINDOWS} × ${windowSeconds.toFixed(1)} s per server, interleaved`);
-  const latencyPair = await startPair('latency');
-  const latencyGen = generators[1]!;
+  const pair = await run.startPair('latency');
+  const generator = run.generators[1]!;
+  const group = (server: ServerProcess): string => `${server.label}:latency`;
   const timed = new Map<ServerProcess, { window: LatencyWindow; sorted: number[] }[]>();
-  for (const server of [latencyPair.stock, latencyPair.ours]) {
-    if (server === null) continue;
+  for (const server of serversOf(pair)) {
     const count = config.latencyPairs * 2;
-    const ready = await attempt(`${server.label} latency set-up`, async () => {
-      const open = await latencyGen.request({ op: 'open', group: `${server.label}:latency`, target: targetOf(server), count, addresses: latencyGen.addresses, concurrency: 32, maxMs: 30_000 }, 40_000);
+    const ready = await run.attempt(`${server.label} latency set-up`, async () => {
+      const open = await generator.request({ op: 'open', group: group(server), target: targetOf(server), count, addresses: generator.addresses, concurrency: 32, maxMs: 30_000 }, 40_000);
       if (open.opened < count) log(`${server.label}: ${open.opened}/${count} latency peers opened: ${describeReasons(open.reasons)}`);
     });
     if (ready !== null) timed.set(server, []);
   }
   for (let w = 1; w <= LATENCY_WINDOWS; w++) {
     for (const [server, windows] of timed) {
-      const result = await attempt(`${server.label} latency`, () => latencyWindow(server, latencyGen, `${server.label}:latency`, config.perSecond, windowSeconds));
+      const result = await run.attempt(`${server.label} latency`, () => latencyWindow(server, generator, group(server), config.perSecond, windowSeconds));
       if (result === null) continue;
       windows.push(result);
       const l = result.window;
@@ -463,26 +502,40 @@ async function measure(config: Config, siteDir: string): Promise<Findings> {
       );
     }
   }
-  for (const server of timed.keys()) await latencyGen.request({ op: 'close', group: `${server.label}:latency`, maxMs: 5_000 }, 10_000);
+  for (const server of timed.keys()) await generator.request({ op: 'close', group: group(server), maxMs: 5_000 }, 10_000);
   const latency = {
-    stock: summarizeLatency(timed.get(latencyPair.stock) ?? []),
-    ours: summarizeLatency((latencyPair.ours && timed.get(latencyPair.ours)) ?? []),
+    stock: summarizeLatency(timed.get(pair.stock) ?? []),
+    ours: summarizeLatency((pair.ours && timed.get(pair.ours)) ?? []),
   };
+  return { latency, pair };
+}
 
-  // Last, on the latency phase's servers, because the stock server does not survive it: one
-  // malformed frame each. A dead stock server is restarted so that every frame meets a live one.
-  const malformed: FrameOutcome[] = [];
-  let stock = latencyPair.stock;
-  for (const frame of MALFORMED_FRAMES) {
-    if (!stock.alive()) stock = await ServerProcess.start('stock', SELF, stockSpec, 15_000);
-    const stockNow = stock;
-    const stockOutcome = await attempt('stock malformed frame', () => sendMalformed(stockNow, generators[0]!, frame));
-    if (stockOutcome) malformed.push(stockOutcome);
-    const ours = latencyPair.ours;
-    const outcome = ours && (await attempt('swarmcdn malformed frame', () => sendMalformed(ours, generators[0]!, frame)));
-    if (outcome) malformed.push(outcome);
+/** Last, because the stock server does not survive it; a dead stock server is restarted so every frame meets a live one. */
+async function malformedPhase(run: Run, pair: ServerPair): Promise<FrameOutcome[]> {
+  const outcomes: FrameOutcome[] = [];
+  let stock = pair.stock;
+  try {
+    for (const frame of MALFORMED_FRAMES) {
+      if (!stock.alive()) stock = await run.startStock();
+      for (const server of [stock, pair.ours]) {
+        if (server === null) continue;
+        const outcome = await run.attempt(`${server.label} malformed frame`, () => sendMalformed(server, run.generators[0]!, frame));
+        if (outcome !== null) outcomes.push(outcome);
+      }
+    }
+  } finally {
+    stopPair({ stock, ours: pair.ours });
   }
-  return { hold, flood, latency, malformed, errors };
+  return outcomes;
+}
+
+async function measure(config: Config, siteDir: string): Promise<Findings> {
+  const run = new Run(config, siteDir);
+  const hold = await peersHeldPhase(run);
+  const flood = await floodPhase(run);
+  const { latency, pair } = await latencyPhase(run);
+  const malformed = await malformedPhase(run, pair);
+  return { hold, flood, latency, malformed, errors: run.errors };
 }
 
 function report(config: Config, findings: Findings, wallSeconds: number): void {
