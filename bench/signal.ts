@@ -1,21 +1,21 @@
 /**
  * `npm run bench:signal`: our PeerJS-compatible signalling endpoint against the stock PeerJS server
  * (the `peer` package), side by side in one run. Each server runs in its own process (this file,
- * run with `--serve`); simulated peers run in load-generator processes (dist/bench/load/signal-peers.js)
- * that speak the stock client's protocol. Measured for both:
+ * run with `--serve`), a fresh pair of them per phase; simulated peers run in load-generator
+ * processes (dist/bench/load/signal-peers.js) that speak the stock client's protocol. For both:
  *
  *  1. peers held: N idle peers (id fetched from the server's own /id, WebSocket, OPEN, HEARTBEAT
  *     every 5 s), and the server's RSS growth per peer (VmRSS after a GC, before and after);
  *  2. server CPU time per relayed OFFER, flat out, over a few hundred pairs (median of repeats,
  *     servers interleaved so drift hits both alike);
  *  3. relay latency p50/p99 at a fixed offered rate, timed in the generator that both sends and
- *     receives (one clock);
+ *     receives (one clock); medians of interleaved windows, with both sides' event-loop lag beside;
  *  4. last, one malformed frame to each server, and whether it is still serving afterwards.
  *
  * Env: BENCH_SIGNAL_PEERS (default 19,900, at most 19,900: the machine caps a process at 20,000
  * open files), BENCH_SIGNAL_PAIRS (flood pairs, 200), BENCH_SIGNAL_MESSAGES (per flood repeat,
  * 60,000), BENCH_SIGNAL_WINDOW (offers in flight per flood pair, 4), BENCH_REPEATS (5),
- * BENCH_SIGNAL_RATE (msg/s, 5,000), BENCH_SIGNAL_SECONDS (latency window, 10),
+ * BENCH_SIGNAL_RATE (msg/s, 5,000), BENCH_SIGNAL_SECONDS (latency, timed seconds per server, 10),
  * BENCH_SIGNAL_MAX_SECONDS (whole-run watchdog, 290).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -65,7 +65,10 @@ class Generator {
   private nextReq = 1;
   private readonly pending = new Map<number, (reply: GeneratorReply) => void>();
 
-  private readonly child = spawnNode([GENERATOR]);
+  // A 32 MiB young generation: the generator's garbage (a parsed frame per message) then dies
+  // young instead of being promoted, so its own old-space collections, whose pauses would show
+  // as relay latency, stay out of the timed windows. The servers run with node's defaults.
+  private readonly child = spawnNode([GENERATOR], ['--max-semi-space-size=32']);
 
   constructor(
     readonly index: number,
@@ -96,6 +99,10 @@ class Generator {
 
   pid(): number {
     return this.child.pid ?? -1;
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 }
 
@@ -231,8 +238,9 @@ interface LatencyWindow {
   samples: number;
   sent: number;
   received: number;
-  /** p99 of the load generator's own event-loop lag over the window. */
+  /** The load generator's own event-loop lag over the window: p99 and max. */
   generatorLoopP99: number;
+  generatorLoopMax: number;
   /** The server's event-loop lag over the window, when it could report it. */
   serverLoop: LoopLag | null;
   othersCores: number;
@@ -265,6 +273,7 @@ async function latencyWindow(server: ServerProcess, generator: Generator, group:
     sent: result.sent,
     received: result.received,
     generatorLoopP99: result.loopLagP99Ms,
+    generatorLoopMax: result.loopLagMaxMs,
     serverLoop,
     othersCores: othersCores(machineBefore, cpuSnapshot(), result.ms / 1000),
     unexpected: result.unexpected,
@@ -298,7 +307,6 @@ async function sendMalformed(server: ServerProcess, generator: Generator, frame:
   const group = `${server.label}:bad`;
   await generator.request({ op: 'open', group, target, count: 1, addresses: generator.addresses, concurrency: 1, maxMs: 5_000 }, 10_000);
   server.quiet = true;
-  const tailBefore = server.tail.length;
   const sent = await generator.request({ op: 'frame', group, text: frame, waitMs: 500 }, 5_000);
   await generator.request({ op: 'close', group, maxMs: 2_000 }, 5_000);
   let stillServing = false;
@@ -309,7 +317,7 @@ async function sendMalformed(server: ServerProcess, generator: Generator, frame:
     stillServing = probe.opened === 1;
     detail = stillServing ? 'process up, a new peer reached OPEN' : `process up, but a new peer failed: ${describeReasons(probe.reasons)}`;
   } else {
-    const error = server.tail.slice(tailBefore).find((l) => /Error/.test(l)) ?? server.tail.at(-1) ?? '';
+    const error = server.tail.findLast((l) => /Error/.test(l)) ?? server.tail.at(-1) ?? '';
     detail = `process died (${server.exitStatus()}): ${error.trim().slice(0, 120)}`;
   }
   server.quiet = false;
@@ -478,10 +486,12 @@ async function latencyPhase(run: Run): Promise<{ latency: Findings['latency']; p
   const windowSeconds = config.seconds / LATENCY_WINDOWS;
   log(`phase 3: ${config.perSecond} msg/s over ${config.latencyPairs} pairs, ${LATENCY_WINDOWS} × ${windowSeconds.toFixed(1)} s per server, interleaved`);
   const pair = await run.startPair('latency');
-  const generator = run.generators[1]!;
+  // Each server's pairs in a fresh load generator of their own: a generator's pauses (garbage
+  // collection, a heap left large by phase 1) show as latency, so it holds only these sockets.
+  const generators = new Map(serversOf(pair).map((server, i) => [server, new Generator(run.generators.length + i, [ADDRESSES[i]!])]));
   const group = (server: ServerProcess): string => `${server.label}:latency`;
   const timed = new Map<ServerProcess, { window: LatencyWindow; sorted: number[] }[]>();
-  for (const server of serversOf(pair)) {
+  for (const [server, generator] of generators) {
     const count = config.latencyPairs * 2;
     const ready = await run.attempt(`${server.label} latency set-up`, async () => {
       const open = await generator.request({ op: 'open', group: group(server), target: targetOf(server), count, addresses: generator.addresses, concurrency: 32, maxMs: 30_000 }, 40_000);
@@ -491,18 +501,18 @@ async function latencyPhase(run: Run): Promise<{ latency: Findings['latency']; p
   }
   for (let w = 1; w <= LATENCY_WINDOWS; w++) {
     for (const [server, windows] of timed) {
-      const result = await run.attempt(`${server.label} latency`, () => latencyWindow(server, generator, group(server), config.perSecond, windowSeconds));
+      const result = await run.attempt(`${server.label} latency`, () => latencyWindow(server, generators.get(server)!, group(server), config.perSecond, windowSeconds));
       if (result === null) continue;
       windows.push(result);
       const l = result.window;
       log(
         `latency ${w}/${LATENCY_WINDOWS} ${server.label}: p50 ${fmt(l.p50, 3)} ms, p99 ${fmt(l.p99, 3)} ms, max ${fmt(l.max, 1)} ms, ${l.received}/${l.sent} received; ` +
-          `event-loop lag p99: server ${fmt(l.serverLoop?.p99 ?? Number.NaN, 1)} ms (max ${fmt(l.serverLoop?.max ?? Number.NaN, 1)}), load generator ${fmt(l.generatorLoopP99, 1)} ms; ` +
+          `event-loop lag p99: server ${fmt(l.serverLoop?.p99 ?? Number.NaN, 1)} ms (max ${fmt(l.serverLoop?.max ?? Number.NaN, 1)}), load generator ${fmt(l.generatorLoopP99, 1)} ms (max ${fmt(l.generatorLoopMax, 1)}); ` +
           `other processes ${fmt(l.othersCores, 2)} cores${Object.keys(l.unexpected).length > 0 ? `; unexpected: ${describeReasons(l.unexpected)}` : ''}`,
       );
     }
   }
-  for (const server of timed.keys()) await generator.request({ op: 'close', group: group(server), maxMs: 5_000 }, 10_000);
+  for (const generator of generators.values()) generator.kill();
   const latency = {
     stock: summarizeLatency(timed.get(pair.stock) ?? []),
     ours: summarizeLatency((pair.ours && timed.get(pair.ours)) ?? []),
@@ -547,9 +557,9 @@ function report(config: Config, findings: Findings, wallSeconds: number): void {
   const heldOurs = hold.ours?.held ?? Number.NaN;
   const nan = Number.NaN;
   const p99Ours = latency.ours?.p99 ?? nan;
-  /** The median over windows of the server's event-loop lag p99. */
-  const loopP99 = (l: LatencyResult | null): number => {
-    const values = (l?.windows ?? []).flatMap((w) => (w.serverLoop === null ? [] : [w.serverLoop.p99]));
+  /** The median over a server's latency windows of one per-window number. */
+  const overWindows = (l: LatencyResult | null, pick: (w: LatencyWindow) => number | undefined): number => {
+    const values = (l?.windows ?? []).flatMap((w) => pick(w) ?? []);
     return values.length === 0 ? nan : median(values);
   };
   const pass = {
@@ -577,7 +587,9 @@ function report(config: Config, findings: Findings, wallSeconds: number): void {
     line(`relay p50 ${rate} (ms)`, latency.stock?.p50 ?? nan, latency.ours?.p50 ?? nan, 3),
     line(`relay p99 ${rate} (ms)`, latency.stock?.p99 ?? nan, p99Ours, 3, `≤ ${TARGET_P99_MS} ms`, pass.p99),
     line(`relay p99, all windows pooled (ms)`, latency.stock?.pooledP99 ?? nan, latency.ours?.pooledP99 ?? nan, 3),
-    line('server event-loop lag p99 meanwhile (ms)', loopP99(latency.stock), loopP99(latency.ours), 1),
+    line('server event-loop lag p99 meanwhile (ms)', overWindows(latency.stock, (w) => w.serverLoop?.p99), overWindows(latency.ours, (w) => w.serverLoop?.p99), 1),
+    // The generator's worst stall in a window: when it nears the p99, the box, not the server, set the tail.
+    line('load generator event-loop lag max (ms)', overWindows(latency.stock, (w) => w.generatorLoopMax), overWindows(latency.ours, (w) => w.generatorLoopMax), 1),
     line('flat-out relay rate (msg/s)', floodMedian(flood.stock, 'messagesPerSecond'), floodMedian(flood.ours, 'messagesPerSecond'), 0),
     line('server CPU flat out (cores)', floodMedian(flood.stock, 'serverCpuShare'), floodMedian(flood.ours, 'serverCpuShare'), 2),
     line('time to open all peers (s)', hold.stock.openSeconds, hold.ours?.openSeconds ?? nan, 1),

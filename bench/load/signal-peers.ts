@@ -39,8 +39,8 @@ export interface GeneratorResults {
   close: { closed: number; terminated: number; ms: number };
   flood: { pairs: number; sent: number; delivered: number; unexpected: Reasons; ms: number };
   /** latenciesMs: one per message sent after the warm-up and received in time. */
-  /** loopLagP99Ms: how late this process's own 1 ms timer ran, p99, during the run. */
-  rate: { pairs: number; sent: number; received: number; latenciesMs: number[]; loopLagP99Ms: number; unexpected: Reasons; ms: number };
+  /** loopLag…: how late this process's own 1 ms timer ran during the run (p99, max). */
+  rate: { pairs: number; sent: number; received: number; latenciesMs: number[]; loopLagP99Ms: number; loopLagMaxMs: number; unexpected: Reasons; ms: number };
   /** replies: each message's type, and its payload.code where it has one. */
   frame: { replies: string[]; closeCode: number | null };
 }
@@ -369,8 +369,10 @@ function rate(command: Extract<GeneratorCommand, { op: 'rate' }>): Promise<Gener
       clearTimeout(drainTimer);
       loopDelay.disable();
       detach(pairs);
-      const loopLagP99Ms = Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_TIMER_MS);
-      resolve({ pairs: pairs.length, sent, received, latenciesMs, loopLagP99Ms, unexpected, ms: performance.now() - started });
+      const lag = (ns: number): number => Math.max(0, ns / 1e6 - LOOP_TIMER_MS);
+      const loopLagP99Ms = lag(loopDelay.percentile(99));
+      const loopLagMaxMs = lag(loopDelay.max);
+      resolve({ pairs: pairs.length, sent, received, latenciesMs, loopLagP99Ms, loopLagMaxMs, unexpected, ms: performance.now() - started });
     };
     for (const pair of pairs) {
       pair.from.onRelay = (message) => bump(unexpected, `to sender: ${String(message.type)}`);
