@@ -4,7 +4,7 @@
  * closure per socket) and found by id through the registry.
  */
 import type { WebSocket } from 'ws';
-import type { TokenBucketState } from './token-bucket.js';
+import type { TokenBucketState } from '../token-bucket.js';
 
 /** One admitted client. */
 export class PeerConnection implements TokenBucketState {

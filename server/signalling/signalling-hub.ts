@@ -31,7 +31,7 @@ import { OfflineQueue } from './offline-queue.js';
 import { PEER, PeerConnection, type PeerSocket } from './peer-connection.js';
 import { PeerRegistry } from './peer-registry.js';
 import { relayFrame } from './relay-frame.js';
-import { takeToken } from './token-bucket.js';
+import { takeToken } from '../token-bucket.js';
 import { WriteBatch } from './write-batch.js';
 
 // RFC 6455 §7.4.1 close codes.

@@ -9,7 +9,7 @@ import type { ByteCounters } from '../context.js';
 import type { TrackerOptions } from '../options.js';
 import type { PeerRecord, TrackerStore } from '../store/store.js';
 import { pickPeers } from './pick-peers.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../token-bucket.js';
 import { NO_UPLOAD_SCORE, addUpload } from './upload-score.js';
 
 /** The slice of the tracker options a session uses. */

@@ -394,17 +394,24 @@ describe('stock peerjs clients', () => {
     try {
       const ids = await within(10_000, 'both peers open', Promise.all([opened(a), opened(b)]));
       expect(ids[0]).not.toBe(ids[1]);
-      const echoed = new Promise<Uint8Array>((resolve, reject) => {
-        b.on('connection', (conn) => {
-          conn.on('data', (data) => conn.send(Uint8Array.from(new Uint8Array(data as ArrayBuffer), (x) => 255 - x)));
-        });
-        const conn = a.connect(ids[1], { serialization: 'raw', reliable: true });
-        conn.on('open', () => conn.send(new Uint8Array([1, 2, 3, 250])));
-        conn.on('data', (data) => resolve(new Uint8Array(data as ArrayBuffer)));
-        conn.on('error', reject);
-        a.on('error', reject);
+      b.on('connection', (conn) => {
+        conn.on('data', (data) => conn.send(Uint8Array.from(new Uint8Array(data as ArrayBuffer), (x) => 255 - x)));
       });
-      expect(Array.from(await within(10_000, 'data exchanged', echoed))).toEqual([254, 253, 252, 5]);
+      // node-datachannel's ICE/DTLS set-up on loopback fails now and then (about one in six runs
+      // here) after every signalling frame has been relayed both ways — seen by logging the frames.
+      // That flake is below this server, so a failed attempt is retried on a fresh connection; a
+      // server that relays wrongly fails every attempt.
+      let echoed: Uint8Array | undefined;
+      for (let attempt = 1; attempt <= 3 && !echoed; attempt++) {
+        const conn = a.connect(ids[1], { serialization: 'raw', reliable: true });
+        const reply = new Promise<Uint8Array>((resolve, reject) => {
+          conn.on('open', () => conn.send(new Uint8Array([1, 2, 3, 250])));
+          conn.on('data', (data) => resolve(new Uint8Array(data as ArrayBuffer)));
+          conn.on('error', reject);
+        });
+        echoed = await within(5_000, 'data exchanged', reply).catch(() => undefined);
+      }
+      expect(Array.from(echoed ?? [])).toEqual([254, 253, 252, 5]);
     } finally {
       a.destroy();
       b.destroy();

@@ -5,7 +5,7 @@ import { OfflineQueue } from '../../../server/signalling/offline-queue.js';
 import type { PeerConnection } from '../../../server/signalling/peer-connection.js';
 import { PeerRegistry } from '../../../server/signalling/peer-registry.js';
 import { relayFrame } from '../../../server/signalling/relay-frame.js';
-import { takeToken } from '../../../server/signalling/token-bucket.js';
+import { takeToken } from '../../../server/token-bucket.js';
 import { MemorySignallingStore } from '../../../server/store/memory-signalling-store.js';
 
 describe('MemorySignallingStore', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { DEFAULTS } from '../../../server/options.js';
 import { MemoryTrackerStore } from '../../../server/store/memory-tracker-store.js';
 import { TrackerSession, type SessionDeps, type SessionOptions } from '../../../server/tracker/session.js';
-import { TokenBucket } from '../../../server/tracker/token-bucket.js';
+import { TokenBucket } from '../../../server/token-bucket.js';
 import { NO_UPLOAD_SCORE, UPLOAD_SCORE_HALF_LIFE_MS, addUpload } from '../../../server/tracker/upload-score.js';
 
 const SITE = 'https://a.example';

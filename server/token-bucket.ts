@@ -25,3 +25,24 @@ export function takeToken(bucket: TokenBucketState, now: number, perMs: number, 
   bucket.tokens -= 1;
   return true;
 }
+
+/** The same bucket as an object, for code that keeps one per session (the tracker). */
+export class TokenBucket {
+  readonly #state: TokenBucketState;
+  readonly #perMs: number;
+
+  /** A full bucket at time `now` (ms): `burst` messages at once, `ratePerSecond` sustained. */
+  constructor(
+    ratePerSecond: number,
+    private readonly burst: number,
+    now: number,
+  ) {
+    this.#state = { tokens: burst, refilledAt: now };
+    this.#perMs = ratePerSecond / 1000;
+  }
+
+  /** Takes one token at time `now` (ms); false when the caller is over its rate. */
+  take(now: number): boolean {
+    return takeToken(this.#state, now, this.#perMs, this.burst);
+  }
+}
