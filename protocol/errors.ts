@@ -59,6 +59,18 @@ export const ERROR_CATALOGUE = {
   SIGNAL_SLOW_CLIENT: { status: 503, summary: 'a signalling client does not read what is relayed to it and its send buffer overflowed' },
   SIGNAL_REPLACED: { status: 409, summary: 'the same id and token connected again, and the newer socket replaced this one' },
   SIGNAL_PEERS_HIDDEN: { status: 401, summary: 'this server never lists its peers' },
+  // Peers and the page bridge (page-bridge/, sw/): a failed peer never fails a page; the SW falls
+  // back to the origin. These travel as `{ ok: false, code }` over Comlink and in peer frames.
+  BRIDGE_UNAVAILABLE: { status: 503, summary: 'no page bridge answered the service worker within its wait' },
+  PEER_NONE: { status: 404, summary: 'no usable peer holds the content' },
+  PEER_CONNECT_TIMEOUT: { status: 504, summary: 'a peer data connection did not open within the connect timeout' },
+  PEER_STALLED: { status: 504, summary: 'a peer sent nothing for a request within the stall timeout' },
+  PEER_CLOSED: { status: 502, summary: 'the peer connection closed before the chunk was complete' },
+  PEER_ABSENT: { status: 404, summary: 'the peer answered that it does not hold the chunk' },
+  PEER_PROTOCOL: { status: 400, summary: 'a peer sent a frame that does not parse or breaks the peer protocol' },
+  PEER_BUSY: { status: 503, summary: 'the peer serves as many requests as it accepts' },
+  CHUNK_MISMATCH: { status: 502, summary: 'bytes from a peer do not hash to the manifest value' },
+  REQUEST_CANCELLED: { status: 499, summary: 'the request was cancelled by its caller' },
   // Anything unexpected: a bug. SWARMCDN_DEBUG=1 prints the stack in the CLI.
   INTERNAL: { status: 500, summary: 'an unexpected internal failure' },
 } as const satisfies Record<string, { status: number; summary: string }>;

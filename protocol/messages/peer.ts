@@ -1,0 +1,168 @@
+/**
+ * The peer ⇄ peer protocol: binary frames on a PeerJS data connection (raw serialization). A
+ * visitor asks another for one chunk by its hash (`request`; chunks are content-addressed, so the
+ * server side needs no manifest to answer) and gets it back in `piece` frames, or `absent`;
+ * `cancel` withdraws a request. The parser is the trust boundary: anything that does not
+ * parse exactly is refused, and the bridge drops the peer that sent it. Lengths are counted from
+ * the bytes received, never taken from what a peer claims.
+ *
+ * Layout (big-endian): byte 0 is the frame type.
+ *   request  0x01 | requestId u32 | chunk sha256 (32 bytes)                      = 37 bytes
+ *   piece    0x02 | requestId u32 | offset u32 | chunkLength u32 | data (≥ 1 byte)
+ *   absent   0x03 | requestId u32 | reason u8                                    = 6 bytes
+ *   cancel   0x04 | requestId u32                                                = 5 bytes
+ */
+import { fromBase64, toBase64 } from '../manifest/encoding.js';
+import { MAX_CHUNK_SIZE, type Sha256Sri } from '../manifest/types.js';
+
+/** The label a swarmcdn data connection carries, so a stray PeerJS connection is told apart. */
+export const PEER_PROTOCOL_LABEL = 'swarmcdn/peer@1';
+/** 256 KiB: Chromium's SCTP maxMessageSize; a larger message closes the data channel. */
+export const MAX_PEER_MESSAGE_BYTES = 262_144;
+/** 128 KiB of data per piece: a default 256 KiB chunk is two messages, each well under the cap. */
+export const MAX_PIECE_DATA_BYTES = 131_072;
+/** The largest request id (u32). */
+export const MAX_REQUEST_ID = 0xffff_ffff;
+
+const REQUEST = 0x01;
+const PIECE = 0x02;
+const ABSENT = 0x03;
+const CANCEL = 0x04;
+const REQUEST_BYTES = 37;
+const PIECE_HEADER_BYTES = 13;
+const ABSENT_BYTES = 6;
+const CANCEL_BYTES = 5;
+const SHA256_BYTES = 32;
+
+/** Why a peer answered `absent`. */
+export type AbsentReason = 'not-held' | 'busy';
+const ABSENT_REASONS: readonly AbsentReason[] = ['not-held', 'busy'];
+
+/** A frame, parsed. */
+export type PeerFrame =
+  | { readonly type: 'request'; readonly requestId: number; readonly chunk: Sha256Sri }
+  /** `data` is a view into the received message (no copy) at `offset` of a chunk of `chunkLength` bytes. */
+  | { readonly type: 'piece'; readonly requestId: number; readonly offset: number; readonly chunkLength: number; readonly data: Uint8Array }
+  | { readonly type: 'absent'; readonly requestId: number; readonly reason: AbsentReason }
+  | { readonly type: 'cancel'; readonly requestId: number };
+
+/** A parsed frame, or why it was refused (the reason is for logs; the code is always PEER_PROTOCOL). */
+export type PeerFrameResult = { readonly ok: true; readonly frame: PeerFrame } | { readonly ok: false; readonly reason: string };
+
+function refused(reason: string): PeerFrameResult {
+  return { ok: false, reason };
+}
+
+function isU32(value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value <= MAX_REQUEST_ID;
+}
+
+/** The 32 raw digest bytes of a sha256 SRI value, or undefined when it is not one. */
+export function sriToDigest(sri: Sha256Sri): Uint8Array | undefined {
+  if (!sri.startsWith('sha256-')) return undefined;
+  const digest = fromBase64(sri.slice(7));
+  return digest && digest.length === SHA256_BYTES ? digest : undefined;
+}
+
+/** The sha256 SRI value of 32 raw digest bytes. */
+export function digestToSri(digest: Uint8Array): Sha256Sri {
+  return `sha256-${toBase64(digest)}`;
+}
+
+function header(type: number, requestId: number, bytes: number): { frame: Uint8Array; view: DataView } {
+  if (!isU32(requestId)) throw new RangeError(`requestId ${requestId} is not a u32`);
+  const frame = new Uint8Array(bytes);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, type);
+  view.setUint32(1, requestId);
+  return { frame, view };
+}
+
+/** Encodes a request for the chunk whose SRI value is `chunk`. */
+export function encodeRequest(requestId: number, chunk: Sha256Sri): Uint8Array {
+  const digest = sriToDigest(chunk);
+  if (!digest) throw new RangeError('chunk is not a sha256 SRI value');
+  const { frame } = header(REQUEST, requestId, REQUEST_BYTES);
+  frame.set(digest, 5);
+  return frame;
+}
+
+/** Encodes one piece of a chunk: `data` sits at `offset` of a chunk of `chunkLength` bytes. */
+export function encodePiece(requestId: number, offset: number, chunkLength: number, data: Uint8Array): Uint8Array {
+  if (data.length === 0 || data.length > MAX_PEER_MESSAGE_BYTES - PIECE_HEADER_BYTES) throw new RangeError(`piece of ${data.length} bytes`);
+  if (!isU32(offset) || chunkLength > MAX_CHUNK_SIZE || offset + data.length > chunkLength) throw new RangeError('piece outside its chunk');
+  const { frame, view } = header(PIECE, requestId, PIECE_HEADER_BYTES + data.length);
+  view.setUint32(5, offset);
+  view.setUint32(9, chunkLength);
+  frame.set(data, PIECE_HEADER_BYTES);
+  return frame;
+}
+
+/** Splits a whole chunk into piece frames of at most `pieceBytes` of data each. */
+export function encodeChunk(requestId: number, chunk: Uint8Array, pieceBytes = MAX_PIECE_DATA_BYTES): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  for (let offset = 0; offset < chunk.length; offset += pieceBytes) {
+    frames.push(encodePiece(requestId, offset, chunk.length, chunk.subarray(offset, offset + pieceBytes)));
+  }
+  return frames;
+}
+
+/** Encodes an answer that the chunk is not served. */
+export function encodeAbsent(requestId: number, reason: AbsentReason): Uint8Array {
+  const { frame, view } = header(ABSENT, requestId, ABSENT_BYTES);
+  view.setUint8(5, ABSENT_REASONS.indexOf(reason));
+  return frame;
+}
+
+/** Encodes the withdrawal of a request. */
+export function encodeCancel(requestId: number): Uint8Array {
+  return header(CANCEL, requestId, CANCEL_BYTES).frame;
+}
+
+function asBytes(message: unknown): Uint8Array | undefined {
+  if (message instanceof Uint8Array) return message;
+  if (message instanceof ArrayBuffer) return new Uint8Array(message);
+  if (ArrayBuffer.isView(message)) return new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+  return undefined;
+}
+
+/**
+ * Parses one data-channel message. Never throws: anything but an exact frame (a string, a wrong
+ * length, an unknown type, a piece outside its chunk, a chunk larger than any manifest allows) is
+ * refused.
+ */
+export function parsePeerFrame(message: unknown): PeerFrameResult {
+  const bytes = asBytes(message);
+  if (!bytes) return refused('not a binary message');
+  if (bytes.length === 0) return refused('empty message');
+  if (bytes.length > MAX_PEER_MESSAGE_BYTES) return refused(`message of ${bytes.length} bytes`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const type = view.getUint8(0);
+  if (bytes.length < CANCEL_BYTES) return refused('message shorter than any frame');
+  const requestId = view.getUint32(1);
+  switch (type) {
+    case REQUEST:
+      if (bytes.length !== REQUEST_BYTES) return refused('request of the wrong length');
+      return { ok: true, frame: { type: 'request', requestId, chunk: digestToSri(bytes.subarray(5, 5 + SHA256_BYTES)) } };
+    case PIECE: {
+      if (bytes.length <= PIECE_HEADER_BYTES) return refused('piece without data');
+      const offset = view.getUint32(5);
+      const chunkLength = view.getUint32(9);
+      const data = bytes.subarray(PIECE_HEADER_BYTES);
+      if (chunkLength > MAX_CHUNK_SIZE) return refused(`chunk of ${chunkLength} bytes`);
+      if (offset + data.length > chunkLength) return refused('piece outside its chunk');
+      return { ok: true, frame: { type: 'piece', requestId, offset, chunkLength, data } };
+    }
+    case ABSENT: {
+      if (bytes.length !== ABSENT_BYTES) return refused('absent of the wrong length');
+      const reason = ABSENT_REASONS[view.getUint8(5)];
+      if (!reason) return refused('absent with an unknown reason');
+      return { ok: true, frame: { type: 'absent', requestId, reason } };
+    }
+    case CANCEL:
+      if (bytes.length !== CANCEL_BYTES) return refused('cancel of the wrong length');
+      return { ok: true, frame: { type: 'cancel', requestId } };
+    default:
+      return refused(`unknown frame type ${type}`);
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Service worker ⇄ page bridge. The SW cannot hold WebRTC, so a page runs the bridge and lends it
+ * to the SW: the page creates a MessageChannel, exposes a `BridgeApi` on one end with Comlink and
+ * posts the other end to the SW (`swarmcdn/bridge`). The SW calls it; the page never calls the SW
+ * through Comlink. Comlink drops custom error fields, so expected failures are `{ ok: false, code }`.
+ *
+ * Both sides also share one IndexedDB layout (`CACHE_STORES`): the SW is the only writer (it
+ * verifies, stores and evicts); a bridge only reads chunk bytes to serve them to other peers.
+ */
+import { isErrorCode, type ErrorCode } from '../errors.js';
+import type { Sha256Sri } from '../manifest/types.js';
+
+/** Bytes by where a visitor got them, and what it served to others (`upload`). */
+export interface ByteCounts {
+  readonly peer: number;
+  readonly cache: number;
+  readonly origin: number;
+  readonly upload: number;
+}
+
+/** One chunk the SW wants from peers. */
+export interface ChunkRequest {
+  /** Chosen by the SW, unique among its requests in flight; `cancelChunk` names it. */
+  readonly id: number;
+  /** The file's SRI value: what the tracker knows holders by. */
+  readonly file: Sha256Sri;
+  /** The chunk's SRI value: what a peer is asked for (chunks are content-addressed). */
+  readonly chunk: Sha256Sri;
+  /** The chunk's length from the manifest: a peer that sends more is dropped. */
+  readonly size: number;
+  /** Peers not to ask: they already failed the SW for this file. */
+  readonly exclude?: readonly string[];
+}
+
+/** A chunk's bytes from a named peer (not yet verified: the SW checks them), or why there are none. */
+export type ChunkResult =
+  | { readonly ok: true; readonly bytes: ArrayBuffer; readonly peerId: string }
+  | { readonly ok: false; readonly code: ErrorCode };
+
+/** What the SW calls on a page bridge. */
+export interface BridgeApi {
+  /** One chunk from some peer that holds the file; bytes transferred, not copied. */
+  getChunk(request: ChunkRequest): Promise<ChunkResult>;
+  /** The SW no longer wants request `id` (stalled, or the page went away): the peer is told. */
+  cancelChunk(id: number): Promise<void>;
+  /** A peer failed the SW (a chunk that does not hash, a stall): drop it, and report a bad chunk to the tracker. */
+  reportPeer(peerId: string, file: Sha256Sri, code: ErrorCode): Promise<void>;
+  /** Files now complete and verified in the cache: announce `have`. */
+  announce(files: readonly Sha256Sri[]): Promise<void>;
+  /** Files evicted from the cache: announce `lost`. */
+  withdraw(files: readonly Sha256Sri[]): Promise<void>;
+  /** Byte deltas since the last report (the bridge forwards them to the tracker's stats). */
+  reportStats(delta: ByteCounts): Promise<void>;
+}
+
+/** What the SW counts, for the page's readout and for tests: bytes and requests by source. */
+export interface SwStats {
+  readonly bytes: ByteCounts;
+  /** Manifest-path requests the SW answered, by where the body came from. */
+  readonly responses: { readonly peer: number; readonly cache: number; readonly origin: number };
+  /** Chunks from peers that failed verification (each dropped its peer). */
+  readonly badChunks: number;
+  /** Version of the manifest the SW serves with; 0 when it has none. */
+  readonly manifestVersion: number;
+  /** Manifests fetched and refused, by code (forged, rolled back, expired…). */
+  readonly manifestRefusals: Readonly<Partial<Record<ErrorCode, number>>>;
+}
+
+/** Settings a bridge hands the SW with its port (the SW enforces them: it owns the cache). */
+export interface SwSettings {
+  /** Cache bound in bytes (LRU beyond it). */
+  readonly cacheBytes: number;
+  /** A peer that sends nothing for this long is abandoned for the origin. */
+  readonly stallMs: number;
+}
+
+/** SW → page. */
+export type SwToPageMessage =
+  /** The SW (re)started or has no bridge: send one. */
+  | { readonly type: 'swarmcdn/hello' }
+  /** The SW took this page's bridge, after its first manifest load finished (version 0: it has none). */
+  | { readonly type: 'swarmcdn/bridge-ok'; readonly manifestVersion: number }
+  | { readonly type: 'swarmcdn/stats'; readonly stats: SwStats }
+  | { readonly type: 'swarmcdn/keyids'; readonly keyids: readonly string[] };
+
+/** Page → SW. `port` is the transferred end the SW wraps with Comlink. */
+export type PageToSwMessage =
+  | { readonly type: 'swarmcdn/bridge'; readonly port: MessagePort; readonly settings: SwSettings }
+  /** The tracker pushed a new manifest version: refetch /swarmcdn/manifest. */
+  | { readonly type: 'swarmcdn/manifest-changed'; readonly version: number }
+  /** Asks for SwStats; the answer goes to event.source. */
+  | { readonly type: 'swarmcdn/stats' }
+  | { readonly type: 'swarmcdn/keyids' };
+
+/** The IndexedDB databases both sides use through idb-keyval (one object store per database, as idb-keyval requires). */
+export const CACHE_STORES = Object.freeze({
+  /** Chunk SRI value → ArrayBuffer. */
+  chunks: { db: 'swarmcdn-chunks', store: 'chunks' },
+  /** File SRI value → the SW's file record (which chunks it holds, size, last use). */
+  files: { db: 'swarmcdn-files', store: 'files' },
+  /** SW state: the highest manifest version accepted, the last good envelope. */
+  state: { db: 'swarmcdn-state', store: 'state' },
+});
+
+/** Defaults for what a site may configure. */
+export const SW_DEFAULTS: SwSettings = Object.freeze({ cacheBytes: 256 * 1024 * 1024, stallMs: 2_000 });
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Settings from a page, or undefined when they are unusable (the SW then keeps its own). */
+export function parseSwSettings(value: unknown): SwSettings | undefined {
+  if (!isRecord(value)) return undefined;
+  const { cacheBytes, stallMs } = value;
+  if (!isCount(cacheBytes) || !isCount(stallMs) || stallMs < 50 || stallMs > 60_000) return undefined;
+  return { cacheBytes, stallMs };
+}
+
+/** A message a page posted to the SW, or undefined when it is not one of ours. */
+export function parsePageToSwMessage(data: unknown, ports: readonly MessagePort[] = []): PageToSwMessage | undefined {
+  if (!isRecord(data)) return undefined;
+  switch (data.type) {
+    case 'swarmcdn/bridge': {
+      // The port travels in the transfer list (event.ports) or in the data; either is fine.
+      const port = ports[0] ?? data.port;
+      const settings = parseSwSettings(data.settings);
+      if (typeof MessagePort === 'undefined' || !(port instanceof MessagePort) || !settings) return undefined;
+      return { type: 'swarmcdn/bridge', port, settings };
+    }
+    case 'swarmcdn/manifest-changed':
+      return isCount(data.version) ? { type: 'swarmcdn/manifest-changed', version: data.version } : undefined;
+    case 'swarmcdn/stats':
+    case 'swarmcdn/keyids':
+      return { type: data.type };
+    default:
+      return undefined;
+  }
+}
+
+/** A message the SW posted to a page, or undefined when it is not one of ours. Stats are passed through as sent (the SW is trusted: the origin served it). */
+export function parseSwToPageMessage(data: unknown): SwToPageMessage | undefined {
+  if (!isRecord(data)) return undefined;
+  switch (data.type) {
+    case 'swarmcdn/hello':
+      return { type: data.type };
+    case 'swarmcdn/bridge-ok':
+      return isCount(data.manifestVersion) ? { type: data.type, manifestVersion: data.manifestVersion } : undefined;
+    case 'swarmcdn/stats':
+      return isRecord(data.stats) ? { type: data.type, stats: data.stats as unknown as SwStats } : undefined;
+    case 'swarmcdn/keyids':
+      return Array.isArray(data.keyids) && data.keyids.every((k) => typeof k === 'string') ? { type: data.type, keyids: data.keyids } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** A failure code that came back over Comlink, checked (a bridge is another realm; never trust its shape). */
+export function parseChunkResult(value: unknown): ChunkResult {
+  if (!isRecord(value)) return { ok: false, code: 'BRIDGE_UNAVAILABLE' };
+  if (value.ok === true && value.bytes instanceof ArrayBuffer && typeof value.peerId === 'string') {
+    return { ok: true, bytes: value.bytes, peerId: value.peerId };
+  }
+  return { ok: false, code: isErrorCode(value.code) ? value.code : 'BRIDGE_UNAVAILABLE' };
+}
