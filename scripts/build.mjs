@@ -32,7 +32,15 @@ await build({
 // Browser bundles: everything bundled, one classic script each (a service worker registered without
 // `type: 'module'` and a plain <script> tag both run an IIFE). No source map: the browser would ask
 // the server for a .map it does not serve.
-const browser = { bundle: true, platform: 'browser', format: 'iife', target: ['chrome111', 'firefox113', 'safari17'], logLevel: 'warning' };
+// NODE_ENV=production strips Workbox's development-only logging and assertions from the SW.
+const browser = {
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: ['chrome111', 'firefox113', 'safari17'],
+  define: { 'process.env.NODE_ENV': '"production"' },
+  logLevel: 'warning',
+};
 const browserEntries = {
   'sw/sw': 'sw/main.ts',
   'page-bridge/bridge': 'page-bridge/main.ts',
