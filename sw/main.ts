@@ -1,9 +1,12 @@
 /**
- * The swarmcdn service worker entry. For now it only takes control of the site at once and holds
- * the site's trusted keys; the peer-to-peer fetch path comes with the next issue. The keys are
- * baked in by the server (server/plugins/assets.ts), never fetched beside the manifest they check.
+ * The swarmcdn service worker entry: builds the runtime and wires events, nothing else. The keys
+ * are baked in by the server (server/plugins/assets.ts), never fetched beside the manifest they check.
  */
-import { importPublicKeyPem, type TrustedKey } from '../protocol/index.js';
+import { postHello } from './bridge-registry.js';
+import { handlePageMessage } from './page-messages.js';
+import { registerSwarmRoute } from './register-swarm-route.js';
+import { createSwarmRuntime } from './swarm-runtime.js';
+import { importTrustedKeys } from './trusted-keys.js';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -11,23 +14,28 @@ declare const self: ServiceWorkerGlobalScope;
 // unbaked (a bundle opened straight from dist/), it stays a string and the SW trusts no key.
 const BAKED_KEYS: unknown = '__SWARMCDN_TRUSTED_KEYS__';
 
-/** The baked PEMs; anything that is not an array of strings means no keys. */
-function bakedPems(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((pem): pem is string => typeof pem === 'string') : [];
-}
+const trustedKeys = importTrustedKeys(BAKED_KEYS);
+const runtime = createSwarmRuntime({ keys: trustedKeys, clients: self.clients });
 
-// Imported once; a key that does not import is dropped rather than trusted.
-const trustedKeys: Promise<TrustedKey[]> = Promise.all(bakedPems(BAKED_KEYS).map((pem) => importPublicKeyPem(pem).catch(() => undefined))).then(
-  (keys) => keys.filter((k): k is TrustedKey => k !== undefined),
-);
+// Before the message listener: Workbox adds one of its own, and ours should be the last word.
+registerSwarmRoute(runtime);
 
 // A new SW (new keys, new code) takes over without waiting for every tab to close.
 self.addEventListener('install', (event) => event.waitUntil(self.skipWaiting()));
-self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+self.addEventListener('activate', (event) =>
+  event.waitUntil(
+    self.clients
+      .claim()
+      .then(() => postHello(self.clients))
+      .catch(() => undefined),
+  ),
+);
 
-// Lets the page (and tests) see which keys this SW trusts.
-self.addEventListener('message', (event) => {
-  const data: unknown = event.data;
-  if (typeof data !== 'object' || data === null || (data as { type?: unknown }).type !== 'swarmcdn/keyids') return;
-  event.waitUntil(trustedKeys.then((keys) => event.source?.postMessage({ type: 'swarmcdn/keyids', keyids: keys.map((k) => k.keyid) })));
-});
+self.addEventListener('message', (event) =>
+  handlePageMessage(event, runtime, () => trustedKeys.then((keys) => keys.map((k) => k.keyid))),
+);
+
+// A restarted SW has lost every bridge: ask open pages to send theirs again.
+void Promise.resolve()
+  .then(() => postHello(self.clients))
+  .catch(() => undefined);

@@ -1,0 +1,239 @@
+/**
+ * The chunks of one response, verified and in order. Each chunk comes from the cache, else from
+ * peers through a bridge, with a window of requests in flight so throughput tracks the data
+ * channel. The first peer failure (no bridge, a bridge error, a stall, a second bad chunk) turns
+ * the rest of the span over to the origin in one Range request from the first chunk not yet held.
+ * Every wait is bounded and the origin stands behind all of them: the page never sees a peer fail.
+ */
+import type { ManifestFile } from '../protocol/index.js';
+import type { BridgeHandle } from './bridge-registry.js';
+import type { ChunkCache } from './chunk-cache.js';
+import { chunkLength, type ChunkSpan } from './chunk-span.js';
+import { fetchChunkFromPeers, type PeerFetchContext } from './peer-chunk-fetch.js';
+import { readOriginSpan } from './origin-span-reader.js';
+import type { ByteSource } from './sw-stats.js';
+import { verifyChunk } from './verify-chunk.js';
+
+/** What a pipeline needs from the SW. */
+export interface PipelineContext extends Omit<PeerFetchContext, 'progress'> {
+  readonly cache: Pick<ChunkCache, 'hasChunk' | 'readChunk' | 'storeChunk' | 'dropChunk' | 'isTainted' | 'taint'>;
+  /** The bridge for this request (resolved once, bounded), or undefined: origin. */
+  readonly bridge: () => Promise<BridgeHandle | undefined>;
+  readonly fetchRange: (rangeHeader: string, signal: AbortSignal) => Promise<Response>;
+  /** Chunk requests in flight at once (and chunks buffered ahead of the reader). */
+  readonly window: number;
+}
+
+/** One verified chunk, with where it came from. */
+export interface PipelineChunk {
+  readonly index: number;
+  readonly bytes: Uint8Array;
+  readonly source: ByteSource;
+}
+
+interface Slot {
+  readonly index: number;
+  readonly promise: Promise<PipelineChunk>;
+  readonly abort: AbortController;
+  /** 'cache' while its bytes are being read from IndexedDB: such a slot is not missing. */
+  phase: 'cache' | 'peer';
+  settled: boolean;
+  resolve(chunk: PipelineChunk): void;
+  reject(error: unknown): void;
+}
+
+/** Produces the verified chunks of one span of one file, in order. */
+export class ChunkPipeline {
+  private readonly slots = new Map<number, Slot>();
+  private readonly abort = new AbortController();
+  private readonly writes = new Set<Promise<void>>();
+  private roomWaiters: (() => void)[] = [];
+  private cursor: number;
+  private lastArrival = Date.now();
+  private readonly progress = { last: () => this.lastArrival, note: () => void (this.lastArrival = Date.now()) };
+  /** Chunk spans handed to origin requests; each reaches up to the next one (or the last chunk). */
+  private readonly originSpans: { readonly from: number; readonly to: number }[] = [];
+
+  constructor(
+    private readonly ctx: PipelineContext,
+    private readonly file: ManifestFile,
+    private readonly chunkSize: number,
+    private readonly span: ChunkSpan,
+  ) {
+    this.cursor = span.first;
+  }
+
+  /** The next chunk in order, or undefined after the last; rejects only when the origin failed too. */
+  async next(): Promise<PipelineChunk | undefined> {
+    if (this.cursor > this.span.last || this.abort.signal.aborted) return undefined;
+    this.launch();
+    const slot = this.slots.get(this.cursor)!;
+    const chunk = await slot.promise;
+    this.slots.delete(this.cursor);
+    this.cursor += 1;
+    for (const wake of this.roomWaiters.splice(0)) wake();
+    this.launch();
+    // Backpressure on cache writes: IndexedDB slower than the network must not pile up chunks in memory.
+    while (this.writes.size >= this.ctx.window) await Promise.race(this.writes);
+    return chunk;
+  }
+
+  /** Stops everything in flight (the page went away, or the response ended). */
+  cancel(): void {
+    if (this.abort.signal.aborted) return;
+    this.abort.abort();
+    for (const slot of this.slots.values()) slot.abort.abort();
+    for (const wake of this.roomWaiters.splice(0)) wake();
+  }
+
+  /** Resolves when every cache write this pipeline started has ended. */
+  async settled(): Promise<void> {
+    while (this.writes.size > 0) await Promise.all([...this.writes]);
+  }
+
+  private launch(): void {
+    const end = Math.min(this.span.last, this.cursor + this.ctx.window - 1);
+    for (let i = this.cursor; i <= end; i++) {
+      if (this.slots.has(i)) continue;
+      const slot = this.slot(i);
+      if (!this.fromOrigin(i)) {
+        // A bug below must not leave the page waiting: the origin takes over.
+        this.fromCacheOrPeers(slot).catch(() => this.toOrigin(i));
+      }
+    }
+  }
+
+  private slot(index: number): Slot {
+    const existing = this.slots.get(index);
+    if (existing) return existing;
+    let resolve!: (c: PipelineChunk) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<PipelineChunk>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // A rejection nobody awaits (the response was cancelled) must not surface as unhandled.
+    promise.catch(() => undefined);
+    const slot: Slot = {
+      index,
+      promise,
+      abort: new AbortController(),
+      phase: 'cache',
+      settled: false,
+      resolve: (c) => {
+        if (slot.settled) return;
+        slot.settled = true;
+        resolve(c);
+      },
+      reject: (e) => {
+        if (slot.settled) return;
+        slot.settled = true;
+        reject(e);
+      },
+    };
+    this.slots.set(index, slot);
+    return slot;
+  }
+
+  private async fromCacheOrPeers(slot: Slot): Promise<void> {
+    const { index } = slot;
+    const chunk = this.file.chunks[index]!;
+    const size = chunkLength(index, this.file.size, this.chunkSize);
+    if (this.ctx.cache.hasChunk(chunk)) {
+      const stored = await this.ctx.cache.readChunk(chunk);
+      const bytes = stored ? new Uint8Array(stored) : undefined;
+      if (bytes && (await verifyChunk(bytes, chunk, size))) {
+        this.ctx.stats.addBytes('cache', size);
+        // A chunk another file holds also counts for this one.
+        this.store(index, bytes);
+        slot.resolve({ index, bytes, source: 'cache' });
+        return;
+      }
+      this.ctx.keepAlive(this.ctx.cache.dropChunk(chunk));
+    }
+    slot.phase = 'peer';
+    if (slot.settled || slot.abort.signal.aborted) return;
+    const bridge = await this.ctx.bridge();
+    if (slot.settled || slot.abort.signal.aborted) return;
+    if (!bridge) return this.toOrigin(index);
+    const outcome = await fetchChunkFromPeers({ ...this.ctx, progress: this.progress }, bridge, { file: this.file.integrity, chunk, size }, slot.abort.signal);
+    if (outcome.ok) {
+      this.store(index, outcome.bytes);
+      slot.resolve({ index, bytes: outcome.bytes, source: 'peer' });
+    } else if (outcome.reason !== 'aborted') {
+      this.toOrigin(index);
+    }
+  }
+
+  private store(index: number, bytes: Uint8Array): void {
+    if (this.ctx.cache.isTainted(this.file.integrity)) return;
+    const shape = { ...this.file, chunkSize: this.chunkSize };
+    const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
+    const write = this.ctx.cache.storeChunk(shape, index, buffer as ArrayBuffer);
+    this.writes.add(write);
+    this.ctx.keepAlive(write);
+    void write.finally(() => this.writes.delete(write));
+  }
+
+  private fromOrigin(index: number): boolean {
+    return this.originSpans.some((r) => r.from <= index && index <= r.to);
+  }
+
+  /**
+   * Chunk `failed` has no peer: one origin request takes over from the first chunk not yet held
+   * (at or before it, so slow peer requests in front of it stop holding the page up) to the end
+   * of the span. Usually that is the only one; a cached chunk in front that then fails its check
+   * gets a request of its own, up to where the first one starts.
+   */
+  private toOrigin(failed: number): void {
+    if (this.abort.signal.aborted || this.fromOrigin(failed)) return;
+    let from = this.cursor;
+    for (let s = this.slots.get(from); from < failed && s && (s.settled || s.phase === 'cache'); s = this.slots.get(from)) from++;
+    const next = Math.min(this.span.last + 1, ...this.originSpans.map((r) => r.from).filter((f) => f > failed));
+    const span = { from, to: next - 1 };
+    this.originSpans.push(span);
+    for (const slot of this.slots.values()) if (slot.index >= span.from && slot.index <= span.to && !slot.settled) slot.abort.abort();
+    void this.readOrigin(span.from, span.to);
+  }
+
+  private async readOrigin(from: number, to: number): Promise<void> {
+    const chunks = readOriginSpan({
+      file: this.file,
+      chunkSize: this.chunkSize,
+      from,
+      to,
+      fetchRange: this.ctx.fetchRange,
+      signal: this.abort.signal,
+      onBytes: (n) => this.ctx.stats.addBytes('origin', n),
+      // Read ahead of the consumer by at most one window.
+      waitForRoom: (index) => this.roomFor(index),
+    });
+    const inSpan = (slot: Slot): boolean => slot.index >= from && slot.index <= to;
+    try {
+      for await (const { index, bytes, matches } of chunks) {
+        if (this.abort.signal.aborted) break;
+        // Already served from a peer and consumed: its slot is gone, the origin copy is not needed.
+        if (index < this.cursor) continue;
+        if (!matches) this.ctx.cache.taint(this.file.integrity);
+        else this.store(index, bytes);
+        this.slot(index).resolve({ index, bytes, source: 'origin' });
+      }
+    } catch (error) {
+      for (const slot of this.slots.values()) if (inSpan(slot)) slot.reject(error);
+      return;
+    }
+    // Ends without error when done or aborted; a slot still open now can never be served.
+    for (const slot of this.slots.values()) if (inSpan(slot)) slot.reject(new Error('origin span ended early'));
+  }
+
+  private roomFor(index: number): Promise<void> {
+    if (index < this.cursor + this.ctx.window || this.abort.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (index < this.cursor + this.ctx.window || this.abort.signal.aborted) resolve();
+        else this.roomWaiters.push(check);
+      };
+      check();
+    });
+  }
+}

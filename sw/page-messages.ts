@@ -1,0 +1,50 @@
+/**
+ * Messages from pages: a bridge port (with settings), a manifest push, a stats or keyids request.
+ * Everything is parsed first (parsePageToSwMessage); anything else is ignored.
+ */
+import { parsePageToSwMessage } from '../protocol/messages/sw-page.js';
+import type { SwarmRuntime } from './swarm-runtime.js';
+
+/** The sender of a message that is a window or worker client (it has an id). */
+function senderClient(source: ExtendableMessageEvent['source']): Client | undefined {
+  return source && typeof (source as Partial<Client>).id === 'string' ? (source as Client) : undefined;
+}
+
+/** Handles one message event; `keyids` lists the keys this SW trusts. */
+export function handlePageMessage(event: ExtendableMessageEvent, runtime: SwarmRuntime, keyids: () => Promise<string[]>): void {
+  const message = parsePageToSwMessage(event.data, event.ports ?? []);
+  if (!message) return;
+  const source = event.source;
+  const keepAlive = (work: Promise<unknown>): void => event.waitUntil(work.catch(() => undefined));
+  switch (message.type) {
+    case 'swarmcdn/bridge': {
+      const client = senderClient(source);
+      if (!client) {
+        message.port.close();
+        return;
+      }
+      const handle = runtime.bridges.add(client.id, message.port);
+      keepAlive(
+        Promise.all([
+          runtime.applySettings(message.settings),
+          runtime.manifest.firstLoad.then(async () => {
+            client.postMessage({ type: 'swarmcdn/bridge-ok', manifestVersion: runtime.manifest.version() });
+            await runtime.cache.ready;
+            const complete = runtime.cache.completeFiles();
+            if (complete.length > 0) await runtime.bridges.announce(handle, complete);
+          }),
+        ]),
+      );
+      return;
+    }
+    case 'swarmcdn/manifest-changed':
+      if (message.version > runtime.manifest.version()) keepAlive(runtime.manifest.refresh());
+      return;
+    case 'swarmcdn/stats':
+      source?.postMessage({ type: 'swarmcdn/stats', stats: runtime.stats.snapshot(runtime.manifest.version()) });
+      return;
+    case 'swarmcdn/keyids':
+      keepAlive(keyids().then((ids) => source?.postMessage({ type: 'swarmcdn/keyids', keyids: ids })));
+      return;
+  }
+}

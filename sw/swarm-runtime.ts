@@ -1,0 +1,68 @@
+/**
+ * Everything the swarm path shares inside one SW: the manifest, the chunk cache, the page
+ * bridges, the counters and the current settings. Built once per SW start; the entry, the
+ * strategy and the message handler all take it.
+ */
+import type { TrustedKey } from '../protocol/index.js';
+import { SW_DEFAULTS, type SwSettings } from '../protocol/messages/sw-page.js';
+import { BridgeRegistry, type ClientsLike } from './bridge-registry.js';
+import { ChunkCache } from './chunk-cache.js';
+import { ManifestStore } from './manifest-store.js';
+import { StatsReporter } from './stats-reporter.js';
+import { SwStatsCounter } from './sw-stats.js';
+
+/** The shared state of the swarm path. */
+export interface SwarmRuntime {
+  readonly manifest: ManifestStore;
+  readonly cache: ChunkCache;
+  readonly bridges: BridgeRegistry;
+  readonly stats: SwStatsCounter;
+  readonly reporter: StatsReporter;
+  /** The settings in force (the latest a bridge sent, else the defaults). */
+  settings(): SwSettings;
+  /** Applies a bridge's settings; resolves once the cache fits its new bound. */
+  applySettings(settings: SwSettings): Promise<void>;
+  /** A chunk request id unique among this SW's requests. */
+  nextRequestId(): number;
+}
+
+/** What the runtime is built from. */
+export interface SwarmRuntimeOptions {
+  /** The keys baked into this SW. */
+  readonly keys: Promise<readonly TrustedKey[]>;
+  /** The SW's clients (self.clients). */
+  readonly clients: ClientsLike;
+}
+
+/** Builds the runtime and starts loading the manifest and the cache index. */
+export function createSwarmRuntime(options: SwarmRuntimeOptions): SwarmRuntime {
+  const stats = new SwStatsCounter();
+  const bridges = new BridgeRegistry(options.clients);
+  const cache = new ChunkCache({
+    onComplete: (files) => bridges.announceAll(files),
+    onWithdraw: (files) => bridges.withdrawAll(files),
+  });
+  const manifest = new ManifestStore({
+    keys: options.keys,
+    stats,
+    // Taints hold for one manifest: a new version may list the origin's new bytes.
+    onVersionChange: () => cache.clearTaints(),
+  });
+  const reporter = new StatsReporter(stats, bridges);
+  let settings: SwSettings = SW_DEFAULTS;
+  let requestId = 0;
+  return {
+    manifest,
+    cache,
+    bridges,
+    stats,
+    reporter,
+    settings: () => settings,
+    applySettings: (next) => {
+      settings = next;
+      return cache.setLimit(next.cacheBytes);
+    },
+    // Wraps well before 2^53; ids only need to be unique among requests in flight.
+    nextRequestId: () => (requestId = (requestId + 1) % Number.MAX_SAFE_INTEGER),
+  };
+}
