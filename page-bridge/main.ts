@@ -1,25 +1,35 @@
 /**
- * The page bridge entry (`<script src="/swarmcdn/bridge.js"></script>`). For now it registers the
- * service worker for the whole site; peers, the tracker client and the SW ⇄ page API come with the
- * next issue. It never blocks the page: a browser without service workers just uses the origin.
+ * The page bridge entry: `<script src="/swarmcdn/bridge.js"></script>`. Alone it starts the swarm
+ * with the defaults (server = the page's origin), overridden by the tag's data attributes
+ * (script-options.ts); with `data-manual` it only exposes `window.swarmcdn.startSwarm`. It never
+ * throws at the page: whatever fails, the site keeps loading from the origin.
  */
+import { scriptSettings } from './script-options.js';
+import { currentSwarm, startSwarm } from './start-swarm.js';
+import type { Swarm } from './swarm.js';
 
-/** The SW's URL: beside this script, so a site that mounts swarmcdn elsewhere still finds it. */
-function serviceWorkerUrl(): string {
-  const script = document.currentScript;
-  const base = script instanceof HTMLScriptElement && script.src ? script.src : `${location.origin}/swarmcdn/bridge.js`;
-  return new URL('sw.js', base).href;
+/** What the bridge puts on `window`. */
+export interface SwarmcdnGlobal {
+  readonly startSwarm: typeof startSwarm;
+  /** The running Swarm: the one the script tag started, or the one startSwarm made. */
+  readonly swarm: Swarm | undefined;
 }
 
-async function registerServiceWorker(url: string): Promise<void> {
-  if (!('serviceWorker' in navigator)) return;
-  try {
-    // scope '/': the server answers sw.js with `Service-Worker-Allowed: /`.
-    await navigator.serviceWorker.register(url, { scope: '/' });
-  } catch (error) {
-    console.warn('swarmcdn: service worker registration failed; the site keeps loading from the origin', error);
-  }
-}
+// document.currentScript is set only while this script first runs: read it now, before any await.
+const script = document.currentScript;
+const dataset = script instanceof HTMLScriptElement ? { ...script.dataset } : {};
 
-// currentScript is only set while the script first runs, so read it now.
-void registerServiceWorker(serviceWorkerUrl());
+// Assigned through a cast, not a global declaration: other code (bench/) declares its own view of it.
+(window as unknown as { swarmcdn: SwarmcdnGlobal }).swarmcdn = Object.freeze({
+  startSwarm,
+  get swarm() {
+    return currentSwarm();
+  },
+});
+
+try {
+  const settings = scriptSettings(dataset);
+  if (!settings.manual) startSwarm(settings.options);
+} catch (error) {
+  console.warn('swarmcdn: not started; the site keeps loading from the origin', error);
+}

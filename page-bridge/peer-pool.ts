@@ -1,0 +1,267 @@
+/**
+ * The page's PeerJS peer and its data connections. Connections are made only after the peer's
+ * 'open' (an earlier OFFER is lost silently), carry PEER_PROTOCOL_LABEL with raw serialization
+ * (one message per frame, ≤ 256 KiB), and are reused while open. At most maxPeers are open at
+ * once: past it the least recently used idle one is closed. A peer dropped for a protocol
+ * violation or a report is never used again for this page's life. PeerJS has no connect timeout,
+ * so every connect has ours.
+ */
+import { Peer, type DataConnection, type PeerOptions } from 'peerjs';
+import type { ErrorCode } from '../protocol/errors.js';
+import { PEER_PROTOCOL_LABEL } from '../protocol/messages/peer.js';
+import { backoffDelay } from './backoff.js';
+import type { ChunkReader } from './chunk-reader.js';
+import type { PageCounters } from './counters.js';
+import type { SwarmConfig } from './options.js';
+import { PeerSession } from './peer-session.js';
+import { UploadBudget } from './upload-pacing.js';
+import { deferred, within } from './wait.js';
+
+/** The slice of the options the pool uses. */
+export type PoolConfig = Pick<
+  SwarmConfig,
+  'server' | 'iceServers' | 'maxPeers' | 'connectTimeoutMs' | 'stallMs' | 'upload' | 'maxUploads' | 'uploadBytesPerSecond'
+>;
+
+/** An open session with a peer, or why there is none. */
+export type SessionResult = { readonly ok: true; readonly session: PeerSession } | { readonly ok: false; readonly code: ErrorCode };
+
+/** The signalling endpoint and key the server serves (server/options.ts DEFAULTS.signalling). */
+const SIGNALLING_PATH = '/swarmcdn/peerjs';
+const SIGNALLING_KEY = 'peerjs';
+/** Dropped peer ids remembered: a page meets far fewer bad peers; the cap bounds what a flood of ids can cost. */
+const MAX_DROPPED = 4_096;
+
+/** The PeerJS options for a server base URL (exported for tests). */
+export function peerOptions(config: Pick<SwarmConfig, 'server' | 'iceServers'>): PeerOptions {
+  const url = new URL(config.server);
+  const secure = url.protocol === 'https:';
+  const options: PeerOptions = {
+    host: url.hostname,
+    port: url.port ? Number(url.port) : secure ? 443 : 80,
+    secure,
+    path: `${url.pathname.replace(/\/+$/, '')}${SIGNALLING_PATH}`,
+    key: SIGNALLING_KEY,
+    debug: 0,
+  };
+  // Without iceServers, PeerJS keeps its own default configuration (public STUN/TURN).
+  if (config.iceServers) options.config = { iceServers: config.iceServers.map((s) => ({ ...s })) };
+  return options;
+}
+
+/** The page's peer and its sessions. */
+export class PeerPool {
+  readonly #config: PoolConfig;
+  readonly #counters: PageCounters;
+  readonly #readChunk: ChunkReader;
+  readonly #budget: UploadBudget;
+  readonly #sessions = new Set<PeerSession>();
+  readonly #connecting = new Map<string, Promise<SessionResult>>();
+  readonly #unavailable = new Map<string, () => void>();
+  readonly #dropped = new Set<string>();
+  readonly #openListeners: ((peerId: string) => void)[] = [];
+  readonly #opened = deferred<string>();
+  #peer: Peer | undefined;
+  #attempt = 0;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #uploads = 0;
+  #stopped = false;
+
+  constructor(config: PoolConfig, counters: PageCounters, readChunk: ChunkReader) {
+    this.#config = config;
+    this.#counters = counters;
+    this.#readChunk = readChunk;
+    this.#budget = new UploadBudget(config.uploadBytesPerSecond, Date.now());
+  }
+
+  /** The peer id once the peer first opened (never rejects). */
+  get opened(): Promise<string> {
+    return this.#opened.promise;
+  }
+
+  /** This page's current peer id, while the peer is open or was. */
+  get peerId(): string | undefined {
+    return this.#peer?.id ?? undefined;
+  }
+
+  /** Open peer connections. */
+  get connections(): number {
+    let open = 0;
+    for (const session of this.#sessions) if (session.open) open += 1;
+    return open;
+  }
+
+  /** Calls `listener` with the peer id each time a peer opens (a new id after the peer had to be recreated). */
+  onOpen(listener: (peerId: string) => void): void {
+    this.#openListeners.push(listener);
+  }
+
+  /** Creates the peer (once). */
+  start(): void {
+    if (!this.#peer && !this.#stopped) this.#createPeer();
+  }
+
+  /** True for a peer dropped for this page's life. */
+  isDropped(peerId: string): boolean {
+    return this.#dropped.has(peerId);
+  }
+
+  /** True when an open session with `peerId` exists (the bridge asks those first). */
+  hasOpenSession(peerId: string): boolean {
+    return this.#sessionOf(peerId) !== undefined;
+  }
+
+  /** An open session with `peerId`: reused, or connected within connectTimeoutMs. */
+  async connect(peerId: string, signal?: AbortSignal): Promise<SessionResult> {
+    if (this.#stopped || this.#dropped.has(peerId) || peerId === this.peerId) return { ok: false, code: 'PEER_NONE' };
+    const existing = this.#sessionOf(peerId);
+    if (existing) return { ok: true, session: existing };
+    let attempt = this.#connecting.get(peerId);
+    if (!attempt) {
+      // Shared by every request for this peer; one caller's cancel must not end it for the others.
+      attempt = this.#open(peerId).finally(() => this.#connecting.delete(peerId));
+      this.#connecting.set(peerId, attempt);
+    }
+    if (!signal) return attempt;
+    const cancelled = new Promise<SessionResult>((resolve) => {
+      if (signal.aborted) resolve({ ok: false, code: 'REQUEST_CANCELLED' });
+      signal.addEventListener('abort', () => resolve({ ok: false, code: 'REQUEST_CANCELLED' }), { once: true });
+    });
+    return Promise.race([attempt, cancelled]);
+  }
+
+  /** Drops a peer for this page's life: every session with it closes with `code`; counted once. */
+  drop(peerId: string, code: ErrorCode): void {
+    if (!this.#dropped.has(peerId)) {
+      if (this.#dropped.size >= MAX_DROPPED) this.#dropped.delete(this.#dropped.values().next().value as string);
+      this.#dropped.add(peerId);
+      this.#counters.droppedPeers += 1;
+    }
+    for (const session of [...this.#sessions]) if (session.peerId === peerId) session.close(code);
+  }
+
+  /** Closes every session and destroys the peer. */
+  close(): void {
+    this.#stopped = true;
+    clearTimeout(this.#retry);
+    for (const session of [...this.#sessions]) session.close('PEER_CLOSED');
+    this.#peer?.destroy();
+  }
+
+  #sessionOf(peerId: string): PeerSession | undefined {
+    for (const session of this.#sessions) if (session.peerId === peerId && session.open) return session;
+    return undefined;
+  }
+
+  #createPeer(): void {
+    const peer = new Peer(peerOptions(this.#config));
+    this.#peer = peer;
+    peer.on('open', (id) => {
+      this.#attempt = 0;
+      this.#opened.resolve(id);
+      for (const listener of this.#openListeners) listener(id);
+    });
+    peer.on('connection', (conn) => this.#incoming(conn));
+    // The signalling socket dropped: the peer and its connections live on; reconnect it for new connections.
+    peer.on('disconnected', () => this.#scheduleRetry(() => peer.disconnected && !peer.destroyed && peer.reconnect()));
+    // Destroyed (it never opened, or the server refused it): a new peer with a new id, after a backoff.
+    peer.on('close', () => this.#scheduleRetry(() => this.#peer === peer && this.#createPeer()));
+    peer.on('error', (error) => {
+      // EXPIRE from the server: the peer we offered to is gone. Its id ends the message (peerjs gives no field).
+      if (error.type !== 'peer-unavailable') return;
+      for (const [id, fail] of this.#unavailable) if (error.message.endsWith(id)) fail();
+    });
+  }
+
+  #scheduleRetry(run: () => unknown): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#retry);
+    this.#retry = setTimeout(() => {
+      if (!this.#stopped) run();
+    }, backoffDelay(this.#attempt++));
+  }
+
+  async #open(peerId: string): Promise<SessionResult> {
+    const { connectTimeoutMs } = this.#config;
+    const deadline = Date.now() + connectTimeoutMs;
+    if ((await within(this.opened, connectTimeoutMs, undefined)) === undefined) return { ok: false, code: 'PEER_CONNECT_TIMEOUT' };
+    const peer = this.#peer;
+    if (!peer || !peer.open || this.#stopped) return { ok: false, code: 'PEER_CONNECT_TIMEOUT' };
+    if (!this.#makeRoom(0)) return { ok: false, code: 'PEER_BUSY' };
+    const conn = peer.connect(peerId, { label: PEER_PROTOCOL_LABEL, serialization: 'raw', reliable: true });
+    if (!conn) return { ok: false, code: 'PEER_CONNECT_TIMEOUT' };
+    const code = await new Promise<ErrorCode | undefined>((resolve) => {
+      let settled = false;
+      const onUnavailable = (): void => settle('PEER_CLOSED');
+      // Idempotent, and it removes only its own EXPIRE hook: these listeners outlive the attempt
+      // (a later close of this connection must not unhook a newer attempt to the same peer).
+      const settle = (result: ErrorCode | undefined): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (this.#unavailable.get(peerId) === onUnavailable) this.#unavailable.delete(peerId);
+        resolve(result);
+      };
+      const timer = setTimeout(() => settle('PEER_CONNECT_TIMEOUT'), Math.max(0, deadline - Date.now()));
+      this.#unavailable.set(peerId, onUnavailable);
+      conn.on('open', () => settle(undefined));
+      conn.on('close', () => settle('PEER_CLOSED'));
+      conn.on('error', () => settle('PEER_CLOSED'));
+    });
+    if (code || this.#stopped || this.#dropped.has(peerId)) {
+      conn.close();
+      return { ok: false, code: code ?? 'PEER_CLOSED' };
+    }
+    return { ok: true, session: this.#adopt(conn) };
+  }
+
+  #incoming(conn: DataConnection): void {
+    // Another protocol (or a stock peerjs client) on our peer id: not ours to answer.
+    if (this.#stopped || conn.label !== PEER_PROTOCOL_LABEL || conn.serialization !== 'raw' || this.#dropped.has(conn.peer)) {
+      conn.close();
+      return;
+    }
+    const timer = setTimeout(() => conn.close(), this.#config.connectTimeoutMs);
+    conn.on('open', () => {
+      clearTimeout(timer);
+      if (this.#stopped || this.#dropped.has(conn.peer) || !this.#makeRoom(1)) conn.close();
+      else this.#adopt(conn);
+    });
+    conn.on('close', () => clearTimeout(timer));
+  }
+
+  /**
+   * True when one more connection fits under maxPeers, closing the least recently used idle session
+   * if need be. Outgoing attempts are already counted in #connecting; an incoming one is `extra`.
+   */
+  #makeRoom(extra: 0 | 1): boolean {
+    const open = [...this.#sessions].filter((s) => s.open);
+    if (open.length + this.#connecting.size + extra <= this.#config.maxPeers) return true;
+    let victim: PeerSession | undefined;
+    for (const session of open) if (session.idle && (!victim || session.lastUsed < victim.lastUsed)) victim = session;
+    victim?.close('PEER_CLOSED');
+    return victim !== undefined;
+  }
+
+  #adopt(conn: DataConnection): PeerSession {
+    const session = new PeerSession(conn, {
+      config: this.#config,
+      readChunk: this.#readChunk,
+      slots: {
+        tryAcquire: () => this.#uploads < this.#config.maxUploads && ++this.#uploads > 0,
+        release: () => void (this.#uploads = Math.max(0, this.#uploads - 1)),
+      },
+      budget: this.#budget,
+      counters: this.#counters,
+      onViolation: (s) => this.drop(s.peerId, 'PEER_PROTOCOL'),
+      onClose: (s) => this.#sessions.delete(s),
+    });
+    // A peer whose page crashed sends no close; ICE notices after some seconds of silence (~7 s
+    // here). peerjs only logs 'disconnected', so the session ends here and its slot is freed.
+    conn.on('iceStateChanged', (state) => {
+      if (state === 'disconnected' || state === 'failed' || state === 'closed') session.close('PEER_CLOSED');
+    });
+    this.#sessions.add(session);
+    return session;
+  }
+}

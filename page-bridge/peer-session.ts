@@ -1,0 +1,251 @@
+/**
+ * One data connection to one peer, both roles at once. As a client it asks for chunks (`request`)
+ * and assembles the `piece` frames; as a server it reads chunks from the SW's store and answers
+ * them, paced. Every message is `unknown` until parsePeerFrame accepts it; one that does not
+ * parse, or a frame that breaks the protocol (a piece we never asked for, a piece past its chunk,
+ * a reused request id), makes the pool drop the peer. A close fails every request in flight at once.
+ */
+import type { ErrorCode } from '../protocol/errors.js';
+import type { Sha256Sri } from '../protocol/manifest/types.js';
+import { MAX_REQUEST_ID, encodeCancel, encodeRequest, parsePeerFrame, type PeerFrame } from '../protocol/messages/peer.js';
+import type { ChunkReader } from './chunk-reader.js';
+import type { PageCounters } from './counters.js';
+import type { SwarmConfig } from './options.js';
+import { ChunkServer, type UploadSlots } from './chunk-server.js';
+import { PieceAssembler } from './piece-assembler.js';
+import { RateLimiter } from './rate-limiter.js';
+import type { UploadBudget } from './upload-pacing.js';
+
+/** The part of a PeerJS DataConnection a session uses (a fake one in tests). */
+export interface SessionConnection {
+  readonly peer: string;
+  readonly open: boolean;
+  readonly dataChannel: RTCDataChannel | undefined;
+  send(data: Uint8Array): unknown;
+  close(): void;
+  on(event: 'data', listener: (data: unknown) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (error: unknown) => void): unknown;
+}
+
+/** A chunk's bytes from this peer, or why not. */
+export type RequestResult = { readonly ok: true; readonly bytes: ArrayBuffer } | { readonly ok: false; readonly code: ErrorCode };
+
+/** What a session needs from the pool around it. */
+export interface SessionDeps {
+  readonly config: Pick<SwarmConfig, 'stallMs' | 'upload'>;
+  readonly readChunk: ChunkReader;
+  readonly slots: UploadSlots;
+  readonly budget: UploadBudget;
+  readonly counters: PageCounters;
+  /** The peer broke the protocol: the pool drops it (and closes this session with PEER_PROTOCOL). */
+  readonly onViolation: (session: PeerSession, reason: string) => void;
+  /** The session closed, for whatever reason. */
+  readonly onClose: (session: PeerSession) => void;
+  readonly now?: () => number;
+}
+
+/** Requests to one peer at once; more wait for a slot (the peer's own cap answers `busy` beyond its maxUploads, 16 by default). */
+export const MAX_REQUESTS_PER_PEER = 16;
+/** However a peer trickles bytes, one chunk request ends within this time. */
+export const REQUEST_DEADLINE_MS = 30_000;
+/** Frames per second a peer may send us, sustained (burst twice that): far above any honest sender, far below a flood. */
+const INBOUND_FRAMES_PER_SECOND = 2_000;
+
+interface Pending {
+  readonly assembler: PieceAssembler;
+  readonly resolve: (result: RequestResult) => void;
+  stall: ReturnType<typeof setTimeout> | undefined;
+  readonly deadline: ReturnType<typeof setTimeout>;
+}
+
+/** Both roles of one peer connection. */
+export class PeerSession {
+  readonly peerId: string;
+  /** When a frame last went either way (the pool closes the least recently used idle session first). */
+  lastUsed: number;
+  readonly #conn: SessionConnection;
+  readonly #deps: SessionDeps;
+  readonly #now: () => number;
+  readonly #pending = new Map<number, Pending>();
+  readonly #slotWaiters: (() => void)[] = [];
+  readonly #inbound: RateLimiter;
+  readonly #server: ChunkServer;
+  #lastRequestId = 0;
+  #closed = false;
+
+  constructor(conn: SessionConnection, deps: SessionDeps) {
+    this.#conn = conn;
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+    this.peerId = conn.peer;
+    this.lastUsed = this.#now();
+    this.#inbound = new RateLimiter(INBOUND_FRAMES_PER_SECOND, 2 * INBOUND_FRAMES_PER_SECOND, this.lastUsed);
+    this.#server = new ChunkServer({
+      ...deps,
+      channel: () => (this.#closed ? undefined : conn.dataChannel),
+      send: (frame) => this.#send(frame),
+      violation: (reason) => this.#violation(reason),
+    });
+    conn.on('data', (data) => this.#receive(data));
+    conn.on('close', () => this.close('PEER_CLOSED'));
+    // A connection error (a send on a closing channel, a negotiation failure) ends the session; the close follows.
+    conn.on('error', () => this.close('PEER_CLOSED'));
+  }
+
+  /** True until the connection closes. */
+  get open(): boolean {
+    return !this.#closed && this.#conn.open;
+  }
+
+  /** True when nothing is in flight in either role (it may be closed to make room). */
+  get idle(): boolean {
+    return this.#pending.size === 0 && this.#slotWaiters.length === 0 && this.#server.idle;
+  }
+
+  /** Asks this peer for the chunk `chunk` of `size` bytes (the manifest's, never the peer's word). */
+  async request(chunk: Sha256Sri, size: number, signal?: AbortSignal): Promise<RequestResult> {
+    // With a slot free the request goes out in this very call (no await before it), else it waits for one.
+    if (this.#pending.size >= MAX_REQUESTS_PER_PEER && !(await this.#slot(signal))) {
+      return { ok: false, code: signal?.aborted ? 'REQUEST_CANCELLED' : this.#closed ? 'PEER_CLOSED' : 'PEER_BUSY' };
+    }
+    if (signal?.aborted) return { ok: false, code: 'REQUEST_CANCELLED' };
+    // Ids are never reused on a connection (a late piece must not land in a newer request); 2³² of them is a fresh connection's job.
+    if (this.#lastRequestId >= MAX_REQUEST_ID) this.close('PEER_CLOSED');
+    if (this.#closed) return { ok: false, code: 'PEER_CLOSED' };
+    const requestId = ++this.#lastRequestId;
+    const { stallMs } = this.#deps.config;
+    return new Promise<RequestResult>((resolve) => {
+      const onAbort = (): void => this.#abandon(requestId, 'REQUEST_CANCELLED');
+      const pending: Pending = {
+        assembler: new PieceAssembler(size),
+        resolve: (result) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(result);
+        },
+        stall: setTimeout(() => this.#abandon(requestId, 'PEER_STALLED'), stallMs),
+        deadline: setTimeout(() => this.#abandon(requestId, 'PEER_STALLED'), REQUEST_DEADLINE_MS),
+      };
+      this.#pending.set(requestId, pending);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (!this.#send(encodeRequest(requestId, chunk))) this.#finish(requestId, { ok: false, code: 'PEER_CLOSED' });
+    });
+  }
+
+  /** Closes the connection; every request in flight fails with `code`, every upload stops. Idempotent. */
+  close(code: ErrorCode = 'PEER_CLOSED'): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const id of [...this.#pending.keys()]) this.#finish(id, { ok: false, code });
+    for (const wake of [...this.#slotWaiters]) wake();
+    this.#server.stop();
+    try {
+      this.#conn.close();
+    } catch {
+      // Closing a connection peerjs already tore down throws on some paths; it is closed either way.
+    }
+    this.#deps.onClose(this);
+  }
+
+  /** Waits for one of the per-peer request slots, at most stallMs. */
+  async #slot(signal?: AbortSignal): Promise<boolean> {
+    const deadline = this.#now() + this.#deps.config.stallMs;
+    while (!this.#closed && !signal?.aborted && this.#pending.size >= MAX_REQUESTS_PER_PEER) {
+      const left = deadline - this.#now();
+      if (left <= 0) return false;
+      await new Promise<void>((wake) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', done);
+          const at = this.#slotWaiters.indexOf(done);
+          if (at >= 0) this.#slotWaiters.splice(at, 1);
+          wake();
+        };
+        const timer = setTimeout(done, left);
+        signal?.addEventListener('abort', done, { once: true });
+        this.#slotWaiters.push(done);
+      });
+    }
+    return !this.#closed;
+  }
+
+  #send(frame: Uint8Array): boolean {
+    if (!this.open) return false;
+    try {
+      this.#conn.send(frame);
+      this.lastUsed = this.#now();
+      return true;
+    } catch {
+      this.close('PEER_CLOSED');
+      return false;
+    }
+  }
+
+  #receive(data: unknown): void {
+    if (this.#closed) return;
+    const now = this.#now();
+    this.lastUsed = now;
+    if (this.#inbound.delayMs(now) > 0) return this.#violation('frames faster than any honest peer sends');
+    this.#inbound.take(1, now);
+    const parsed = parsePeerFrame(data);
+    if (!parsed.ok) return this.#violation(parsed.reason);
+    this.#dispatch(parsed.frame);
+  }
+
+  #dispatch(frame: PeerFrame): void {
+    switch (frame.type) {
+      case 'request':
+        return this.#server.request(frame.requestId, frame.chunk);
+      case 'cancel':
+        return this.#server.cancel(frame.requestId);
+      case 'piece':
+        return this.#piece(frame.requestId, frame.offset, frame.chunkLength, frame.data);
+      case 'absent':
+        return this.#answeredAbsent(frame.requestId, frame.reason === 'busy' ? 'PEER_BUSY' : 'PEER_ABSENT');
+    }
+  }
+
+  /** An answer for a request we no longer wait for is normal (cancelled, stalled); one for a request never made is not. */
+  #unknownAnswer(requestId: number): void {
+    if (requestId === 0 || requestId > this.#lastRequestId) this.#violation(`answer to request ${requestId}, never made`);
+  }
+
+  #piece(requestId: number, offset: number, chunkLength: number, data: Uint8Array): void {
+    const pending = this.#pending.get(requestId);
+    if (!pending) return this.#unknownAnswer(requestId);
+    const outcome = pending.assembler.add(offset, chunkLength, data);
+    if (outcome.kind === 'violation') return this.#violation(outcome.reason);
+    if (outcome.kind === 'complete') return this.#finish(requestId, { ok: true, bytes: outcome.bytes });
+    clearTimeout(pending.stall);
+    pending.stall = setTimeout(() => this.#abandon(requestId, 'PEER_STALLED'), this.#deps.config.stallMs);
+  }
+
+  #answeredAbsent(requestId: number, code: ErrorCode): void {
+    if (!this.#pending.has(requestId)) return this.#unknownAnswer(requestId);
+    this.#finish(requestId, { ok: false, code });
+  }
+
+  /** We stop waiting for a request: tell the peer, so it stops sending. */
+  #abandon(requestId: number, code: ErrorCode): void {
+    if (!this.#pending.has(requestId)) return;
+    this.#finish(requestId, { ok: false, code });
+    this.#send(encodeCancel(requestId));
+  }
+
+  #finish(requestId: number, result: RequestResult): void {
+    const pending = this.#pending.get(requestId);
+    if (!pending) return;
+    this.#pending.delete(requestId);
+    clearTimeout(pending.stall);
+    clearTimeout(pending.deadline);
+    pending.resolve(result);
+    this.#slotWaiters[0]?.();
+  }
+
+  #violation(reason: string): void {
+    if (this.#closed) return;
+    // The pool drops the peer for the page's life and closes every session with it (this one included).
+    this.#deps.onViolation(this, reason);
+    this.close('PEER_PROTOCOL');
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The one paced sender of a data channel. Every answer in flight queues its next piece here and
+ * the pieces go out in turn (round-robin), each when the channel's buffer and the upload budget
+ * allow. One queue rather than one waiter per answer: waiters woken by the same
+ * 'bufferedamountlow' event run in registration order, and the first one re-registers first, so
+ * it would send every piece and starve the others into a stall.
+ */
+import { SEND_HIGH_WATER_BYTES, type UploadBudget } from './upload-pacing.js';
+import { sleep } from './wait.js';
+
+/** A piece that cannot be sent within this time (a channel that never drains, a budget far in debt) ends its answer. */
+export const PIECE_DEADLINE_MS = 30_000;
+/** 'bufferedamountlow' is awaited at most this long before the buffer is looked at again (a missed event must not hang). */
+const DRAIN_POLL_MS = 1_000;
+
+interface Turn {
+  readonly bytes: number;
+  readonly frame: () => Uint8Array;
+  readonly signal: AbortSignal;
+  readonly queuedAt: number;
+  readonly done: (sent: boolean) => void;
+}
+
+/** What the sender needs from its session. */
+export interface PieceSenderDeps {
+  readonly budget: UploadBudget;
+  readonly now?: () => number;
+  /** The open data channel, or undefined once the session closed. */
+  channel(): RTCDataChannel | undefined;
+  /** Sends one frame; false when the session is closed. */
+  send(frame: Uint8Array): boolean;
+}
+
+/** Waits until the channel's buffer falls to its low threshold, it closes, or `ms` pass. */
+function drained(channel: RTCDataChannel, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      channel.removeEventListener('bufferedamountlow', done);
+      channel.removeEventListener('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    channel.addEventListener('bufferedamountlow', done);
+    channel.addEventListener('close', done);
+  });
+}
+
+/** Round-robin, paced piece sending for one session. */
+export class PieceSender {
+  readonly #deps: PieceSenderDeps;
+  readonly #now: () => number;
+  readonly #queue: Turn[] = [];
+  #pumping = false;
+
+  constructor(deps: PieceSenderDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  /** Queues one piece of `bytes` data; `frame` encodes it when its turn comes. True once sent; false if aborted, closed or too late. */
+  send(bytes: number, frame: () => Uint8Array, signal: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve(false);
+      // A cancelled answer leaves the queue at once, not when its turn comes.
+      const onAbort = (): void => {
+        const at = this.#queue.indexOf(turn);
+        if (at >= 0) this.#queue.splice(at, 1);
+        turn.done(false);
+      };
+      const turn: Turn = {
+        bytes,
+        frame,
+        signal,
+        queuedAt: this.#now(),
+        done: (sent) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(sent);
+        },
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#queue.push(turn);
+      void this.#pump();
+    });
+  }
+
+  /** Fails every queued piece (the session closed). */
+  stop(): void {
+    for (const turn of this.#queue.splice(0)) turn.done(false);
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      for (;;) {
+        const turn = this.#queue[0];
+        if (!turn) return;
+        const channel = this.#deps.channel();
+        if (!channel) return this.stop();
+        const late = this.#now() - turn.queuedAt > PIECE_DEADLINE_MS;
+        if (turn.signal.aborted || late) {
+          this.#queue.shift();
+          turn.done(false);
+          continue;
+        }
+        const decision = this.#deps.budget.decide(channel.bufferedAmount, turn.bytes, this.#now());
+        if (decision.kind === 'send') {
+          this.#queue.shift();
+          turn.done(this.#deps.send(turn.frame()));
+        } else if (decision.kind === 'wait') {
+          await sleep(Math.min(decision.ms, DRAIN_POLL_MS));
+        } else {
+          // The event fires when the buffer falls to the threshold: set it where the pacing decision draws the line.
+          channel.bufferedAmountLowThreshold = SEND_HIGH_WATER_BYTES;
+          await drained(channel, DRAIN_POLL_MS);
+        }
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The options a plain `<script src="/swarmcdn/bridge.js">` tag carries: `data-manual` (do not
+ * start; the site calls swarmcdn.startSwarm itself), `data-server`, `data-ice-servers` (JSON) and
+ * `data-region`. Only these are read; startSwarm validates the values.
+ */
+import { SwarmError } from '../protocol/errors.js';
+import type { SwarmOptions } from './options.js';
+
+/** What the script tag asks for. */
+export interface ScriptSettings {
+  readonly manual: boolean;
+  readonly options: SwarmOptions;
+}
+
+/** Reads a script element's dataset (a DOMStringMap, or a plain record in tests). */
+export function scriptSettings(dataset: Readonly<Record<string, string | undefined>>): ScriptSettings {
+  const options: SwarmOptions = {};
+  if (dataset.server !== undefined) options.server = dataset.server;
+  if (dataset.region !== undefined) options.region = dataset.region;
+  if (dataset.iceServers !== undefined) {
+    try {
+      options.iceServers = JSON.parse(dataset.iceServers) as RTCIceServer[];
+    } catch {
+      throw new SwarmError('CONFIG_INVALID', 'data-ice-servers is not JSON', { option: 'iceServers' });
+    }
+  }
+  return { manual: dataset.manual !== undefined, options };
+}

@@ -1,0 +1,46 @@
+/**
+ * The object startSwarm returns: what a site (and the end-to-end tests) can see of the bridge.
+ * Types only; start-swarm.ts builds it.
+ */
+import type { BridgeApi, SwStats } from '../protocol/messages/sw-page.js';
+import type { SwarmConfig } from './options.js';
+
+/** What `swarm.stats()` reads: the SW's counters and the page's own. */
+export interface PageStats {
+  /** The SW's counters (asked with 'swarmcdn/stats'), or undefined without a controller or an answer in time. */
+  readonly sw: SwStats | undefined;
+  readonly peerId: string | undefined;
+  /** Open peer data connections. */
+  readonly connections: number;
+  /** Chunk bytes served to other peers. */
+  readonly uploadBytes: number;
+  /** Chunks served whole to other peers. */
+  readonly servedChunks: number;
+  /** Peers dropped for a protocol violation or a report. */
+  readonly droppedPeers: number;
+}
+
+/** A running swarm bridge in this page. */
+export interface Swarm {
+  /**
+   * Resolves when the SW controls the page and took the bridge ('swarmcdn/bridge-ok'), the PeerJS
+   * peer is open and the tracker answered `joined`. Never rejects (a page without service workers
+   * just never gets here, and keeps loading from the origin).
+   */
+  readonly ready: Promise<void>;
+  /** Diagnostics: resolves when the peer is open and the tracker joined, whatever the SW does. Never rejects. */
+  readonly peerReady: Promise<void>;
+  /** This page's PeerJS id, once the peer opened. */
+  readonly peerId: string | undefined;
+  /** The options in force. */
+  readonly config: SwarmConfig;
+  /**
+   * Diagnostics and tests: the BridgeApi the SW calls, callable from the page (getChunk, announce…),
+   * the very object the SW reaches over Comlink.
+   */
+  readonly bridge: BridgeApi;
+  /** The page's counters and the SW's. */
+  stats(): Promise<PageStats>;
+  /** Closes the tracker socket, every peer connection and the PeerJS peer; startSwarm then starts afresh. */
+  stop(): Promise<void>;
+}

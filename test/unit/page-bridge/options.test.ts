@@ -1,0 +1,127 @@
+/** startSwarm's options: defaults, normalization, and CONFIG_INVALID naming the bad option; the script tag's data attributes. */
+import { describe, expect, it } from '@jest/globals';
+import { SWARM_DEFAULTS, resolveSwarmOptions } from '../../../page-bridge/options.js';
+import { scriptSettings } from '../../../page-bridge/script-options.js';
+import { SW_DEFAULTS } from '../../../protocol/messages/sw-page.js';
+
+const PAGE = 'https://site.example';
+
+/** The option a CONFIG_INVALID names, or 'no error'. */
+function badOption(input: unknown): unknown {
+  try {
+    resolveSwarmOptions(input, PAGE);
+    return 'no error';
+  } catch (error) {
+    expect(error).toMatchObject({ name: 'SwarmError', code: 'CONFIG_INVALID' });
+    return (error as { details?: { option?: unknown } }).details?.option;
+  }
+}
+
+describe('resolveSwarmOptions', () => {
+  it('fills every default, the server being the page origin, and freezes the result', () => {
+    const config = resolveSwarmOptions(undefined, PAGE);
+    expect(config).toEqual({
+      server: PAGE,
+      iceServers: undefined,
+      maxPeers: 8,
+      connectTimeoutMs: 3_000,
+      cacheBytes: SW_DEFAULTS.cacheBytes,
+      stallMs: SW_DEFAULTS.stallMs,
+      upload: true,
+      maxUploads: SWARM_DEFAULTS.maxUploads,
+      uploadBytesPerSecond: undefined,
+      region: undefined,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(SWARM_DEFAULTS)).toBe(true);
+    expect(resolveSwarmOptions({}, PAGE)).toEqual(config);
+  });
+
+  it('takes every option', () => {
+    const config = resolveSwarmOptions(
+      {
+        server: 'http://127.0.0.1:8080/',
+        iceServers: [{ urls: 'stun:stun.example:3478' }, { urls: ['turn:t.example'], username: 'u', credential: 'c' }],
+        maxPeers: 3,
+        connectTimeoutMs: 500,
+        cacheBytes: 0,
+        stallMs: 50,
+        upload: false,
+        maxUploads: 2,
+        uploadBytesPerSecond: 65_536,
+        region: 'eu-west',
+      },
+      PAGE,
+    );
+    expect(config).toMatchObject({ server: 'http://127.0.0.1:8080', maxPeers: 3, connectTimeoutMs: 500, cacheBytes: 0, stallMs: 50, upload: false, maxUploads: 2 });
+    expect(config.uploadBytesPerSecond).toBe(65_536);
+    expect(config.region).toBe('eu-west');
+    expect(config.iceServers).toEqual([{ urls: ['stun:stun.example:3478'] }, { urls: ['turn:t.example'], username: 'u', credential: 'c' }]);
+    expect(resolveSwarmOptions({ iceServers: [] }, PAGE).iceServers).toEqual([]);
+  });
+
+  it('normalizes the server: relative to the page, a path prefix kept, trailing slashes gone', () => {
+    expect(resolveSwarmOptions({ server: '/cdn/' }, PAGE).server).toBe('https://site.example/cdn');
+    expect(resolveSwarmOptions({ server: 'https://other.example:8443' }, PAGE).server).toBe('https://other.example:8443');
+  });
+
+  it('names the bad option', () => {
+    expect(badOption('fast')).toBe('options');
+    expect(badOption(null)).toBe('options');
+    expect(badOption([])).toBe('options');
+    expect(badOption({ maxpeers: 3 })).toBe('maxpeers');
+    expect(badOption({ server: 'ftp://x.example' })).toBe('server');
+    expect(badOption({ server: 'https://x.example/?a=1' })).toBe('server');
+    expect(badOption({ server: 'https://u:p@x.example' })).toBe('server');
+    expect(badOption({ server: '' })).toBe('server');
+    expect(badOption({ server: 42 })).toBe('server');
+    expect(badOption({ iceServers: 'stun:x' })).toBe('iceServers');
+    expect(badOption({ iceServers: [{}] })).toBe('iceServers[0].urls');
+    expect(badOption({ iceServers: [{ urls: 'http://x' }] })).toBe('iceServers[0].urls');
+    expect(badOption({ iceServers: [{ urls: [] }] })).toBe('iceServers[0].urls');
+    expect(badOption({ iceServers: [{ urls: 'turn:x', username: 5 }] })).toBe('iceServers[0].username');
+    expect(badOption({ iceServers: Array.from({ length: 17 }, () => ({ urls: 'stun:x' })) })).toBe('iceServers');
+    expect(badOption({ maxPeers: 0 })).toBe('maxPeers');
+    expect(badOption({ maxPeers: 2.5 })).toBe('maxPeers');
+    expect(badOption({ maxPeers: '8' })).toBe('maxPeers');
+    expect(badOption({ connectTimeoutMs: 99 })).toBe('connectTimeoutMs');
+    expect(badOption({ cacheBytes: -1 })).toBe('cacheBytes');
+    expect(badOption({ stallMs: 49 })).toBe('stallMs');
+    expect(badOption({ stallMs: 60_001 })).toBe('stallMs');
+    expect(badOption({ upload: 'yes' })).toBe('upload');
+    expect(badOption({ maxUploads: 0 })).toBe('maxUploads');
+    expect(badOption({ uploadBytesPerSecond: 100 })).toBe('uploadBytesPerSecond');
+    expect(badOption({ uploadBytesPerSecond: Infinity })).toBe('uploadBytesPerSecond');
+    expect(badOption({ region: 'eu west' })).toBe('region');
+    expect(badOption({ region: '' })).toBe('region');
+    expect(badOption({ region: 'x'.repeat(65) })).toBe('region');
+    expect(badOption({ region: 7 })).toBe('region');
+  });
+
+  it('ignores inherited properties (an option must be the caller’s own)', () => {
+    const inherited = Object.create({ maxPeers: 0 }) as object;
+    expect(resolveSwarmOptions(inherited, PAGE).maxPeers).toBe(8);
+  });
+});
+
+describe('scriptSettings (the script tag)', () => {
+  it('starts by default, with no options', () => {
+    expect(scriptSettings({})).toEqual({ manual: false, options: {} });
+  });
+
+  it('data-manual (any value, even empty) means manual', () => {
+    expect(scriptSettings({ manual: '' }).manual).toBe(true);
+  });
+
+  it('reads data-server, data-region and data-ice-servers as JSON', () => {
+    expect(scriptSettings({ server: 'https://cdn.example', region: 'fra1', iceServers: '[{"urls":"stun:s.example"}]' }).options).toEqual({
+      server: 'https://cdn.example',
+      region: 'fra1',
+      iceServers: [{ urls: 'stun:s.example' }],
+    });
+  });
+
+  it('data-ice-servers that is not JSON is CONFIG_INVALID naming iceServers', () => {
+    expect(() => scriptSettings({ iceServers: '[{urls:' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', details: { option: 'iceServers' } }));
+  });
+});

@@ -1,0 +1,77 @@
+/** The send pacing decision, the rate limiter under it, and the reconnect backoff. */
+import { describe, expect, it } from '@jest/globals';
+import { RECONNECT_BACKOFF, backoffDelay } from '../../../page-bridge/backoff.js';
+import { RateLimiter } from '../../../page-bridge/rate-limiter.js';
+import { SEND_HIGH_WATER_BYTES, UploadBudget } from '../../../page-bridge/upload-pacing.js';
+
+const PIECE = 131_072;
+
+describe('UploadBudget.decide', () => {
+  it('without a budget: sends while the buffer is at or under the high-water mark, else drains', () => {
+    const budget = new UploadBudget(undefined, 0);
+    expect(budget.decide(0, PIECE, 0)).toEqual({ kind: 'send' });
+    expect(budget.decide(SEND_HIGH_WATER_BYTES, PIECE, 0)).toEqual({ kind: 'send' });
+    expect(budget.decide(SEND_HIGH_WATER_BYTES + 1, PIECE, 0)).toEqual({ kind: 'drain' });
+    for (let i = 0; i < 1000; i++) expect(budget.decide(0, PIECE, 0).kind).toBe('send');
+  });
+
+  it('with a budget: a piece over it is sent, then the next waits until the debt is paid', () => {
+    const budget = new UploadBudget(65_536, 0);
+    expect(budget.decide(0, PIECE, 0)).toEqual({ kind: 'send' });
+    const next = budget.decide(0, PIECE, 0);
+    // 16 KiB burst − 128 KiB = 112 KiB of debt at 64 KiB/s: 1.75 s.
+    expect(next).toEqual({ kind: 'wait', ms: 1_750 });
+    expect(budget.decide(0, PIECE, 1_749).kind).toBe('wait');
+    expect(budget.decide(0, PIECE, 1_751)).toEqual({ kind: 'send' });
+  });
+
+  it('holds a rate over time: 64 KiB/s for 10 s sends about 640 KiB', () => {
+    const budget = new UploadBudget(65_536, 0);
+    let sent = 0;
+    for (let now = 0; now <= 10_000; now += 10) {
+      if (budget.decide(0, 8_192, now).kind === 'send') sent += 8_192;
+    }
+    expect(sent).toBeGreaterThanOrEqual(640 * 1024);
+    expect(sent).toBeLessThanOrEqual(640 * 1024 + 16 * 1024 + 8_192);
+  });
+
+  it('a full buffer drains before the budget is even looked at (no budget spent on a piece that does not go)', () => {
+    const budget = new UploadBudget(65_536, 0);
+    expect(budget.decide(SEND_HIGH_WATER_BYTES + 1, PIECE, 0)).toEqual({ kind: 'drain' });
+    expect(budget.decide(0, PIECE, 0)).toEqual({ kind: 'send' });
+  });
+});
+
+describe('RateLimiter', () => {
+  it('starts full, refills at the rate, never above the burst, and a backwards clock mints nothing', () => {
+    const limiter = new RateLimiter(10, 2, 0);
+    limiter.take(1, 0);
+    limiter.take(1, 0);
+    // Empty but not in debt: one more may go (the debt it leaves is what paces the next).
+    expect(limiter.delayMs(0)).toBe(0);
+    limiter.take(1, 0);
+    expect(limiter.delayMs(0)).toBe(100);
+    expect(limiter.delayMs(-5_000)).toBe(100);
+    expect(limiter.delayMs(99)).toBe(1);
+    expect(limiter.delayMs(100)).toBe(0);
+    // A long pause refills to the burst only.
+    for (let i = 0; i < 3; i++) limiter.take(1, 100_000);
+    expect(limiter.delayMs(100_000)).toBe(100);
+  });
+
+  it('refuses a rate or burst that is not positive', () => {
+    expect(() => new RateLimiter(0, 1, 0)).toThrow(RangeError);
+    expect(() => new RateLimiter(1, 0, 0)).toThrow(RangeError);
+  });
+});
+
+describe('backoffDelay', () => {
+  it('doubles from the base, is capped, and jitters between half and all', () => {
+    expect(backoffDelay(0, RECONNECT_BACKOFF, () => 1)).toBe(500);
+    expect(backoffDelay(0, RECONNECT_BACKOFF, () => 0)).toBe(250);
+    expect(backoffDelay(3, RECONNECT_BACKOFF, () => 1)).toBe(4_000);
+    expect(backoffDelay(10, RECONNECT_BACKOFF, () => 1)).toBe(30_000);
+    expect(backoffDelay(1e9, RECONNECT_BACKOFF, () => 1)).toBe(30_000);
+    expect(backoffDelay(-3, RECONNECT_BACKOFF, () => 1)).toBe(500);
+  });
+});

@@ -1,0 +1,309 @@
+/**
+ * Peer sessions over a fake in-memory data connection (no WebRTC): both roles end to end, and the
+ * client role against a scripted hostile peer — every violation drops the peer with PEER_PROTOCOL,
+ * a stall, a cancel and a close each end requests with their code, and the server role paces on
+ * the channel buffer and lets concurrent answers take turns.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { PageCounters } from '../../../page-bridge/counters.js';
+import { PeerSession, MAX_REQUESTS_PER_PEER, type SessionConnection, type SessionDeps } from '../../../page-bridge/peer-session.js';
+import { SEND_HIGH_WATER_BYTES, UploadBudget } from '../../../page-bridge/upload-pacing.js';
+import type { Sha256Sri } from '../../../protocol/manifest/types.js';
+import { digestToSri, encodeAbsent, encodePiece, encodeRequest, parsePeerFrame, type PeerFrame } from '../../../protocol/messages/peer.js';
+
+const sri = (n: number): Sha256Sri => digestToSri(new Uint8Array(32).fill(n));
+const bytesOf = (size: number, seed: number): Uint8Array => Uint8Array.from({ length: size }, (_, i) => (i * seed + 7) & 0xff);
+
+class FakeChannel extends EventTarget {
+  bufferedAmount = 0;
+  bufferedAmountLowThreshold = 0;
+}
+
+/** One end of an in-memory data connection; messages arrive asynchronously and in order, as ArrayBuffers. */
+class FakeConn implements SessionConnection {
+  open = true;
+  remote: FakeConn | undefined;
+  readonly channel = new FakeChannel();
+  readonly sent: PeerFrame[] = [];
+  readonly #listeners: Record<string, ((arg?: unknown) => void)[]> = { data: [], close: [], error: [] };
+
+  constructor(readonly peer: string) {}
+
+  get dataChannel(): RTCDataChannel {
+    return this.channel as unknown as RTCDataChannel;
+  }
+
+  on(event: 'data' | 'close' | 'error', listener: (arg?: unknown) => void): void {
+    this.#listeners[event]!.push(listener);
+  }
+
+  send(data: Uint8Array): void {
+    if (!this.open) throw new Error('closed');
+    const result = parsePeerFrame(data);
+    if (result.ok) this.sent.push(result.frame);
+    const copy = data.slice().buffer;
+    setImmediate(() => this.remote?.deliver(copy));
+  }
+
+  /** A message from the other end (or from a test playing a hostile peer). */
+  deliver(message: unknown): void {
+    if (this.open) for (const listener of this.#listeners.data!) listener(message);
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    for (const listener of this.#listeners.close!) listener();
+    this.remote?.close();
+  }
+}
+
+function pair(): [FakeConn, FakeConn] {
+  const a = new FakeConn('peer-b');
+  const b = new FakeConn('peer-a');
+  a.remote = b;
+  b.remote = a;
+  return [a, b];
+}
+
+interface Harness {
+  readonly session: PeerSession;
+  readonly counters: PageCounters;
+  readonly violations: string[];
+  closed: boolean;
+}
+
+const sessions: PeerSession[] = [];
+afterEach(() => {
+  for (const s of sessions.splice(0)) s.close();
+});
+
+function harness(conn: FakeConn, options: Partial<Omit<SessionDeps, 'onViolation' | 'onClose'>> & { held?: Map<Sha256Sri, Uint8Array> } = {}): Harness {
+  const counters = options.counters ?? new PageCounters();
+  const violations: string[] = [];
+  let used = 0;
+  const h: Harness = {
+    counters,
+    violations,
+    closed: false,
+    session: new PeerSession(conn, {
+      config: options.config ?? { stallMs: 2_000, upload: true },
+      readChunk: options.readChunk ?? (async (chunk) => options.held?.get(chunk)),
+      slots: options.slots ?? { tryAcquire: () => used < 16 && ++used > 0, release: () => void (used -= 1) },
+      budget: options.budget ?? new UploadBudget(undefined, Date.now()),
+      counters,
+      onViolation: (_s, reason) => violations.push(reason),
+      onClose: () => void (h.closed = true),
+    }),
+  };
+  sessions.push(h.session);
+  return h;
+}
+
+const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('PeerSession: both roles', () => {
+  it('a chunk travels from the serving session to the requesting one, counted on the server side', async () => {
+    const [connA, connB] = pair();
+    const chunk = bytesOf(300_001, 3);
+    const a = harness(connA, { held: new Map([[sri(1), chunk]]) });
+    const b = harness(connB);
+    const result = await b.session.request(sri(1), chunk.length);
+    expect(result.ok && Buffer.compare(Buffer.from(result.bytes), Buffer.from(chunk))).toBe(0);
+    expect(a.counters.servedChunks).toBe(1);
+    expect(a.counters.uploadBytes).toBe(300_001);
+    // Three pieces of at most 128 KiB, then nothing else.
+    expect(connA.sent.map((f) => f.type)).toEqual(['piece', 'piece', 'piece']);
+    expect(a.violations).toEqual([]);
+    expect(b.violations).toEqual([]);
+    expect(a.session.idle && b.session.idle).toBe(true);
+  });
+
+  it('not held → PEER_ABSENT; uploads off → PEER_ABSENT; no upload slot → PEER_BUSY', async () => {
+    const [c1, c2] = pair();
+    harness(c1);
+    expect(await harness(c2).session.request(sri(1), 10)).toEqual({ ok: false, code: 'PEER_ABSENT' });
+    const [c3, c4] = pair();
+    harness(c3, { config: { stallMs: 2_000, upload: false }, held: new Map([[sri(1), bytesOf(10, 1)]]) });
+    expect(await harness(c4).session.request(sri(1), 10)).toEqual({ ok: false, code: 'PEER_ABSENT' });
+    const [c5, c6] = pair();
+    harness(c5, { slots: { tryAcquire: () => false, release: () => undefined }, held: new Map([[sri(1), bytesOf(10, 1)]]) });
+    expect(await harness(c6).session.request(sri(1), 10)).toEqual({ ok: false, code: 'PEER_BUSY' });
+  });
+
+  it('a close fails every request in flight with PEER_CLOSED and reports the session closed', async () => {
+    const [, connB] = pair();
+    const b = harness(connB);
+    const pending = [b.session.request(sri(1), 100), b.session.request(sri(2), 100)];
+    connB.close();
+    expect(await Promise.all(pending)).toEqual([
+      { ok: false, code: 'PEER_CLOSED' },
+      { ok: false, code: 'PEER_CLOSED' },
+    ]);
+    expect(b.closed).toBe(true);
+    expect(await b.session.request(sri(3), 100)).toEqual({ ok: false, code: 'PEER_CLOSED' });
+  });
+});
+
+describe('PeerSession: a hostile or broken peer', () => {
+  /** B requests from a scripted peer; returns B's harness and the request's promise. */
+  function scripted(size = 1000, stallMs = 2_000): { b: Harness; conn: FakeConn; result: ReturnType<PeerSession['request']> } {
+    const conn = new FakeConn('hostile');
+    const b = harness(conn, { config: { stallMs, upload: true } });
+    const result = b.session.request(sri(1), size);
+    return { b, conn, result };
+  }
+
+  const violations: [string, (conn: FakeConn) => void][] = [
+    ['a message that is not a frame', (c) => c.deliver('hello')],
+    ['a piece of another chunk length', (c) => c.deliver(encodePiece(1, 0, 1001, new Uint8Array(10)))],
+    [
+      'an overlapping piece',
+      (c) => {
+        c.deliver(encodePiece(1, 0, 1000, new Uint8Array(500)));
+        c.deliver(encodePiece(1, 499, 1000, new Uint8Array(2)));
+      },
+    ],
+    ['a piece for a request never made', (c) => c.deliver(encodePiece(2, 0, 1000, new Uint8Array(10)))],
+    ['an absent for a request never made', (c) => c.deliver(encodeAbsent(7, 'busy'))],
+    ['a piece for request 0', (c) => c.deliver(encodePiece(0, 0, 1000, new Uint8Array(10)))],
+  ];
+
+  for (const [name, act] of violations) {
+    it(`${name} → PEER_PROTOCOL, the peer reported and the connection closed`, async () => {
+      const { b, conn, result } = scripted();
+      act(conn);
+      expect(await result).toEqual({ ok: false, code: 'PEER_PROTOCOL' });
+      expect(b.violations.length).toBe(1);
+      expect(conn.open).toBe(false);
+    });
+  }
+
+  it('a piece reaching past the end is refused by the frame parser itself, so it drops the peer too', async () => {
+    const { b, conn, result } = scripted();
+    const frame = encodePiece(1, 0, 1000, new Uint8Array(10));
+    new DataView(frame.buffer).setUint32(5, 995);
+    conn.deliver(frame);
+    expect(await result).toEqual({ ok: false, code: 'PEER_PROTOCOL' });
+    expect(b.violations.length).toBe(1);
+  });
+
+  it('a piece for a request already finished is ignored (a cancel crosses pieces in flight)', async () => {
+    const { b, conn, result } = scripted(10);
+    conn.deliver(encodePiece(1, 0, 10, new Uint8Array(10)));
+    expect((await result).ok).toBe(true);
+    conn.deliver(encodePiece(1, 0, 10, new Uint8Array(10)));
+    conn.deliver(encodeAbsent(1, 'not-held'));
+    await tick();
+    expect(b.violations).toEqual([]);
+    expect(conn.open).toBe(true);
+  });
+
+  it('absent busy → PEER_BUSY, absent not-held → PEER_ABSENT, without dropping the peer', async () => {
+    const { b, conn, result } = scripted();
+    conn.deliver(encodeAbsent(1, 'busy'));
+    expect(await result).toEqual({ ok: false, code: 'PEER_BUSY' });
+    const second = b.session.request(sri(2), 10);
+    conn.deliver(encodeAbsent(2, 'not-held'));
+    expect(await second).toEqual({ ok: false, code: 'PEER_ABSENT' });
+    expect(b.violations).toEqual([]);
+  });
+
+  it('silence → PEER_STALLED after stallMs, and the peer is told to cancel; each piece restarts the wait', async () => {
+    const { conn, result } = scripted(1000, 80);
+    await tick(50);
+    conn.deliver(encodePiece(1, 0, 1000, new Uint8Array(10)));
+    await tick(50);
+    let settled = false;
+    void result.then(() => (settled = true));
+    await tick(0);
+    expect(settled).toBe(false);
+    const answer = await result;
+    expect(answer).toEqual({ ok: false, code: 'PEER_STALLED' });
+    expect(conn.sent.map((f) => f.type)).toEqual(['request', 'cancel']);
+  });
+
+  it('a cancel through the signal → REQUEST_CANCELLED at once, and the peer is told', async () => {
+    const conn = new FakeConn('slow');
+    const b = harness(conn);
+    const controller = new AbortController();
+    const result = b.session.request(sri(1), 1000, controller.signal);
+    controller.abort();
+    expect(await result).toEqual({ ok: false, code: 'REQUEST_CANCELLED' });
+    expect(conn.sent.map((f) => f.type)).toEqual(['request', 'cancel']);
+  });
+
+  it(`at most ${MAX_REQUESTS_PER_PEER} requests to one peer at once; the next goes when one ends`, async () => {
+    const conn = new FakeConn('peer');
+    const b = harness(conn);
+    const results = Array.from({ length: MAX_REQUESTS_PER_PEER + 1 }, (_, i) => b.session.request(sri(i + 1), 10));
+    await tick();
+    expect(conn.sent.length).toBe(MAX_REQUESTS_PER_PEER);
+    conn.deliver(encodeAbsent(1, 'busy'));
+    expect(await results[0]).toEqual({ ok: false, code: 'PEER_BUSY' });
+    await tick();
+    expect(conn.sent.length).toBe(MAX_REQUESTS_PER_PEER + 1);
+    expect(conn.sent.at(-1)).toMatchObject({ type: 'request', requestId: MAX_REQUESTS_PER_PEER + 1 });
+  });
+
+  it('a requester reusing an id still being served is dropped', async () => {
+    const conn = new FakeConn('requester');
+    // Never answers the read, so the first request stays in flight.
+    const a = harness(conn, { readChunk: () => new Promise(() => undefined) });
+    conn.deliver(encodeRequest(5, sri(1)));
+    conn.deliver(encodeRequest(5, sri(2)));
+    expect(a.violations.length).toBe(1);
+    expect(conn.open).toBe(false);
+  });
+
+  it('a flood of frames is cut off', () => {
+    const conn = new FakeConn('flood');
+    const a = harness(conn);
+    // Cancels of nothing: each harmless, thousands at once are not.
+    for (let i = 0; i < 5_000 && conn.open; i++) conn.deliver(new Uint8Array([4, 0, 0, 0, 0]));
+    expect(a.violations.length).toBe(1);
+  });
+});
+
+describe('PeerSession: the serving role paces and shares the channel', () => {
+  it('waits while the channel buffer is over the high-water mark, and goes on at bufferedamountlow', async () => {
+    const conn = new FakeConn('requester');
+    const a = harness(conn, { held: new Map([[sri(1), bytesOf(262_144, 5)]]) });
+    conn.channel.bufferedAmount = SEND_HIGH_WATER_BYTES + 1;
+    conn.deliver(encodeRequest(1, sri(1)));
+    await tick(20);
+    expect(conn.sent.length).toBe(0);
+    expect(conn.channel.bufferedAmountLowThreshold).toBe(SEND_HIGH_WATER_BYTES);
+    conn.channel.bufferedAmount = 0;
+    conn.channel.dispatchEvent(new Event('bufferedamountlow'));
+    await tick(20);
+    expect(conn.sent.map((f) => f.type)).toEqual(['piece', 'piece']);
+    expect(a.counters.servedChunks).toBe(1);
+  });
+
+  it('concurrent answers take turns, piece by piece', async () => {
+    const conn = new FakeConn('requester');
+    harness(conn, { held: new Map([[sri(1), bytesOf(524_288, 1)], [sri(2), bytesOf(524_288, 2)]]) });
+    conn.deliver(encodeRequest(1, sri(1)));
+    conn.deliver(encodeRequest(2, sri(2)));
+    await tick(50);
+    expect(conn.sent.map((f) => f.requestId)).toEqual([1, 2, 1, 2, 1, 2, 1, 2]);
+  });
+
+  it('a cancel stops an answer between two pieces; the slot is given back', async () => {
+    const conn = new FakeConn('requester');
+    let used = 0;
+    const slots = { tryAcquire: () => ++used > 0, release: () => void (used -= 1) };
+    // 64 KiB/s: the second piece of a 256 KiB chunk waits ~1.75 s, time enough to cancel.
+    const a = harness(conn, { slots, budget: new UploadBudget(65_536, Date.now()), held: new Map([[sri(1), bytesOf(262_144, 5)]]) });
+    conn.deliver(encodeRequest(1, sri(1)));
+    await tick(20);
+    expect(conn.sent.length).toBe(1);
+    conn.deliver(new Uint8Array([4, 0, 0, 0, 1]));
+    await tick(20);
+    expect(used).toBe(0);
+    expect(a.counters.servedChunks).toBe(0);
+    expect(a.counters.uploadBytes).toBe(131_072);
+    expect(a.session.idle).toBe(true);
+  });
+});

@@ -1,0 +1,279 @@
+/**
+ * The peer ⇄ peer frame codec (protocol/messages/peer.ts): every frame round-trips byte for byte,
+ * every malformed message is refused without throwing, and a seeded fuzz run over random and
+ * mutated frames finds nothing that parses yet re-encodes differently.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { MAX_CHUNK_SIZE, type Sha256Sri } from '../../../protocol/manifest/types.js';
+import {
+  MAX_PEER_MESSAGE_BYTES,
+  MAX_PIECE_DATA_BYTES,
+  MAX_REQUEST_ID,
+  digestToSri,
+  encodeAbsent,
+  encodeCancel,
+  encodeChunk,
+  encodePiece,
+  encodeRequest,
+  parsePeerFrame,
+  sriToDigest,
+  type PeerFrame,
+} from '../../../protocol/messages/peer.js';
+
+/** mulberry32: a small seeded PRNG, so a failing fuzz case is reproducible from its seed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomBytes(random: () => number, length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i++) bytes[i] = Math.floor(random() * 256);
+  return bytes;
+}
+
+const DIGEST = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 1);
+const CHUNK: Sha256Sri = digestToSri(DIGEST);
+
+/** Encodes a parsed frame again, the way a sender would. */
+function reencode(frame: PeerFrame): Uint8Array {
+  switch (frame.type) {
+    case 'request':
+      return encodeRequest(frame.requestId, frame.chunk);
+    case 'piece':
+      return encodePiece(frame.requestId, frame.offset, frame.chunkLength, frame.data);
+    case 'absent':
+      return encodeAbsent(frame.requestId, frame.reason);
+    case 'cancel':
+      return encodeCancel(frame.requestId);
+  }
+}
+
+function parsed(message: unknown): PeerFrame {
+  const result = parsePeerFrame(message);
+  if (!result.ok) throw new Error(`refused: ${result.reason}`);
+  return result.frame;
+}
+
+/** Byte equality without jest's per-element deep compare (slow on 300 KB arrays). */
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
+}
+
+function refused(message: unknown): boolean {
+  return !parsePeerFrame(message).ok;
+}
+
+/** A piece frame with arbitrary header fields (the encoder refuses bad ones, so build it by hand). */
+function rawPiece(requestId: number, offset: number, chunkLength: number, dataBytes: number): Uint8Array {
+  const frame = new Uint8Array(13 + dataBytes);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, 0x02);
+  view.setUint32(1, requestId);
+  view.setUint32(5, offset);
+  view.setUint32(9, chunkLength);
+  return frame;
+}
+
+describe('peer frames: round trips', () => {
+  it('request: the chunk SRI and id survive, 37 bytes', () => {
+    const bytes = encodeRequest(MAX_REQUEST_ID, CHUNK);
+    expect(bytes.length).toBe(37);
+    expect(parsed(bytes)).toEqual({ type: 'request', requestId: MAX_REQUEST_ID, chunk: CHUNK });
+    expect(reencode(parsed(bytes))).toEqual(bytes);
+    expect(sriToDigest(CHUNK)).toEqual(DIGEST);
+  });
+
+  it('piece: offset, chunk length and data survive; data is a view, not a copy', () => {
+    const data = Uint8Array.from({ length: 1000 }, (_, i) => i & 0xff);
+    const bytes = encodePiece(7, 5000, 6000, data);
+    const frame = parsed(bytes);
+    expect(frame).toMatchObject({ type: 'piece', requestId: 7, offset: 5000, chunkLength: 6000 });
+    expect(frame.type === 'piece' && Array.from(frame.data)).toEqual(Array.from(data));
+    expect(frame.type === 'piece' && frame.data.buffer).toBe(bytes.buffer);
+    expect(reencode(frame)).toEqual(bytes);
+  });
+
+  it('absent and cancel, with both reasons', () => {
+    for (const reason of ['not-held', 'busy'] as const) {
+      const bytes = encodeAbsent(3, reason);
+      expect(bytes.length).toBe(6);
+      expect(parsed(bytes)).toEqual({ type: 'absent', requestId: 3, reason });
+    }
+    const cancel = encodeCancel(0);
+    expect(cancel.length).toBe(5);
+    expect(parsed(cancel)).toEqual({ type: 'cancel', requestId: 0 });
+  });
+
+  it('parses an ArrayBuffer, a view at an offset into a larger buffer, and a DataView alike', () => {
+    const frame = encodeCancel(42);
+    const big = new Uint8Array(100);
+    big.set(frame, 17);
+    expect(parsed(frame.slice().buffer)).toEqual({ type: 'cancel', requestId: 42 });
+    expect(parsed(big.subarray(17, 22))).toEqual({ type: 'cancel', requestId: 42 });
+    expect(parsed(new DataView(big.buffer, 17, 5))).toEqual({ type: 'cancel', requestId: 42 });
+  });
+
+  it('encodeChunk cuts a chunk into pieces under the message cap that rebuild it exactly', () => {
+    for (const size of [1, 131_072, 262_144, 300_001]) {
+      const chunk = Uint8Array.from({ length: size }, (_, i) => (i * 31) & 0xff);
+      const frames = encodeChunk(9, chunk);
+      expect(frames.length).toBe(Math.ceil(size / MAX_PIECE_DATA_BYTES));
+      const rebuilt = new Uint8Array(size);
+      for (const bytes of frames) {
+        expect(bytes.length).toBeLessThanOrEqual(MAX_PEER_MESSAGE_BYTES);
+        const frame = parsed(bytes);
+        if (frame.type !== 'piece') throw new Error('not a piece');
+        expect(frame.chunkLength).toBe(size);
+        rebuilt.set(frame.data, frame.offset);
+      }
+      expect(same(rebuilt, chunk)).toBe(true);
+    }
+  });
+
+  it('the encoders refuse what the parser would refuse', () => {
+    expect(() => encodeRequest(-1, CHUNK)).toThrow(RangeError);
+    expect(() => encodeRequest(MAX_REQUEST_ID + 1, CHUNK)).toThrow(RangeError);
+    expect(() => encodeRequest(1.5, CHUNK)).toThrow(RangeError);
+    expect(() => encodeRequest(1, 'sha512-abc' as Sha256Sri)).toThrow(RangeError);
+    expect(() => encodeRequest(1, 'sha256-AAAA' as Sha256Sri)).toThrow(RangeError);
+    expect(() => encodePiece(1, 0, 10, new Uint8Array(0))).toThrow(RangeError);
+    expect(() => encodePiece(1, 5, 10, new Uint8Array(6))).toThrow(RangeError);
+    expect(() => encodePiece(1, 0, MAX_CHUNK_SIZE + 1, new Uint8Array(1))).toThrow(RangeError);
+    expect(() => encodePiece(1, 0, MAX_CHUNK_SIZE, new Uint8Array(MAX_PEER_MESSAGE_BYTES))).toThrow(RangeError);
+  });
+});
+
+describe('peer frames: malformed messages are refused, never thrown', () => {
+  it('anything that is not binary', () => {
+    for (const message of ['\x04\0\0\0\x01', 5, null, undefined, {}, [4, 0, 0, 0, 1], new Blob(['\x04\0\0\0\x01'])]) {
+      expect(refused(message)).toBe(true);
+    }
+  });
+
+  it('empty, too short, too long', () => {
+    expect(refused(new Uint8Array(0))).toBe(true);
+    for (let n = 1; n < 5; n++) expect(refused(new Uint8Array(n).fill(4))).toBe(true);
+    const huge = rawPiece(1, 0, MAX_CHUNK_SIZE, MAX_PEER_MESSAGE_BYTES - 13 + 1);
+    expect(huge.length).toBe(MAX_PEER_MESSAGE_BYTES + 1);
+    expect(refused(huge)).toBe(true);
+    // Exactly at the cap is still a frame.
+    expect(refused(rawPiece(1, 0, MAX_CHUNK_SIZE, MAX_PEER_MESSAGE_BYTES - 13))).toBe(false);
+  });
+
+  it('unknown frame types', () => {
+    for (const type of [0x00, 0x05, 0x7f, 0xff]) {
+      const bytes = encodeCancel(1);
+      bytes[0] = type;
+      expect(refused(bytes)).toBe(true);
+    }
+  });
+
+  it('each frame type at a wrong length', () => {
+    const request = encodeRequest(1, CHUNK);
+    expect(refused(request.subarray(0, 36))).toBe(true);
+    expect(refused(Uint8Array.from([...request, 0]))).toBe(true);
+    const absent = encodeAbsent(1, 'busy');
+    expect(refused(absent.subarray(0, 5))).toBe(true);
+    expect(refused(Uint8Array.from([...absent, 0]))).toBe(true);
+    expect(refused(Uint8Array.from([...encodeCancel(1), 0]))).toBe(true);
+    // A piece header without data.
+    expect(refused(rawPiece(1, 0, 10, 0))).toBe(true);
+  });
+
+  it('absent with a reason outside the list', () => {
+    for (const code of [2, 3, 255]) {
+      const bytes = encodeAbsent(1, 'busy');
+      bytes[5] = code;
+      expect(refused(bytes)).toBe(true);
+    }
+  });
+
+  it('a piece outside its chunk, or of a chunk larger than any manifest allows', () => {
+    expect(refused(rawPiece(1, 9, 10, 2))).toBe(true);
+    expect(refused(rawPiece(1, 0, 1, 2))).toBe(true);
+    expect(refused(rawPiece(1, 0, 0, 1))).toBe(true);
+    // offset + length would wrap a u32: counted as numbers, it is past the end.
+    expect(refused(rawPiece(1, 0xffff_ffff, MAX_CHUNK_SIZE, 2))).toBe(true);
+    expect(refused(rawPiece(1, 0, MAX_CHUNK_SIZE + 1, 1))).toBe(true);
+    expect(refused(rawPiece(1, 0, 0xffff_ffff, 1))).toBe(true);
+    // The last byte of the largest chunk is fine.
+    expect(refused(rawPiece(1, MAX_CHUNK_SIZE - 1, MAX_CHUNK_SIZE, 1))).toBe(false);
+  });
+});
+
+describe('peer frames: seeded fuzz', () => {
+  /** Parses (a throw fails the test); an accepted message must re-encode to exactly its bytes, else it is listed in `bad`. */
+  function holds(bytes: Uint8Array, bad: string[]): 'refused' | 'accepted' {
+    const result = parsePeerFrame(bytes);
+    if (!result.ok) return 'refused';
+    let again: Uint8Array | undefined;
+    try {
+      again = reencode(result.frame);
+    } catch {
+      // The parser accepted what the encoder refuses: a disagreement between the two.
+    }
+    if (!again || !same(again, bytes)) bad.push(Buffer.from(bytes).toString('hex').slice(0, 120));
+    return 'accepted';
+  }
+
+  it('random bytes never throw, and whatever parses re-encodes identically', () => {
+    const random = prng(0x5eed);
+    const seen = { refused: 0, accepted: 0 };
+    const bad: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      // Bias lengths towards the real frame sizes, so the valid shapes get hit, not just length refusals.
+      const length = [0, 1, 4, 5, 6, 13, 14, 37, 38][i % 9]! + (i % 3 === 0 ? Math.floor(random() * 64) : 0);
+      const bytes = randomBytes(random, length);
+      if (i % 2 === 0 && length > 0) bytes[0] = 1 + Math.floor(random() * 4);
+      seen[holds(bytes, bad)] += 1;
+    }
+    expect(bad).toEqual([]);
+    expect(seen.accepted).toBeGreaterThan(100);
+    expect(seen.refused).toBeGreaterThan(100);
+  });
+
+  it('mutated valid frames never throw, and whatever parses re-encodes identically', () => {
+    const random = prng(0xf00d);
+    const valid = [
+      encodeRequest(1, CHUNK),
+      encodePiece(2, 0, 300, randomBytes(random, 200)),
+      encodePiece(3, 100, 101, randomBytes(random, 1)),
+      encodeAbsent(4, 'not-held'),
+      encodeCancel(5),
+    ];
+    const seen = { refused: 0, accepted: 0 };
+    const bad: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const base = valid[i % valid.length]!;
+      let bytes = base.slice();
+      const mutation = Math.floor(random() * 4);
+      if (mutation === 0) {
+        // Flip one to four bytes anywhere.
+        for (let k = 0, n = 1 + Math.floor(random() * 4); k < n; k++) {
+          const at = Math.floor(random() * bytes.length);
+          bytes[at] = bytes[at]! ^ (1 + Math.floor(random() * 255));
+        }
+      } else if (mutation === 1) {
+        bytes = bytes.subarray(0, Math.floor(random() * bytes.length));
+      } else if (mutation === 2) {
+        bytes = Uint8Array.from([...bytes, ...randomBytes(random, 1 + Math.floor(random() * 8))]);
+      } else {
+        // Rewrite a header field with an extreme value.
+        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        const at = 1 + 4 * Math.floor(random() * Math.min(3, Math.floor((bytes.length - 1) / 4)));
+        if (at + 4 <= bytes.length) view.setUint32(at, [0, 1, 0xffff_ffff, MAX_CHUNK_SIZE, MAX_CHUNK_SIZE + 1][Math.floor(random() * 5)]!);
+      }
+      seen[holds(bytes, bad)] += 1;
+    }
+    expect(bad).toEqual([]);
+    expect(seen.accepted).toBeGreaterThan(100);
+    expect(seen.refused).toBeGreaterThan(100);
+  });
+});
