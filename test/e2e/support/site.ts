@@ -1,0 +1,145 @@
+/**
+ * The fixture site every end-to-end test serves: an index.html that starts the swarm with options
+ * from the URL hash, a few PNGs, a ~3 MiB file, optionally a large one, and a file the origin
+ * serves but the manifest leaves out. The manifest is built and signed with the real CLI and a
+ * fresh key; `publish()` signs the next version the same way (the server reloads the file).
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fromBase64, parseManifest, type Manifest, type ManifestFile } from '../../../protocol/index.js';
+import { TempDirs, assertCliBuilt, bytesOf, keygen, swarmcdnJson, writeTree, type KeyFiles } from '../../support/cli.js';
+import { makePng } from './png.js';
+
+/**
+ * The page: loads the bridge without its automatic start (`data-manual`) and starts the swarm with
+ * `{ iceServers: [] }` plus whatever JSON the test put in the hash (stallMs, uploadBytesPerSecond…);
+ * the bridge then exposes the Swarm as `swarmcdn.swarm`. A failing startSwarm (CONFIG_INVALID for
+ * a bad hash option, or no bridge at all) is recorded for `Visitor.ready`, not thrown.
+ */
+export const INDEX_HTML = `<!doctype html>
+<html>
+<head><meta charset="utf-8"><title>swarmcdn e2e</title><link rel="icon" href="data:,"></head>
+<body>
+<h1>swarmcdn e2e</h1>
+<script src="/swarmcdn/bridge.js" data-manual></script>
+<script>
+  window.swarmcdnE2e = { startError: undefined };
+  try {
+    swarmcdn.startSwarm(Object.assign({ iceServers: [] }, JSON.parse(decodeURIComponent(location.hash.slice(1) || '%7B%7D'))));
+  } catch (error) {
+    swarmcdnE2e.startError = String(error && error.code ? error.code + ': ' + error.message : error);
+  }
+</script>
+</body>
+</html>
+`;
+
+/** The manifest paths of the fixture site. */
+export const PATHS = Object.freeze({
+  index: '/index.html',
+  images: ['/img/dot.png', '/img/stripe.png', '/img/tile.png', '/img/photo.png'] as const,
+  /** ~3 MiB: a dozen chunks. */
+  medium: '/data/medium.bin',
+  /** Only in sites made with `large: true`. */
+  large: '/data/large.bin',
+  /** Served by the origin, left out of the manifest (`--exclude`). */
+  outside: '/private/notes.txt',
+});
+
+/** 24 MiB: long enough that a throttled transfer takes seconds, short enough for a 2-core box. */
+export const LARGE_BYTES = 24 * 1024 * 1024;
+const MEDIUM_BYTES = 3 * 1024 * 1024 + 12_345;
+
+/** One file of the site as written to disk. */
+export interface SiteFile {
+  readonly path: string;
+  readonly size: number;
+  /** Lowercase hex SHA-256 of the whole file. */
+  readonly sha256: string;
+}
+
+/** What `makeSite` wrote, and how to sign a new manifest version. */
+export interface E2eSite {
+  readonly dir: string;
+  readonly keys: KeyFiles;
+  /** Every file of the manifest, by URL path (index.html included). */
+  readonly files: ReadonlyMap<string, SiteFile>;
+  /** The file the origin serves that the manifest leaves out. */
+  readonly outside: SiteFile;
+  /** The manifest as last built (unverified decode, for assertions). */
+  manifest(): Promise<Manifest>;
+  /** A file's manifest entry. */
+  entry(path: string): Promise<ManifestFile>;
+  /** A file's bytes on disk. */
+  bytes(path: string): Promise<Buffer>;
+  /** Builds and signs the next manifest version with the site key; resolves to the version. */
+  publish(): Promise<number>;
+  cleanup(): Promise<void>;
+}
+
+/** Lowercase hex SHA-256. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+const EXCLUDE = 'private/**';
+
+/** Writes the fixture site and its signed manifest (version 1) into a temp directory. */
+export async function makeSite(options: { large?: boolean } = {}): Promise<E2eSite> {
+  assertCliBuilt();
+  const temps = new TempDirs();
+  const dir = join(await temps.make('swarmcdn-e2e-site-'), 'site');
+  const keys = await keygen(await temps.make('swarmcdn-e2e-keys-'));
+  const contents: Record<string, Buffer> = {
+    [PATHS.index]: Buffer.from(INDEX_HTML),
+    '/img/dot.png': makePng(16, 16, 11),
+    '/img/stripe.png': makePng(120, 40, 12),
+    '/img/tile.png': makePng(200, 200, 13),
+    // Stored uncompressed: ~480 KiB, two chunks.
+    '/img/photo.png': makePng(400, 400, 14, 0),
+    [PATHS.medium]: bytesOf(MEDIUM_BYTES, 21),
+    [PATHS.outside]: Buffer.from('not in the manifest: never from a peer\n'),
+  };
+  if (options.large) contents[PATHS.large] = bytesOf(LARGE_BYTES, 22);
+  await writeTree(dir, Object.fromEntries(Object.entries(contents).map(([path, bytes]) => [path.slice(1), bytes])));
+
+  const fileInfo = (path: string): SiteFile => ({ path, size: contents[path]!.length, sha256: sha256Hex(contents[path]!) });
+  const files = new Map(Object.keys(contents).filter((p) => p !== PATHS.outside).map((p) => [p, fileInfo(p)] as const));
+  const manifestFile = join(dir, 'swarmcdn-manifest.json');
+
+  const manifest = async (): Promise<Manifest> => {
+    const envelope = JSON.parse(await readFile(manifestFile, 'utf8')) as { payload: string };
+    const payload = fromBase64(envelope.payload);
+    if (!payload) throw new Error(`${manifestFile}: payload is not base64`);
+    return parseManifest(payload);
+  };
+
+  const publish = async (): Promise<number> => {
+    const run = await swarmcdnJson<{ version: number }>(['manifest', 'build', dir, '--key', keys.key, '--exclude', EXCLUDE, '--threads', '0']);
+    if (run.code !== 0) throw new Error(`manifest build failed: ${JSON.stringify(run)}`);
+    return run.json.version;
+  };
+
+  await publish();
+  const listed = Object.keys((await manifest()).files).sort();
+  if (JSON.stringify(listed) !== JSON.stringify([...files.keys()].sort())) {
+    throw new Error(`the manifest lists ${JSON.stringify(listed)}, expected ${JSON.stringify([...files.keys()].sort())}`);
+  }
+
+  return {
+    dir,
+    keys,
+    files,
+    outside: fileInfo(PATHS.outside),
+    manifest,
+    entry: async (path) => {
+      const found = (await manifest()).files[path];
+      if (!found) throw new Error(`${path} is not in the manifest`);
+      return found;
+    },
+    bytes: (path) => readFile(join(dir, ...path.slice(1).split('/'))),
+    publish,
+    cleanup: () => temps.cleanup(),
+  };
+}
