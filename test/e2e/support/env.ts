@@ -46,7 +46,7 @@ export function checkBody(result: FetchResult, file: SiteFile, what: string): vo
 }
 
 /** Builds the site, starts the server and launches Chromium. */
-export async function startE2e(options: { large?: boolean } = {}): Promise<E2eEnv> {
+export async function startE2e(options: { large?: boolean; media?: boolean } = {}): Promise<E2eEnv> {
   const site = await makeSite(options);
   const server = await startE2eServer(site).catch(async (error: unknown) => {
     await site.cleanup();

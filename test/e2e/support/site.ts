@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fromBase64, parseManifest, type Manifest, type ManifestFile } from '../../../protocol/index.js';
 import { TempDirs, assertCliBuilt, bytesOf, keygen, swarmcdnJson, writeTree, type KeyFiles } from '../../support/cli.js';
 import { makePng } from './png.js';
+import { makeWav } from './wav.js';
 
 /**
  * The page: loads the bridge without its automatic start (`data-manual`) and starts the swarm with
@@ -45,7 +46,23 @@ export const PATHS = Object.freeze({
   large: '/data/large.bin',
   /** Served by the origin, left out of the manifest (`--exclude`). */
   outside: '/private/notes.txt',
+  /** Only in sites made with `media: true`: a WAV an <audio> element loads with Range requests. */
+  media: '/media/noise.wav',
 });
+
+/** Pixel sizes of the fixture PNGs, by path. */
+export const IMAGE_SIZES: Readonly<Record<(typeof PATHS.images)[number], { readonly width: number; readonly height: number }>> = Object.freeze({
+  '/img/dot.png': { width: 16, height: 16 },
+  '/img/stripe.png': { width: 120, height: 40 },
+  '/img/tile.png': { width: 200, height: 200 },
+  '/img/photo.png': { width: 400, height: 400 },
+});
+
+/**
+ * Duration of the media file, s: 80 s of 16-bit 22.05 kHz mono is ~3.4 MiB, 14 chunks — more than
+ * the SW reads ahead for one response (8 chunks), so a seek near the end needs a request of its own.
+ */
+export const MEDIA_SECONDS = 80;
 
 /** 24 MiB: long enough that a throttled transfer takes seconds, short enough for a 2-core box. */
 export const LARGE_BYTES = 24 * 1024 * 1024;
@@ -85,23 +102,30 @@ export function sha256Hex(bytes: Uint8Array): string {
 
 const EXCLUDE = 'private/**';
 
+/** A fixture PNG at its size from IMAGE_SIZES. */
+function png(path: keyof typeof IMAGE_SIZES, seed: number, level?: number): Buffer {
+  const { width, height } = IMAGE_SIZES[path];
+  return makePng(width, height, seed, level);
+}
+
 /** Writes the fixture site and its signed manifest (version 1) into a temp directory. */
-export async function makeSite(options: { large?: boolean } = {}): Promise<E2eSite> {
+export async function makeSite(options: { large?: boolean; media?: boolean } = {}): Promise<E2eSite> {
   assertCliBuilt();
   const temps = new TempDirs();
   const dir = join(await temps.make('swarmcdn-e2e-site-'), 'site');
   const keys = await keygen(await temps.make('swarmcdn-e2e-keys-'));
   const contents: Record<string, Buffer> = {
     [PATHS.index]: Buffer.from(INDEX_HTML),
-    '/img/dot.png': makePng(16, 16, 11),
-    '/img/stripe.png': makePng(120, 40, 12),
-    '/img/tile.png': makePng(200, 200, 13),
+    '/img/dot.png': png('/img/dot.png', 11),
+    '/img/stripe.png': png('/img/stripe.png', 12),
+    '/img/tile.png': png('/img/tile.png', 13),
     // Stored uncompressed: ~480 KiB, two chunks.
-    '/img/photo.png': makePng(400, 400, 14, 0),
+    '/img/photo.png': png('/img/photo.png', 14, 0),
     [PATHS.medium]: bytesOf(MEDIUM_BYTES, 21),
     [PATHS.outside]: Buffer.from('not in the manifest: never from a peer\n'),
   };
   if (options.large) contents[PATHS.large] = bytesOf(LARGE_BYTES, 22);
+  if (options.media) contents[PATHS.media] = makeWav(MEDIA_SECONDS, 23);
   await writeTree(dir, Object.fromEntries(Object.entries(contents).map(([path, bytes]) => [path.slice(1), bytes])));
 
   const fileInfo = (path: string): SiteFile => ({ path, size: contents[path]!.length, sha256: sha256Hex(contents[path]!) });

@@ -104,6 +104,12 @@ export class Visitor {
     );
   }
 
+  /** Reloads the page (the same URL, hash options included) and waits for the new page's `swarm.ready`. */
+  async reload(timeoutMs = 15_000): Promise<void> {
+    await this.page.reload({ timeout: timeoutMs, waitUntil: 'load' });
+    await this.ready();
+  }
+
   /** The swarm's peer id. */
   peerId(): Promise<string> {
     return withTimeout(this.page.evaluate(() => (window as unknown as PageWindow).swarmcdn!.swarm!.peerId), 5_000, `${this.name}: peerId`);
