@@ -55,6 +55,8 @@ const INBOUND_FRAMES_PER_SECOND = 2_000;
 interface Pending {
   readonly assembler: PieceAssembler;
   readonly resolve: (result: RequestResult) => void;
+  /** When the request went out, or its last piece arrived. */
+  progressAt: number;
   stall: ReturnType<typeof setTimeout> | undefined;
   readonly deadline: ReturnType<typeof setTimeout>;
 }
@@ -72,6 +74,8 @@ export class PeerSession {
   readonly #inbound: RateLimiter;
   readonly #server: ChunkServer;
   #lastRequestId = 0;
+  /** When a piece last arrived for any request in flight (a live channel answers them in turn). */
+  #lastPieceAt = -Infinity;
   #closed = false;
 
   constructor(conn: SessionConnection, deps: SessionDeps) {
@@ -123,7 +127,8 @@ export class PeerSession {
           signal?.removeEventListener('abort', onAbort);
           resolve(result);
         },
-        stall: setTimeout(() => this.#abandon(requestId, 'PEER_STALLED'), stallMs),
+        progressAt: this.#now(),
+        stall: setTimeout(() => this.#checkStall(requestId), stallMs),
         deadline: setTimeout(() => this.#abandon(requestId, 'PEER_STALLED'), REQUEST_DEADLINE_MS),
       };
       this.#pending.set(requestId, pending);
@@ -215,9 +220,22 @@ export class PeerSession {
     if (!pending) return this.#unknownAnswer(requestId);
     const outcome = pending.assembler.add(offset, chunkLength, data);
     if (outcome.kind === 'violation') return this.#violation(outcome.reason);
+    this.#lastPieceAt = pending.progressAt = this.#now();
     if (outcome.kind === 'complete') return this.#finish(requestId, { ok: true, bytes: outcome.bytes });
-    clearTimeout(pending.stall);
-    pending.stall = setTimeout(() => this.#abandon(requestId, 'PEER_STALLED'), this.#deps.config.stallMs);
+  }
+
+  /**
+   * A request is stalled after stallMs with no piece for it and none for any other request on this
+   * connection. The peer answers queued requests in turn, so on a slow but live channel (a new
+   * association still finding its speed, an upload budget) a request deep in its queue waits
+   * longer than stallMs for its first piece; that is not a stall. REQUEST_DEADLINE_MS bounds it.
+   */
+  #checkStall(requestId: number): void {
+    const pending = this.#pending.get(requestId);
+    if (!pending) return;
+    const left = Math.max(pending.progressAt, this.#lastPieceAt) + this.#deps.config.stallMs - this.#now();
+    if (left > 0) pending.stall = setTimeout(() => this.#checkStall(requestId), left);
+    else this.#abandon(requestId, 'PEER_STALLED');
   }
 
   #answeredAbsent(requestId: number, code: ErrorCode): void {

@@ -20,7 +20,7 @@ export interface PipelineContext extends Omit<PeerFetchContext, 'progress'> {
   /** The bridge for this request (resolved once, bounded), or undefined: origin. */
   readonly bridge: () => Promise<BridgeHandle | undefined>;
   readonly fetchRange: (rangeHeader: string, signal: AbortSignal) => Promise<Response>;
-  /** Chunk requests in flight at once (and chunks buffered ahead of the reader). */
+  /** Chunk requests in flight at once; started or verified chunks run ahead of the reader by at most twice this. */
   readonly window: number;
 }
 
@@ -91,11 +91,21 @@ export class ChunkPipeline {
     while (this.writes.size > 0) await Promise.all([...this.writes]);
   }
 
+  /**
+   * Starts requests in order while fewer than `window` are open, up to two windows past the
+   * reader. It runs whenever a chunk arrives, not only when the reader takes one: the response
+   * body drains into the page at its own pace, and a window that refilled only on reads left the
+   * peer with one or two requests (idle between them) while verified chunks waited to be read.
+   */
   private launch(): void {
-    const end = Math.min(this.span.last, this.cursor + this.ctx.window - 1);
-    for (let i = this.cursor; i <= end; i++) {
+    if (this.abort.signal.aborted) return;
+    const end = Math.min(this.span.last, this.cursor + 2 * this.ctx.window - 1);
+    let open = 0;
+    for (const slot of this.slots.values()) if (!slot.settled) open += 1;
+    for (let i = this.cursor; i <= end && open < this.ctx.window; i++) {
       if (this.slots.has(i)) continue;
       const slot = this.slot(i);
+      open += 1;
       if (!this.fromOrigin(i)) {
         // A bug below must not leave the page waiting: the origin takes over.
         this.fromCacheOrPeers(slot).catch(() => this.toOrigin(i));
@@ -147,6 +157,7 @@ export class ChunkPipeline {
         // A chunk another file holds also counts for this one.
         this.store(index, bytes);
         slot.resolve({ index, bytes, source: 'cache' });
+        this.launch();
         return;
       }
       this.ctx.keepAlive(this.ctx.cache.dropChunk(chunk));
@@ -160,6 +171,7 @@ export class ChunkPipeline {
     if (outcome.ok) {
       this.store(index, outcome.bytes);
       slot.resolve({ index, bytes: outcome.bytes, source: 'peer' });
+      this.launch();
     } else if (outcome.reason !== 'aborted') {
       this.toOrigin(index);
     }

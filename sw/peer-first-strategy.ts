@@ -23,7 +23,7 @@ export interface PeerFirstStrategyOptions extends StrategyOptions {
   readonly match?: MatchOptions;
 }
 
-/** 8 × 256 KiB in flight keeps a loopback data channel (~35 MB/s) busy while bounding memory. */
+/** 8 × 256 KiB in flight keeps a loopback data channel (~35 MB/s) busy; at most 16 chunks (4 MiB) run ahead of the reader. */
 const DEFAULT_WINDOW = 8;
 /** A first visit has no bridge yet; a second is all a page may lose to the swarm. */
 const DEFAULT_BRIDGE_WAIT_MS = 1_000;

@@ -297,6 +297,29 @@ describe('ChunkPipeline', () => {
     for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBe(spans[i - 1]![1] + 1);
   });
 
+  it('keeps the window of requests full while the reader is slow, up to two windows ahead of it', async () => {
+    const entry = await manifestEntry(DATA);
+    const asked: number[] = [];
+    const h = harness({
+      entry,
+      peer: (req) => {
+        const index = entry.chunks.indexOf(req.chunk);
+        asked.push(index);
+        return new Promise<ChunkResult>((r) => setTimeout(() => r({ ok: true, bytes: chunkOf(index), peerId: 'A' }), 5));
+      },
+    });
+    const pipeline = new ChunkPipeline(h.ctx, entry, CS, chunkSpan(0, SIZE - 1, CS));
+    expect((await pipeline.next())?.index).toBe(0);
+    // The reader takes nothing for a while: answers arriving still start the next requests.
+    await new Promise((r) => setTimeout(r, 100));
+    expect([...asked].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(h.maxInFlight).toBeLessThanOrEqual(4);
+    for (let i = 1; i < entry.chunks.length; i++) expect((await pipeline.next())?.index).toBe(i);
+    expect(await pipeline.next()).toBeUndefined();
+    expect(asked.length).toBe(entry.chunks.length);
+    await pipeline.settled();
+  });
+
   it('rejects the first chunk when the origin fails too, so the strategy can pass the request through', async () => {
     const entry = await manifestEntry(DATA);
     const h = harness({ entry, noBridge: true, origin: 'error' });
