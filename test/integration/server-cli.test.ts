@@ -57,7 +57,10 @@ describe('swarmcdn serve', () => {
     } finally {
       child.kill('SIGTERM');
     }
-    expect(await exited).toEqual({ code: 0, signal: null });
+    const exit = await exited;
+    // A failed shutdown says why on stderr; show it, since the exit code alone does not.
+    if (exit.code !== 0) process.stderr.write(`swarmcdn serve stderr:\n${stderr}\n`);
+    expect(exit).toEqual({ code: 0, signal: null });
     expect(stderr).toMatch(/SIGTERM: shutting down/);
     expect(hasStackTrace(stderr)).toBe(false);
   });
