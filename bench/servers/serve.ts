@@ -3,6 +3,7 @@
  * port over IPC, and answers `gc` (run with --expose-gc, so memory is sampled after a collection)
  * and event-loop lag windows. The process exits when the parent goes away.
  */
+import { createRequire } from 'node:module';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { startStockServer } from './stock-peer.js';
 import { startSwarmcdnServer } from './swarmcdn.js';
@@ -20,7 +21,7 @@ export interface ServeSpec {
   readonly limits?: { readonly ratePerSecond: number; readonly rateBurst: number };
 }
 
-/** How late the server's event loop ran a 1 ms timer over a window, ms (0 = on time). */
+/** How late the server's event loop ran a 10 ms timer over a window, ms (0 = on time). */
 export interface LoopLag {
   readonly p50: number;
   readonly p99: number;
@@ -29,20 +30,37 @@ export interface LoopLag {
 
 /** Child → parent. */
 export type ServeEvent =
-  | { type: 'listening'; port: number }
+  | { type: 'listening'; port: number; bufferutil: BufferutilStatus }
   | { type: 'failed'; error: string }
   | { type: 'done'; req: number; loop?: LoopLag };
 
 /**
  * Parent → child: `gc` collects; `loop-start`/`loop-stop` bracket a window whose event-loop lag
- * is reported (off otherwise: its 1 ms timer would count in the CPU measurements).
+ * is reported (off otherwise: its timer would count in the flat-out CPU measurements).
  */
 export interface ServeRequest {
   readonly type: 'gc' | 'loop-start' | 'loop-stop';
   readonly req: number;
 }
 
-const LOOP_TIMER_MS = 1;
+/** Whether ws masks and unmasks frames with bufferutil's native code, its JS fallback, or its own JS. */
+export type BufferutilStatus = 'native' | 'js fallback' | 'not loaded';
+
+/**
+ * What this process's ws loaded: ws requires bufferutil once, when it loads, and falls back to
+ * its own JS loop without it; bufferutil itself falls back to JS without its native build.
+ * Native modules are cached like JS ones, so the module cache says which.
+ */
+function bufferutilStatus(): BufferutilStatus {
+  const loaded = Object.keys(createRequire(import.meta.url).cache);
+  if (loaded.some((file) => /[\\/]bufferutil[\\/].*\.node$/.test(file))) return 'native';
+  if (loaded.some((file) => /[\\/]bufferutil[\\/]fallback\.js$/.test(file))) return 'js fallback';
+  return 'not loaded';
+}
+
+// A 10 ms timer: 100 wakeups a second cost the server nothing measurable in the CPU read over the
+// same window, yet any stall long enough to matter for a 2 ms p99 overlaps a deadline and shows.
+const LOOP_TIMER_MS = 10;
 const gc = (globalThis as { gc?: () => void }).gc;
 
 function tell(event: ServeEvent): void {
@@ -77,7 +95,7 @@ export async function serveChild(spec: ServeSpec): Promise<void> {
   });
   try {
     const port = spec.kind === 'stock' ? await startStockServer(spec) : await startSwarmcdnServer(spec);
-    tell({ type: 'listening', port });
+    tell({ type: 'listening', port, bufferutil: bufferutilStatus() });
   } catch (error) {
     const failed: ServeEvent = { type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
     process.send?.(failed, () => process.exit(1));

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { LoopLag, ServeEvent, ServeRequest, ServeSpec } from './serve.js';
+import type { BufferutilStatus, LoopLag, ServeEvent, ServeRequest, ServeSpec } from './serve.js';
 
 const children = new Set<ChildProcess>();
 
@@ -51,6 +51,18 @@ export function cpuSeconds(pid: number): number {
   // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** Read and write syscalls so far (syscr, syscw of /proc/<pid>/io); null where the kernel does not say. */
+export function syscallCounts(pid: number): { reads: number; writes: number } | null {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const reads = /^syscr:\s+(\d+)/m.exec(io);
+    const writes = /^syscw:\s+(\d+)/m.exec(io);
+    return reads && writes ? { reads: Number(reads[1]), writes: Number(writes[1]) } : null;
+  } catch {
+    return null;
+  }
 }
 
 /** CPU seconds used so far by the whole machine (all cores) and by this process with its children. */
@@ -103,6 +115,8 @@ export class ServerProcess {
   /** While true its output is kept in `tail` only (a crash the bench provokes on purpose). */
   quiet = false;
   readonly pid: number;
+  /** What its ws uses for frame masking, as it reported once listening. */
+  bufferutil: BufferutilStatus = 'not loaded';
   private listeningPort = 0;
   private nextReq = 1;
 
@@ -115,9 +129,9 @@ export class ServerProcess {
     prefixOutput(child, `[${label}]`, () => this.quiet, this.tail);
   }
 
-  /** Spawns `node --expose-gc <entry> --serve <spec>` and waits for its port (bounded by `timeoutMs`). */
-  static async start(label: string, entry: string, spec: ServeSpec, timeoutMs: number): Promise<ServerProcess> {
-    const server = new ServerProcess(label, spawnNode([entry, '--serve', JSON.stringify(spec)], ['--expose-gc']));
+  /** Spawns `node --expose-gc …nodeFlags <entry> --serve <spec>` and waits for its port (bounded by `timeoutMs`). */
+  static async start(label: string, entry: string, spec: ServeSpec, timeoutMs: number, nodeFlags: readonly string[] = []): Promise<ServerProcess> {
+    const server = new ServerProcess(label, spawnNode([entry, '--serve', JSON.stringify(spec)], ['--expose-gc', ...nodeFlags]));
     const { child } = server;
     server.listeningPort = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => fail(new Error(`not listening after ${timeoutMs} ms`)), timeoutMs);
@@ -126,6 +140,7 @@ export class ServerProcess {
         if (event.type === 'failed') return fail(new Error(event.error));
         if (event.type !== 'listening') return;
         cleanup();
+        server.bufferutil = event.bufferutil;
         resolve(event.port);
       };
       const cleanup = (): void => {
@@ -166,6 +181,10 @@ export class ServerProcess {
 
   cpuSeconds(): number {
     return cpuSeconds(this.pid);
+  }
+
+  syscalls(): { reads: number; writes: number } | null {
+    return syscallCounts(this.pid);
   }
 
   /** Two full collections in the server. */

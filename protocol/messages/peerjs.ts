@@ -77,7 +77,8 @@ const NOT_OBJECT = rejection('not-object');
 const UNKNOWN_TYPE = rejection('unknown-type');
 const BAD_DST = rejection('bad-dst');
 const BAD_PAYLOAD = rejection('bad-payload');
-const HEARTBEAT: PeerjsHeartbeat = Object.freeze({ type: 'HEARTBEAT' });
+/** The one HEARTBEAT value the parser returns (frozen, shared). */
+export const PEERJS_HEARTBEAT: PeerjsHeartbeat = Object.freeze({ type: 'HEARTBEAT' });
 
 // ignoreBOM: keep a leading BOM, so bytes and text of one frame parse alike (JSON.parse refuses it).
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -98,7 +99,7 @@ export function parsePeerjsClientMessage(raw: string | Uint8Array): PeerjsParseR
   const m = value as { type?: unknown; dst?: unknown; payload?: unknown };
   switch (m.type) {
     case 'HEARTBEAT':
-      return HEARTBEAT;
+      return PEERJS_HEARTBEAT;
     case 'OFFER':
     case 'ANSWER':
     case 'CANDIDATE':

@@ -52,13 +52,15 @@ export const signallingPlugin: FastifyPluginAsync = async (app) => {
   const options = ctx.options.signalling;
   const store = ctx.store.signalling;
   const log = app.log.child({ plugin: 'signalling' });
-  const wsOptions = (app.websocketServer as { options?: { skipUTF8Validation?: boolean } }).options;
+  const wsOptions = (app.websocketServer as { options?: { skipUTF8Validation?: boolean; perMessageDeflate?: unknown } }).options;
   const hub = new SignallingHub({
     options,
     store,
     gauges: ctx.connections,
     log,
     textFramesAreUtf8: wsOptions?.skipUTF8Validation !== true,
+    // ws negotiates permessage-deflate only when the server offers it; unknown options count as offering.
+    writeFrames: wsOptions !== undefined && (wsOptions.perMessageDeflate === false || wsOptions.perMessageDeflate === undefined),
   });
   const onSocketError = socketErrorListener(log);
 

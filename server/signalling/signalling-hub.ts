@@ -3,11 +3,14 @@
  * destination with the server's `src`, queues it when the destination is away, and runs the one
  * sweep timer (idle sockets, expired queue entries, released ids) for all sockets.
  *
- * Speed (per relayed message, the hot path is #onFrame → #relay → #send):
+ * Speed (per relayed message, the hot path is #onFrame → #relay → #deliver):
  * - no closure, timer or bucket object per socket: one PeerConnection of plain fields, reached
  *   from the socket by a symbol property, and listeners shared by every socket;
- * - one Map lookup for the destination; one JSON.parse; the outgoing frame is the sender's bytes
- *   with src spliced in (relay-frame.ts), sent as a Buffer so ws does not re-encode a string;
+ * - the frame is read in place (frame-scan.ts: one pass that validates the JSON and finds type,
+ *   dst and the closing brace, no string decoding, no objects); only what the scan leaves open
+ *   goes through the full parser;
+ * - one Map lookup for the destination; the outgoing frame is the sender's bytes with src spliced
+ *   in, built with its WebSocket header as one buffer (relay-frame.ts) and written as it is;
  * - writes to each destination are corked for the rest of the current I/O callback
  *   (write-batch.ts), so frames that arrive together leave in one syscall, with no added delay;
  * - per-message debug logging is behind a flag refreshed by the sweep, so a disabled level costs
@@ -21,16 +24,17 @@ import {
   parsePeerjsClientMessage,
   peerjsErrorFrame,
   peerjsExpireFrame,
-  type PeerjsRelayMessage,
+  type PeerjsRelayType,
 } from '../../protocol/messages/peerjs.js';
 import type { ConnectionGauges } from '../context.js';
 import type { SignallingOptions } from '../options.js';
 import type { SignallingStore } from '../store/store.js';
 import { decideAdmission } from './admission.js';
+import { scanPeerjsClientFrame } from './frame-scan.js';
 import { OfflineQueue } from './offline-queue.js';
 import { PEER, PeerConnection, type PeerSocket } from './peer-connection.js';
 import { PeerRegistry } from './peer-registry.js';
-import { relayFrame } from './relay-frame.js';
+import { relayFrame, splicedFrame } from './relay-frame.js';
 import { takeToken } from '../token-bucket.js';
 import { WriteBatch } from './write-batch.js';
 
@@ -52,7 +56,15 @@ export interface SignallingHubDeps {
   readonly log: FastifyBaseLogger;
   /** False when ws skips UTF-8 validation of text frames; then no client bytes are relayed as they are. */
   readonly textFramesAreUtf8: boolean;
+  /** True when no socket can negotiate an extension (permessage-deflate off): relayed frames may bypass ws's sender. */
+  readonly writeFrames: boolean;
 }
+
+/**
+ * A frame on its way out: a Buffer is a whole WebSocket frame (relay-frame.ts's splicedFrame), a
+ * string a message body for ws to frame.
+ */
+type Outgoing = Buffer | string;
 
 /** The relay for one server. */
 export class SignallingHub {
@@ -63,7 +75,7 @@ export class SignallingHub {
   readonly #textFramesAreUtf8: boolean;
   readonly #registry: PeerRegistry;
   readonly #queue: OfflineQueue;
-  readonly #batch = new WriteBatch();
+  readonly #batch: WriteBatch;
   readonly #perMs: number;
   /** A destination whose unsent bytes pass this does not read: it is closed. */
   readonly #sendBufferCap: number;
@@ -80,6 +92,7 @@ export class SignallingHub {
     this.#gauges = deps.gauges;
     this.#log = deps.log;
     this.#textFramesAreUtf8 = deps.textFramesAreUtf8;
+    this.#batch = new WriteBatch(deps.writeFrames);
     this.#registry = new PeerRegistry(this.#o.idTtlMs);
     this.#queue = new OfflineQueue({ perPeer: this.#o.queuePerPeer, total: this.#o.queueTotal, bytes: QUEUE_BYTES });
     this.#perMs = this.#o.ratePerSecond / 1000;
@@ -129,7 +142,7 @@ export class SignallingHub {
       if (replaced !== undefined) this.#close(replaced, NORMAL, 'SIGNAL_REPLACED', now, false);
       this.#gauges.signalling = this.#registry.size;
       socket.send(PEERJS_OPEN_FRAME);
-      for (const frame of this.#queue.take(conn.id)) this.#send(conn, frame);
+      for (const frame of this.#queue.take(conn.id)) this.#deliver(conn, frame);
       this.#log.debug({ peer: conn.id, replaced: replaced !== undefined }, 'signalling peer open');
     } catch (error) {
       this.#log.error({ err: error }, 'signalling admission failed');
@@ -177,13 +190,20 @@ export class SignallingHub {
       const now = Date.now();
       conn.lastSeen = now;
       if (!takeToken(conn, now, this.#perMs, this.#o.rateBurst)) return this.#reject(conn, 'SIGNAL_RATE_LIMITED', POLICY);
+      const rawIsUtf8 = !isBinary && this.#textFramesAreUtf8;
+      // The in-place scan needs text ws has checked as UTF-8; a frame carrying its own src is rebuilt from a full parse.
+      const head = rawIsUtf8 ? scanPeerjsClientFrame(raw) : null;
+      if (head !== null) {
+        if (head.type === 'HEARTBEAT') return;
+        if (!head.hasSrc) return this.#relay(conn, head.type, head.dst, splicedFrame(raw, head.end, conn.id), now);
+      }
       const message = parsePeerjsClientMessage(raw);
       if (message.type === 'HEARTBEAT') return;
       if (message.type === 'REJECTED') {
         if (this.#debug) this.#log.debug({ peer: conn.id, reason: message.reason }, 'signalling frame malformed');
         return this.#reject(conn, message.code, POLICY);
       }
-      this.#relay(conn, message, raw, !isBinary && this.#textFramesAreUtf8, now);
+      this.#relay(conn, message.type, message.dst, relayFrame(raw, message, conn.id, rawIsUtf8), now);
     } catch (error) {
       // Nothing a client sends may escape this handler; a bug here closes only this socket.
       this.#log.error({ err: error, peer: conn.id }, 'signalling frame handling failed');
@@ -191,27 +211,29 @@ export class SignallingHub {
     }
   }
 
-  #relay(conn: PeerConnection, message: PeerjsRelayMessage, raw: Buffer, rawIsUtf8: boolean, now: number): void {
-    const dst = this.#registry.get(message.dst);
-    if (this.#debug) this.#log.debug({ type: message.type, src: conn.id, dst: message.dst, queued: dst === undefined }, 'signalling relay');
+  #relay(conn: PeerConnection, type: PeerjsRelayType, dstId: string, frame: Outgoing, now: number): void {
+    const dst = this.#registry.get(dstId);
+    if (this.#debug) this.#log.debug({ type, src: conn.id, dst: dstId, queued: dst === undefined }, 'signalling relay');
     if (dst !== undefined) {
-      if (dst.socket.bufferedAmount <= this.#sendBufferCap) {
-        this.#send(dst, relayFrame(raw, message, conn.id, rawIsUtf8));
-        return;
-      }
+      if (dst.socket.bufferedAmount <= this.#sendBufferCap) return this.#deliver(dst, frame);
       // It does not read what it is sent: close it, and queue as for any absent peer.
       this.#reject(dst, 'SIGNAL_SLOW_CLIENT', POLICY);
     }
     // The stock server queues neither LEAVE nor EXPIRE for an absent peer: they would mean nothing later.
-    if (message.type === 'LEAVE' || message.type === 'EXPIRE') return;
-    if (!this.#queue.push(message.dst, relayFrame(raw, message, conn.id, rawIsUtf8), conn.id, now)) {
+    if (type === 'LEAVE' || type === 'EXPIRE') return;
+    if (!this.#queue.push(dstId, frame, conn.id, now)) {
       // Queue full: the sender learns now what it would learn after the timeout.
-      this.#send(conn, peerjsExpireFrame(message.dst, conn.id));
+      this.#send(conn, peerjsExpireFrame(dstId, conn.id));
     }
   }
 
-  #send(conn: PeerConnection, frame: Buffer | string): void {
-    this.#batch.send(conn.socket, frame);
+  #deliver(conn: PeerConnection, frame: Outgoing): void {
+    if (typeof frame === 'string') this.#batch.send(conn.socket, frame);
+    else this.#batch.sendFrame(conn.socket, frame);
+  }
+
+  #send(conn: PeerConnection, message: string): void {
+    this.#batch.send(conn.socket, message);
   }
 
   /** Sends the offender an ERROR with `code` and closes it; others are unaffected. */

@@ -24,9 +24,9 @@ interface Server {
 
 const servers: Server[] = [];
 
-async function startServer(signalling: Partial<SignallingOptions> = {}): Promise<Server> {
+async function startServer(signalling: Partial<SignallingOptions> = {}, perMessageDeflate = false): Promise<Server> {
   const app = Fastify();
-  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024, perMessageDeflate: false } });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024, perMessageDeflate } });
   // The tracker half of the store is not used by this plugin.
   const store: SwarmStore = { tracker: {} as never, signalling: new MemorySignallingStore() };
   app.decorate('swarmcdn', createContext(resolveOptions({ siteDir: '/tmp', signalling }), store));
@@ -53,6 +53,8 @@ interface Frame {
 /** A ws client that records what it receives and how it was closed. */
 class Client {
   readonly inbox: Frame[] = [];
+  /** Binary frames received: a browser would hand them to the stock client as Blobs, which it cannot read. */
+  binaryFrames = 0;
   readonly closed: Promise<{ code: number; reason: string }>;
   #wake: (() => void) | undefined;
 
@@ -61,7 +63,8 @@ class Client {
     readonly id: string,
     readonly token: string,
   ) {
-    ws.on('message', (data) => {
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) this.binaryFrames++;
       this.inbox.push(JSON.parse(String(data)) as Frame);
       this.#wake?.();
     });
@@ -318,6 +321,36 @@ describe('signalling relay', () => {
     await expectRefusal(bad, 'SIGNAL_MALFORMED', 1008);
     a.send(offer(b.id));
     expect(await b.next()).toMatchObject({ type: 'OFFER', src: a.id });
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('relays a burst as text frames, in order, whichever reader took each frame', async () => {
+    const a = await peer(server);
+    const b = await peer(server);
+    // Plain frames take the in-place scan; an escaped key, a src of the sender's own and an
+    // escaped dst go to the full parser. All arrive, in order, with the server's src.
+    const frames: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const plain = JSON.stringify(offer(b.id, `dc_${i}`));
+      if (i % 4 === 0) frames.push(plain);
+      else if (i % 4 === 1) frames.push(plain.replace('"type"', '"typ\\u0065"'));
+      else if (i % 4 === 2) frames.push(plain.replace('{', '{"src":"forged",'));
+      else frames.push(plain.replace(`"${b.id}"`, `"${b.id.replace(/-/g, '\\u002d')}"`));
+    }
+    for (const frame of frames) a.send(frame);
+    for (let i = 0; i < 40; i++) expect(await b.next()).toEqual({ ...offer(b.id, `dc_${i}`), src: a.id });
+    expect(b.binaryFrames).toBe(0);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('relays through ws itself when sockets may negotiate permessage-deflate', async () => {
+    const deflating = await startServer({}, true);
+    const a = await peer(deflating);
+    const b = await peer(deflating);
+    expect(a.ws.extensions).toContain('permessage-deflate');
+    for (let i = 0; i < 5; i++) a.send(offer(b.id, `dc_${i}`));
+    for (let i = 0; i < 5; i++) expect(await b.next()).toEqual({ ...offer(b.id, `dc_${i}`), src: a.id });
+    expect(b.binaryFrames).toBe(0);
     await Promise.all([a.close(), b.close()]);
   });
 

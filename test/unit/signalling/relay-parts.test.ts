@@ -4,7 +4,7 @@ import { parsePeerjsClientMessage, type PeerjsRelayMessage } from '../../../prot
 import { OfflineQueue } from '../../../server/signalling/offline-queue.js';
 import type { PeerConnection } from '../../../server/signalling/peer-connection.js';
 import { PeerRegistry } from '../../../server/signalling/peer-registry.js';
-import { relayFrame } from '../../../server/signalling/relay-frame.js';
+import { frameBody, relayFrame, splicedFrame } from '../../../server/signalling/relay-frame.js';
 import { takeToken } from '../../../server/token-bucket.js';
 import { MemorySignallingStore } from '../../../server/store/memory-signalling-store.js';
 
@@ -129,11 +129,36 @@ describe('PeerRegistry', () => {
 describe('relayFrame', () => {
   const parse = (text: string): PeerjsRelayMessage => parsePeerjsClientMessage(text) as PeerjsRelayMessage;
 
-  it('splices the server src into the sender bytes', () => {
+  /** The length an RFC 6455 header announces, and where the body starts. */
+  function header(frame: Buffer): { length: number; start: number } {
+    const b1 = frame[1]!;
+    if (b1 < 126) return { length: b1, start: 2 };
+    if (b1 === 126) return { length: frame.readUInt16BE(2), start: 4 };
+    return { length: frame.readUInt32BE(2) * 2 ** 32 + frame.readUInt32BE(6), start: 10 };
+  }
+
+  it('splices the server src into the sender bytes, as one unmasked WebSocket text frame', () => {
     const text = ' {"type":"CANDIDATE","dst":"b","payload":{"candidate":{"sdpMid":"0"},"connectionId":"dc_1"}} \n';
     const out = relayFrame(Buffer.from(text), parse(text), 'sender-1', true);
     expect(Buffer.isBuffer(out)).toBe(true);
-    expect(JSON.parse(out.toString())).toEqual({ ...JSON.parse(text), src: 'sender-1' });
+    const frame = out as Buffer;
+    expect(frame[0]).toBe(0x81); // FIN, text
+    expect(header(frame)).toEqual({ length: frame.length - 2, start: 2 });
+    expect(JSON.parse(frameBody(frame).toString())).toEqual({ ...JSON.parse(text), src: 'sender-1' });
+  });
+
+  it('writes each of the three header lengths', () => {
+    // Bodies of 125, 126, 65,535 and 65,536 bytes: the edges of the 7-, 16- and 64-bit length forms.
+    for (const body of [125, 126, 65_535, 65_536]) {
+      const src = 'sender-1';
+      const filler = body - '{"x":"","src":""}'.length - src.length;
+      const raw = Buffer.from(`{"x":"${'a'.repeat(filler)}"}`);
+      const frame = splicedFrame(raw, raw.length - 1, src);
+      const { length, start } = header(frame);
+      expect([length, start]).toEqual([body, body <= 125 ? 2 : body <= 65_535 ? 4 : 10]);
+      expect(frame.length).toBe(start + body);
+      expect(JSON.parse(frameBody(frame).toString())).toEqual({ x: 'a'.repeat(filler), src });
+    }
   });
 
   it('rebuilds from the validated fields when the sender wrote its own src or sent binary', () => {
