@@ -27,6 +27,11 @@ interface ServeFlags {
 const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['USAGE', 'CONFIG_INVALID', 'KEY_INVALID', 'INPUT_NOT_FOUND']);
 /** 10 s: long enough for sockets to close politely, short enough that a stuck close still exits. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+/**
+ * 3 s: then connections still busy are cut. A client that stops reading a response keeps its
+ * connection "active" for ever (Fastify closes only idle ones), and must not hold up a shutdown.
+ */
+const SHUTDOWN_GRACE_MS = 3_000;
 
 function integer(min: number, max: number) {
   return (text: string): number => {
@@ -93,6 +98,7 @@ function shutDownOnSignals(app: FastifyInstance): void {
     closing = true;
     app.log.info(`${signal}: shutting down`);
     setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref();
+    setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -53,6 +53,7 @@ describe('swarmcdn serve', () => {
       const manifest = await (await fetch(`${url}swarmcdn/manifest`)).text();
       const verified = await verifyManifest(manifest, { keys: [await importPublicKeyPem(await readFile(keys.pub, 'utf8'))] });
       expect(Object.keys(verified.manifest.files).sort()).toEqual(['/a.css', '/index.html']);
+      // Its body is left unread on purpose: a client that stops reading must not hold up the shutdown.
       expect((await fetch(`${url}swarmcdn/sw.js`)).headers.get('service-worker-allowed')).toBe('/');
     } finally {
       child.kill('SIGTERM');
