@@ -5,35 +5,28 @@
  * out of IndexedDB entirely, and the eviction withdraws the file at the tracker, so another
  * visitor is never sent to a peer that no longer holds it.
  */
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { readCache, type CacheView } from './support/cache-view.js';
-import { checkBody, startE2e, type E2eEnv } from './support/env.js';
+import { checkBody, useE2e } from './support/env.js';
 import { PATHS } from './support/site.js';
 import type { Visitor } from './support/visitor.js';
 import { waitFor } from './support/wait.js';
 
-let env: E2eEnv | undefined;
 const ASSETS = [PATHS.index, ...PATHS.images, PATHS.medium];
 
 /** Orders rows by path, for comparisons that must not depend on IndexedDB's key order. */
 const byPath = (p: { path: string }, q: { path: string }): number => (p.path < q.path ? -1 : 1);
 
-beforeAll(async () => {
-  env = await startE2e();
-}, 60_000);
-
-afterAll(async () => {
-  await env?.close();
-}, 30_000);
+const e2e = useE2e();
 
 /** Fetches every asset in the visitor's page and checks that its SW answered all of them from its cache. */
 async function expectAllFromCache(visitor: Visitor, paths: readonly string[], when: string): Promise<void> {
-  const { server } = env!;
+  const { server } = e2e();
   const mark = server.requests.mark();
   const before = await visitor.sw();
-  for (const path of paths) checkBody(await visitor.fetch(path), env!.file(path), `${visitor.name} ${when}: ${path}`);
+  for (const path of paths) checkBody(await visitor.fetch(path), e2e().file(path), `${visitor.name} ${when}: ${path}`);
   const after = await visitor.sw();
-  const total = paths.reduce((sum, p) => sum + env!.file(p).size, 0);
+  const total = paths.reduce((sum, p) => sum + e2e().file(p).size, 0);
   const delta = (pick: (s: typeof after) => number): number => pick(after) - pick(before);
   expect({
     when,
@@ -48,16 +41,16 @@ async function expectAllFromCache(visitor: Visitor, paths: readonly string[], wh
 }
 
 it('serves every asset from the cache after a reload, and after the SW was stopped', async () => {
-  const { server } = env!;
+  const { server } = e2e();
   let a: Visitor | undefined;
   try {
-    await env!.run(async () => {
-      a = await env!.visitor('a');
+    await e2e().run(async () => {
+      a = await e2e().visitor('a');
       const mark = server.requests.mark();
-      await env!.seed(a, ASSETS);
+      await e2e().seed(a, ASSETS);
       // The first visit had nobody to ask: all of it came from the origin.
       const first = await a.sw();
-      const total = ASSETS.reduce((sum, p) => sum + env!.file(p).size, 0);
+      const total = ASSETS.reduce((sum, p) => sum + e2e().file(p).size, 0);
       expect({ responses: first.responses.origin, bytes: first.bytes.origin, cache: first.bytes.cache, peer: first.bytes.peer }).toEqual({
         responses: ASSETS.length,
         bytes: total,
@@ -84,13 +77,13 @@ it('serves every asset from the cache after a reload, and after the SW was stopp
 }, 90_000);
 
 it('evicts the least recently used file within cacheBytes, and the withdraw keeps B off that peer', async () => {
-  const { server, site } = env!;
-  await env!.run(async () => {
+  const { server, site } = e2e();
+  await e2e().run(async () => {
     // Z (small) and X are cached first, then Z is used again, so X is the least recently used.
     // The bound fits Y with Z but not Y with X: storing Y must push out X, and only X.
-    const z = env!.file(PATHS.images[1]);
-    const x = env!.file(PATHS.images[3]);
-    const y = env!.file(PATHS.medium);
+    const z = e2e().file(PATHS.images[1]);
+    const x = e2e().file(PATHS.images[3]);
+    const y = e2e().file(PATHS.medium);
     const cacheBytes = y.size + z.size + Math.floor(x.size / 2);
     expect(z.size).toBeLessThan(Math.floor(x.size / 2));
     expect(x.size).toBeLessThan(y.size);
@@ -107,9 +100,9 @@ it('evicts the least recently used file within cacheBytes, and the withdraw keep
       { timeoutMs: 10_000, what: 'the tracker to forget the closed visitor of the previous test' },
     );
 
-    const lru = await env!.visitor('lru', { cacheBytes });
+    const lru = await e2e().visitor('lru', { cacheBytes });
     const lruId = await lru.peerId();
-    await env!.seed(lru, [z.path, x.path]);
+    await e2e().seed(lru, [z.path, x.path]);
     const before = await readCache(lru);
     // Records are keyed by file SRI; shown by path so a failure reads plainly.
     const pathOf = new Map<string, string>([
@@ -129,7 +122,7 @@ it('evicts the least recently used file within cacheBytes, and the withdraw keep
     checkBody(await lru.fetch(z.path), z, `lru using ${z.path} again`);
     expect((await lru.sw()).responses.cache).toBe(zHit + 1);
 
-    await env!.seed(lru, [y.path]);
+    await e2e().seed(lru, [y.path]);
     await waitFor(
       () => server.holders(xEntry.integrity),
       (holders) => !holders.includes(lruId),
@@ -145,7 +138,7 @@ it('evicts the least recently used file within cacheBytes, and the withdraw keep
     expect(after.chunks.filter((c) => (xEntry.chunks as readonly string[]).includes(c.key))).toEqual([]);
     expect({ z: server.holders(zEntry.integrity), y: server.holders(yEntry.integrity) }).toEqual({ z: [lruId], y: [lruId] });
 
-    const b = await env!.visitor('b');
+    const b = await e2e().visitor('b');
     const afterReady = server.requests.mark();
     const lruBefore = await lru.stats();
     const bBefore = await b.sw();

@@ -6,22 +6,15 @@
  * from the swarm too: 206s, bytes from the peer (the seek's chunk may already be in the viewer's own
  * cache, read ahead by the first response), no request for the file at the origin.
  */
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import type { Response } from 'playwright-core';
-import { startE2e, type E2eEnv } from './support/env.js';
+import { useE2e } from './support/env.js';
 import { IMAGE_SIZES, MEDIA_SECONDS, PATHS } from './support/site.js';
 import type { Visitor } from './support/visitor.js';
 import { waitFor, withTimeout } from './support/wait.js';
 
-let env: E2eEnv | undefined;
 
-beforeAll(async () => {
-  env = await startE2e({ media: true });
-}, 60_000);
-
-afterAll(async () => {
-  await env?.close();
-}, 30_000);
+const e2e = useE2e({ media: true });
 
 /** What the browser reported of one response the page received for a path. */
 interface SeenResponse {
@@ -51,13 +44,13 @@ function watchResponses(visitor: Visitor, paths: readonly string[]): SeenRespons
 }
 
 it('loads <img> elements from a peer: decoded at their size, no origin request', async () => {
-  const { server, site } = env!;
-  await env!.run(async () => {
+  const { server, site } = e2e();
+  await e2e().run(async () => {
     const images = [...PATHS.images];
-    const a = await env!.visitor('a');
-    await env!.seed(a, images);
+    const a = await e2e().visitor('a');
+    await e2e().seed(a, images);
 
-    const b = await env!.visitor('b');
+    const b = await e2e().visitor('b');
     const seen = watchResponses(b, images);
     const afterReady = server.requests.mark();
     const aBefore = await a.stats();
@@ -80,7 +73,7 @@ it('loads <img> elements from a peer: decoded at their size, no origin request',
     expect(decoded).toEqual(images.map((path) => ({ path, ...IMAGE_SIZES[path] })));
 
     await waitFor(() => seen.length, (n) => n >= images.length, { timeoutMs: 5_000, what: 'b: the browser to report every image response' });
-    const total = images.reduce((sum, p) => sum + env!.file(p).size, 0);
+    const total = images.reduce((sum, p) => sum + e2e().file(p).size, 0);
     const bAfter = await b.sw();
     expect({
       peerBytes: bAfter.bytes.peer - bBefore.bytes.peer,
@@ -101,13 +94,13 @@ it('loads <img> elements from a peer: decoded at their size, no origin request',
 }, 90_000);
 
 it('answers an <audio> element\'s Range requests, the seek included, from the swarm', async () => {
-  const { server } = env!;
-  await env!.run(async () => {
-    const media = env!.file(PATHS.media);
-    const seeder = await env!.visitor('media-seeder');
-    await env!.seed(seeder, [PATHS.media]);
+  const { server } = e2e();
+  await e2e().run(async () => {
+    const media = e2e().file(PATHS.media);
+    const seeder = await e2e().visitor('media-seeder');
+    await e2e().seed(seeder, [PATHS.media]);
 
-    const viewer = await env!.visitor('media-viewer');
+    const viewer = await e2e().visitor('media-viewer');
     const seen = watchResponses(viewer, [PATHS.media]);
     const afterReady = server.requests.mark();
     const before = await viewer.sw();

@@ -5,28 +5,21 @@
  * with v2, and manifest assets still come back correct through it — from its cache, and from it as
  * a peer to a new visitor. The rollback floor is persisted: a restarted SW still refuses v1.
  */
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import type { ErrorCode } from '../../protocol/index.js';
 import { signedByStranger, versionOf, withBrokenSignature } from './support/envelopes.js';
-import { startE2e, type E2eEnv } from './support/env.js';
+import { useE2e } from './support/env.js';
 import { PATHS } from './support/site.js';
 import type { Visitor } from './support/visitor.js';
 import { waitFor } from './support/wait.js';
 
-let env: E2eEnv | undefined;
 const ASSETS = [PATHS.index, ...PATHS.images, PATHS.medium];
 
-beforeAll(async () => {
-  env = await startE2e();
-}, 60_000);
-
-afterAll(async () => {
-  await env?.close();
-}, 30_000);
+const e2e = useE2e();
 
 /** Serves `envelope` at /swarmcdn/manifest, tells A's SW a newer version exists, and waits for the refusal `code`. */
 async function refuse(a: Visitor, envelope: string, code: ErrorCode): Promise<void> {
-  const { server } = env!;
+  const { server } = e2e();
   const before = (await a.sw()).manifestRefusals[code] ?? 0;
   const mark = server.requests.mark();
   server.overrideManifest(envelope);
@@ -38,11 +31,11 @@ async function refuse(a: Visitor, envelope: string, code: ErrorCode): Promise<vo
 }
 
 it('refuses forged and rolled-back manifests, keeps the last good version, and keeps serving', async () => {
-  const { server, site } = env!;
-  await env!.run(async () => {
-    const a = await env!.visitor('a');
+  const { server, site } = e2e();
+  await e2e().run(async () => {
+    const a = await e2e().visitor('a');
     expect((await a.sw()).manifestVersion).toBe(1);
-    await env!.seed(a, ASSETS);
+    await e2e().seed(a, ASSETS);
     const v1 = server.published().envelopeJson;
     expect(versionOf(v1)).toBe(1);
 
@@ -63,7 +56,7 @@ it('refuses forged and rolled-back manifests, keeps the last good version, and k
     const cachedBefore = (await a.sw()).responses.cache;
     for (const path of ASSETS) {
       const r = await a.fetch(path);
-      expect({ path, status: r.status, sha256: r.sha256 }).toEqual({ path, status: 200, sha256: env!.file(path).sha256 });
+      expect({ path, status: r.status, sha256: r.sha256 }).toEqual({ path, status: 200, sha256: e2e().file(path).sha256 });
     }
     const aSw = await a.sw();
     expect(aSw.responses.cache - cachedBefore).toBe(ASSETS.length);
@@ -73,16 +66,16 @@ it('refuses forged and rolled-back manifests, keeps the last good version, and k
     await a.stopServiceWorker();
     const restarted = await a.waitForStats((s) => (s.sw?.manifestRefusals.MANIFEST_ROLLBACK ?? 0) >= 1 && s.sw?.manifestRefusals.MANIFEST_KEY_UNKNOWN === undefined, 'the restarted SW (fresh counters) to refuse v1', 15_000);
     expect(restarted.sw!.manifestVersion).toBe(2);
-    expect((await a.fetch(PATHS.medium)).sha256).toBe(env!.file(PATHS.medium).sha256);
+    expect((await a.fetch(PATHS.medium)).sha256).toBe(e2e().file(PATHS.medium).sha256);
     expect((await a.sw()).responses.cache).toBe(1);
 
     // A new visitor gets the real v2 and the assets from A: refusing did not take A out of the swarm.
     server.overrideManifest(undefined);
-    const b = await env!.visitor('b');
+    const b = await e2e().visitor('b');
     expect((await b.sw()).manifestVersion).toBe(2);
     const mark = server.requests.mark();
-    for (const path of ASSETS) expect((await b.fetch(path)).sha256).toBe(env!.file(path).sha256);
+    for (const path of ASSETS) expect((await b.fetch(path)).sha256).toBe(e2e().file(path).sha256);
     expect(server.requests.count({ visitor: 'b', path: ASSETS, after: mark })).toBe(0);
-    expect((await b.sw()).bytes.peer).toBe(ASSETS.reduce((sum, p) => sum + env!.file(p).size, 0));
+    expect((await b.sw()).bytes.peer).toBe(ASSETS.reduce((sum, p) => sum + e2e().file(p).size, 0));
   });
 }, 150_000);

@@ -3,43 +3,36 @@
  * visitor B then gets every asset through its SW from A — not one origin request for a manifest
  * path after B is ready, the SW counts all of it as peer bytes, and every body is the file on disk.
  */
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { startE2e, type E2eEnv } from './support/env.js';
+import { expect, it } from '@jest/globals';
+import { useE2e } from './support/env.js';
 import { PATHS } from './support/site.js';
 
-let env: E2eEnv | undefined;
 const ASSETS = [PATHS.index, ...PATHS.images, PATHS.medium];
 
-beforeAll(async () => {
-  env = await startE2e();
-}, 60_000);
-
-afterAll(async () => {
-  await env?.close();
-}, 30_000);
+const e2e = useE2e();
 
 it('B gets every manifest asset from A, none from the origin, byte for byte', async () => {
-  const { server, site } = env!;
-  await env!.run(async () => {
+  const { server, site } = e2e();
+  await e2e().run(async () => {
     // The fixture lists exactly these, so "every manifest asset" is checked, not assumed.
     expect([...site.files.keys()].sort()).toEqual([...ASSETS].sort());
-    const a = await env!.visitor('a');
+    const a = await e2e().visitor('a');
     expect((await a.sw()).manifestVersion).toBe(1);
-    await env!.seed(a, ASSETS);
+    await e2e().seed(a, ASSETS);
     const aBefore = await a.stats();
 
-    const b = await env!.visitor('b');
+    const b = await e2e().visitor('b');
     const afterReady = server.requests.mark();
     const results = [];
     for (const path of ASSETS) results.push({ path, ...(await b.fetch(path)) });
 
     for (const r of results) {
-      const file = env!.file(r.path);
+      const file = e2e().file(r.path);
       expect({ path: r.path, status: r.status, size: r.size, sha256: r.sha256 }).toEqual({ path: r.path, status: 200, size: file.size, sha256: file.sha256 });
     }
     expect(server.requests.find({ visitor: 'b', path: ASSETS, after: afterReady })).toEqual([]);
 
-    const total = ASSETS.reduce((sum, p) => sum + env!.file(p).size, 0);
+    const total = ASSETS.reduce((sum, p) => sum + e2e().file(p).size, 0);
     const sw = await b.sw();
     expect(sw.bytes.peer).toBe(total);
     expect(sw.bytes.origin).toBe(0);

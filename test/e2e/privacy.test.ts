@@ -4,28 +4,21 @@
  * peer bytes do not move and A serves nothing — while a plain GET of a manifest path, asked right
  * after as the control, does come from A.
  */
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { startE2e, type E2eEnv } from './support/env.js';
+import { expect, it } from '@jest/globals';
+import { useE2e } from './support/env.js';
 import { PATHS } from './support/site.js';
 import type { FetchOptions } from './support/visitor.js';
 
-let env: E2eEnv | undefined;
 
-beforeAll(async () => {
-  env = await startE2e();
-}, 60_000);
-
-afterAll(async () => {
-  await env?.close();
-}, 30_000);
+const e2e = useE2e();
 
 it('sends unlisted paths, credentialed and authorized requests to the origin, never to peers', async () => {
-  const { server } = env!;
-  await env!.run(async () => {
-    const a = await env!.visitor('a');
+  const { server } = e2e();
+  await e2e().run(async () => {
+    const a = await e2e().visitor('a');
     // A holds every listed file, so a peer could have answered any manifest path below.
-    await env!.seed(a, [PATHS.index, ...PATHS.images, PATHS.medium]);
-    const b = await env!.visitor('b');
+    await e2e().seed(a, [PATHS.index, ...PATHS.images, PATHS.medium]);
+    const b = await e2e().visitor('b');
     const aBefore = await a.stats();
     const bBefore = await b.sw();
 
@@ -38,7 +31,7 @@ it('sends unlisted paths, credentialed and authorized requests to the origin, ne
     for (const c of cases) {
       const mark = server.requests.mark();
       const result = await b.fetch(c.path, c.options);
-      const file = env!.file(c.path);
+      const file = e2e().file(c.path);
       expect({ path: c.path, status: result.status, size: result.size, sha256: result.sha256 }).toEqual({ path: c.path, status: 200, size: file.size, sha256: file.sha256 });
       const atOrigin = server.requests.find({ visitor: 'b', path: c.path, after: mark });
       expect({ path: c.path, requests: atOrigin.length, ranged: atOrigin.some((r) => r.range !== undefined), authorization: atOrigin[0]?.authorization }).toEqual({
@@ -60,9 +53,9 @@ it('sends unlisted paths, credentialed and authorized requests to the origin, ne
     const control = PATHS.images[3];
     const mark = server.requests.mark();
     const result = await b.fetch(control);
-    expect(result.sha256).toBe(env!.file(control).sha256);
+    expect(result.sha256).toBe(e2e().file(control).sha256);
     expect(server.requests.count({ visitor: 'b', path: control, after: mark })).toBe(0);
-    expect((await b.sw()).bytes.peer - bAfter.bytes.peer).toBe(env!.file(control).size);
+    expect((await b.sw()).bytes.peer - bAfter.bytes.peer).toBe(e2e().file(control).size);
     expect((await a.stats()).servedChunks).toBeGreaterThan(aAfter.servedChunks);
   });
 }, 120_000);

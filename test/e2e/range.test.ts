@@ -3,26 +3,19 @@
  * (across chunk boundaries) and an open-ended tail both answer 206 with the right Content-Range and
  * the right bytes, and B never asks the origin for the file.
  */
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { startE2e, type E2eEnv } from './support/env.js';
+import { expect, it } from '@jest/globals';
+import { useE2e } from './support/env.js';
 import { PATHS, sha256Hex } from './support/site.js';
 
-let env: E2eEnv | undefined;
 
-beforeAll(async () => {
-  env = await startE2e({ large: true });
-}, 60_000);
-
-afterAll(async () => {
-  await env?.close();
-}, 30_000);
+const e2e = useE2e({ large: true });
 
 it('answers Range requests into the large file from A: 206, Content-Range, the right bytes, no origin request', async () => {
-  const { server, site } = env!;
-  await env!.run(async () => {
-    const a = await env!.visitor('a');
-    await env!.seed(a, [PATHS.large]);
-    const b = await env!.visitor('b');
+  const { server, site } = e2e();
+  await e2e().run(async () => {
+    const a = await e2e().visitor('a');
+    await e2e().seed(a, [PATHS.large]);
+    const b = await e2e().visitor('b');
     const afterReady = server.requests.mark();
 
     const bytes = await site.bytes(PATHS.large);

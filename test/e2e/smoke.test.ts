@@ -2,22 +2,15 @@
  * Smoke: in real Chromium, the bridge registers /swarmcdn/sw.js at scope '/', the SW takes control
  * of the page that registered it, and the key ids baked into the SW are the server's signing key.
  */
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { startE2e, type E2eEnv } from './support/env.js';
+import { expect, it } from '@jest/globals';
+import { useE2e } from './support/env.js';
 
-let env: E2eEnv | undefined;
 
-beforeAll(async () => {
-  env = await startE2e();
-}, 60_000);
-
-afterAll(async () => {
-  await env?.close();
-}, 30_000);
+const e2e = useE2e();
 
 it('registers sw.js at scope /, controls the page, and trusts exactly the site key', async () => {
-  const { browser, server, site } = env!;
-  await env!.run(async () => {
+  const { browser, server, site } = e2e();
+  await e2e().run(async () => {
     const a = await browser.visitor('smoke');
     await a.open(server.url);
     const { scope, scriptURL, keyids } = await a.swKeyids();

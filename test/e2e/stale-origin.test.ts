@@ -9,25 +9,18 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { readCache } from './support/cache-view.js';
-import { checkBody, startE2e, type E2eEnv } from './support/env.js';
+import { checkBody, useE2e } from './support/env.js';
 import { PATHS, sha256Hex, type SiteFile } from './support/site.js';
 
-let env: E2eEnv | undefined;
 
 /** The file whose bytes change on disk after the manifest was signed: a dozen chunks, every one of them changed. */
 const STALE = PATHS.medium;
 /** Untouched files fetched in the same run: cached and shared as usual. */
 const CONTROL = [PATHS.images[3], PATHS.images[1]] as const;
 
-beforeAll(async () => {
-  env = await startE2e();
-}, 60_000);
-
-afterAll(async () => {
-  await env?.close();
-}, 30_000);
+const e2e = useE2e();
 
 /**
  * Overwrites a site file in place with bytes of the same length that differ in every byte. Only
@@ -35,7 +28,7 @@ afterAll(async () => {
  * and no watch, so nothing rebuilds it). Resolves to the file as it is on disk now.
  */
 async function overwriteOnDisk(path: string): Promise<SiteFile> {
-  const { site } = env!;
+  const { site } = e2e();
   const old = await site.bytes(path);
   const fresh = Buffer.from(old.map((b) => b ^ 0x5a));
   await writeFile(join(site.dir, ...path.slice(1).split('/')), fresh);
@@ -43,12 +36,12 @@ async function overwriteOnDisk(path: string): Promise<SiteFile> {
 }
 
 it('serves origin bytes that do not match the manifest, and never caches or shares them', async () => {
-  const { server, site } = env!;
-  await env!.run(async () => {
+  const { server, site } = e2e();
+  await e2e().run(async () => {
     const manifestBefore = server.published();
     const staleEntry = await site.entry(STALE);
     const controlEntries = await Promise.all(CONTROL.map((p) => site.entry(p)));
-    const original = env!.file(STALE);
+    const original = e2e().file(STALE);
 
     const current = await overwriteOnDisk(STALE);
     expect(current.size).toBe(original.size);
@@ -58,7 +51,7 @@ it('serves origin bytes that do not match the manifest, and never caches or shar
     expect(server.published()).toEqual(manifestBefore);
     expect(await site.entry(STALE)).toEqual(staleEntry);
 
-    const a = await env!.visitor('a');
+    const a = await e2e().visitor('a');
     const aId = await a.peerId();
     const mark = server.requests.mark();
 
@@ -74,7 +67,7 @@ it('serves origin bytes that do not match the manifest, and never caches or shar
     expect(server.requests.count({ visitor: 'a', path: STALE, after: mark })).toBe(1);
 
     // Control: untouched files are cached (and announced) as usual in the same visitor.
-    await env!.seed(a, CONTROL);
+    await e2e().seed(a, CONTROL);
 
     const view = await readCache(a);
     // Nothing of the stale file: no record, none of its chunks.
@@ -108,7 +101,7 @@ it('serves origin bytes that do not match the manifest, and never caches or shar
     expect(server.holders(staleEntry.integrity)).toEqual([]);
 
     // B: nobody holds the stale file, so no peer bytes; the origin's new bytes.
-    const b = await env!.visitor('b');
+    const b = await e2e().visitor('b');
     const bMark = server.requests.mark();
     const aServedBefore = (await a.stats()).servedChunks;
     const bBefore = await b.sw();
@@ -122,7 +115,7 @@ it('serves origin bytes that do not match the manifest, and never caches or shar
     expect(server.requests.count({ visitor: 'b', path: STALE, after: bMark })).toBeGreaterThanOrEqual(1);
 
     // Control: B gets a control file from A, so sharing itself works in this swarm.
-    const control = env!.file(CONTROL[0]);
+    const control = e2e().file(CONTROL[0]);
     const bBeforeControl = await b.sw();
     checkBody(await b.fetch(control.path), control, `b fetching ${control.path} from a`);
     const bAfterControl = await b.sw();

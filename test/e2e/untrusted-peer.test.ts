@@ -4,26 +4,19 @@
  * drops A, the chunk comes from the origin as a Range request, and B's page still gets the file
  * exactly as on disk.
  */
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { CACHE_STORES } from '../../protocol/messages/sw-page.js';
-import { startE2e, type E2eEnv } from './support/env.js';
+import { useE2e } from './support/env.js';
 import { PATHS } from './support/site.js';
 
-let env: E2eEnv | undefined;
 
-beforeAll(async () => {
-  env = await startE2e();
-}, 60_000);
-
-afterAll(async () => {
-  await env?.close();
-}, 30_000);
+const e2e = useE2e();
 
 it('refuses a tampered chunk from A, drops A, and completes the file from the origin', async () => {
-  const { server, site } = env!;
-  await env!.run(async () => {
-    const a = await env!.visitor('a');
-    await env!.seed(a, [PATHS.medium]);
+  const { server, site } = e2e();
+  await e2e().run(async () => {
+    const a = await e2e().visitor('a');
+    await e2e().seed(a, [PATHS.medium]);
 
     const entry = await site.entry(PATHS.medium);
     expect(entry.chunks.length).toBeGreaterThan(8);
@@ -32,10 +25,10 @@ it('refuses a tampered chunk from A, drops A, and completes the file from the or
     const tampered = await a.tamperChunk(CACHE_STORES.chunks.db, CACHE_STORES.chunks.store, entry.chunks[badIndex]!);
     expect(tampered).toMatchObject({ found: true, size: (await site.manifest()).chunkSize });
 
-    const b = await env!.visitor('b', { stallMs: 1_000 });
+    const b = await e2e().visitor('b', { stallMs: 1_000 });
     const afterReady = server.requests.mark();
     const result = await b.fetch(PATHS.medium);
-    const file = env!.file(PATHS.medium);
+    const file = e2e().file(PATHS.medium);
     expect({ status: result.status, size: result.size, sha256: result.sha256 }).toEqual({ status: 200, size: file.size, sha256: file.sha256 });
 
     const sw = await b.sw();

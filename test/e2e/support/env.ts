@@ -4,6 +4,7 @@
  * wait until the tracker lists it as a holder). `run` wraps a test body so that a failure carries
  * every visitor's console, its stats and the server's last requests.
  */
+import { afterAll, beforeAll } from '@jest/globals';
 import { E2eBrowser } from './browser.js';
 import { startE2eServer, type E2eServer } from './server.js';
 import { makeSite, type E2eSite, type SiteFile } from './site.js';
@@ -105,4 +106,22 @@ export async function startE2e(options: { large?: boolean; media?: boolean } = {
     },
   };
   return env;
+}
+
+/**
+ * Starts one E2eEnv for the calling test file (beforeAll) and closes it after (afterAll); returns a
+ * getter for it, so each file does not repeat the set-up and tear-down.
+ */
+export function useE2e(options: Parameters<typeof startE2e>[0] = {}): () => E2eEnv {
+  let env: E2eEnv | undefined;
+  beforeAll(async () => {
+    env = await startE2e(options);
+  }, 60_000);
+  afterAll(async () => {
+    await env?.close();
+  }, 30_000);
+  return () => {
+    if (!env) throw new Error('the e2e environment did not start (see beforeAll)');
+    return env;
+  };
 }
