@@ -10,7 +10,10 @@
  *  2. first P2P byte: request to first body byte for fifteen files B lacks and A holds, with B's
  *     connection to A already open; median against a 150 ms budget (ratio = budget / median);
  *  3. page load through a SW whose cache holds everything, against the origin with no SW
- *     (ratio = origin / SW; target ≥ 1/1.1, i.e. the SW costs at most 10 %).
+ *     (ratio = origin / SW; target ≥ 1/1.1, i.e. the SW costs at most 10 %);
+ *  4. for reference, the ceiling of any SW design here (bench/p2p/ideal-relay.ts): the raw channel
+ *     relayed through a bare SW into a fetch body, with no verification, cache or protocol, against
+ *     the raw channel into the same page.
  *
  * Env: BENCH_REPEATS (throughput rounds, default 3), BENCH_P2P_LOADS (timed page loads per method,
  * default 7), BENCH_P2P_MAX_SECONDS (whole-run watchdog, default 170), BENCH_P2P_VERBOSE=1 (echo
@@ -24,6 +27,7 @@ import type { Browser } from 'playwright-core';
 import { formatRatio, formatTable, formatVerdict, median, printResult, type BenchRow } from './bench-result.js';
 import { joinSwarm, launchBrowser, openVisitor, P2pPathMissing, type Visitor } from './p2p/browser.js';
 import { disableHttpCache, measurePageLoads } from './p2p/page-load.js';
+import { measureIdealRelay } from './p2p/ideal-relay.js';
 import { closeRawChannel, measureRawTransfer, openRawChannel } from './p2p/raw-channel.js';
 import { runRound, seedFromA, type Round } from './p2p/rounds.js';
 import { startBenchServer, type BenchServer } from './p2p/server.js';
@@ -129,6 +133,12 @@ async function main(): Promise<void> {
     log(`${phase}: cold raw ${mbPerSec(r.coldRaw.bytes, r.coldRaw.ms).toFixed(1)}, cold SW ${mbPerSec(r.coldSw.bytes, r.coldSw.totalMs).toFixed(1)}; raw ${r.raw.map((x) => mbPerSec(x.bytes, x.ms).toFixed(1)).join(' / ')} MB/s, SW from peer ${mbPerSec(r.sw.bytes, r.sw.totalMs).toFixed(1)} MB/s (first byte ${r.sw.firstByteMs.toFixed(0)} ms)${r.sw.problems.length ? `; PROBLEMS: ${r.sw.problems.join('; ')}` : ''}`);
   }
 
+  phase = 'the ideal SW relay';
+  const relays = await measureIdealRelay(browser, a, server.origin, site.big.size, repeats);
+  for (const [i, r] of relays.entries()) {
+    log(`ideal relay ${i + 1}/${relays.length}: raw ${r.raw.map((x) => mbPerSec(x.bytes, x.ms).toFixed(1)).join(' / ')} MB/s, relayed through a bare SW ${mbPerSec(r.relay.bytes, r.relay.ms).toFixed(1)} MB/s`);
+  }
+
   phase = 'page loads';
   const origin = await openVisitor(browser, 'origin', { blockServiceWorkers: true });
   await disableHttpCache(origin);
@@ -141,6 +151,8 @@ async function main(): Promise<void> {
   const swMbps = median(rounds.map((r) => mbPerSec(r.sw.bytes, r.sw.totalMs)));
   // Paired: each SW fetch against the mean of the raw transfers just before and after it.
   const pairedRatio = median(rounds.map((r) => mbPerSec(r.sw.bytes, r.sw.totalMs) / ((mbPerSec(r.raw[0].bytes, r.raw[0].ms) + mbPerSec(r.raw[1].bytes, r.raw[1].ms)) / 2)));
+  const relayMbps = median(relays.map((r) => mbPerSec(r.relay.bytes, r.relay.ms)));
+  const relayRatio = median(relays.map((r) => mbPerSec(r.relay.bytes, r.relay.ms) / ((mbPerSec(r.raw[0].bytes, r.raw[0].ms) + mbPerSec(r.raw[1].bytes, r.raw[1].ms)) / 2)));
   const first = rounds.flatMap((r) => r.firstByte);
   const firstFromPeers = first.filter((f) => f.problems.length === 0 && f.sources.peerResponses >= 1);
   const firstMs = firstFromPeers.length > 0 ? median(firstFromPeers.map((f) => f.firstByteMs)) : Number.NaN;
@@ -185,10 +197,12 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\np2p: ${(site.big.size / 2 ** 20).toFixed(0)} MiB asset, median of ${repeats} rounds; first byte over ${first.length} files; ` +
       `page of ${site.loadPage.subresources} assets (${(site.loadPage.bytes / 1e6).toFixed(2)} MB), median of ${loads} loads; ${availableParallelism()} cores (${cpu})\n` +
-      `throughput ratio: median over rounds of each SW fetch against the raw transfers just before and after it\n\n`,
+      `throughput ratio: median over rounds of each SW fetch against the raw transfers just before and after it\n` +
+      `ceiling: the raw channel into a page that hands each message to a bare SW streaming it as a fetch body (nothing verified, cached or asked for), paired the same way\n\n`,
   );
   const table = rows.map((r, i) => [r.name, `${r.value.toFixed(1)} ${r.unit}`, against[i]!, formatRatio(r.ratio), ...formatVerdict(r)]);
   table.push(
+    ['(ceiling: raw relayed through a bare SW)', `${relayMbps.toFixed(1)} MB/s`, 'raw channel', formatRatio(relayRatio), '—', ''],
     ['(raw, first 32 MiB on a new channel)', `${coldRawMbps.toFixed(1)} MB/s`, 'for reference', '—', '—', ''],
     [
       `(SW from peer, first 32 MiB, ${coldFromPeers.length} of ${rounds.length})`,
@@ -223,6 +237,8 @@ async function main(): Promise<void> {
         coldSwSources: r.coldSw.sources,
         rawMessageBytes: r.raw[0].messageBytes,
       })),
+      idealRelay: relays.map((r) => ({ rawMBps: r.raw.map((x) => round1(mbPerSec(x.bytes, x.ms))), relayMBps: round1(mbPerSec(r.relay.bytes, r.relay.ms)) })),
+      idealRelayRatio: round3(relayRatio),
       firstByteMs: first.map((f) => round1(f.firstByteMs)),
       firstByteFromPeers: firstFromPeers.length,
       pageLoadMs: { sw: pages.swMs.map(round1), origin: pages.originMs.map(round1), httpCache: pages.httpCacheMs.map(round1) },

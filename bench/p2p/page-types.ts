@@ -31,11 +31,20 @@ export interface RawBenchState {
   /** Receiver side: bytes expected in the current run, and bytes seen. */
   expected: number;
   received: number;
+  /** Receiver side: hand each message on to this page's SW (the ideal relay, bench/p2p/ideal-relay.ts). */
+  relay: boolean;
+}
+
+/** One ideal-relay run in R's page: resolved when the relay SW has answered, and when the body has ended. */
+export interface RelayRun {
+  readonly go: Promise<void>;
+  readonly body: Promise<{ ms: number; bytes: number }>;
 }
 
 declare global {
   interface Window {
     swarmcdn?: { swarm?: PageSwarm; startSwarm?: (options: Record<string, unknown>) => PageSwarm };
     __rawBench?: RawBenchState;
+    __relayRun?: RelayRun;
   }
 }

@@ -30,7 +30,7 @@ export async function openRawChannel(a: Visitor, b: Visitor): Promise<void> {
       const pc = new RTCPeerConnection({ iceServers: [] });
       const dc = pc.createDataChannel('raw-bench', { ordered: true });
       dc.binaryType = 'arraybuffer';
-      window.__rawBench = { pc, dc, expected: 0, received: 0 };
+      window.__rawBench = { pc, dc, expected: 0, received: 0, relay: false };
       await pc.setLocalDescription(await pc.createOffer());
       // Non-trickle: the whole candidate list travels in the SDP, so one round trip is enough.
       if (pc.iceGatheringState !== 'complete') {
@@ -48,14 +48,17 @@ export async function openRawChannel(a: Visitor, b: Visitor): Promise<void> {
     b.page.evaluate(async (remote: RTCSessionDescriptionInit) => {
       window.__rawBench?.pc.close();
       const pc = new RTCPeerConnection({ iceServers: [] });
-      const state = { pc, dc: undefined as RTCDataChannel | undefined, expected: 0, received: 0 };
+      const state = { pc, dc: undefined as RTCDataChannel | undefined, expected: 0, received: 0, relay: false };
       window.__rawBench = state;
       pc.addEventListener('datachannel', ({ channel }) => {
         channel.binaryType = 'arraybuffer';
         state.dc = channel;
         channel.addEventListener('message', ({ data }) => {
           state.received += (data as ArrayBuffer).byteLength ?? 0;
+          // Relay mode (bench/p2p/ideal-relay.ts): the message goes on to this page's SW, transferred.
+          if (state.relay) navigator.serviceWorker.controller?.postMessage(data, [data as ArrayBuffer]);
           if (state.expected > 0 && state.received >= state.expected) {
+            if (state.relay) navigator.serviceWorker.controller?.postMessage('end');
             channel.send(`done:${state.received}`);
             state.expected = 0;
           }
@@ -92,7 +95,14 @@ export async function measureRawTransfer(a: Visitor, b: Visitor, bytes: number):
     state.received = 0;
     state.expected = expected;
   }, bytes);
-  const run = await withTimeout(
+  const run = await sendRaw(a, b.name, bytes);
+  if (run.bytes !== bytes) throw new Error(`raw channel: ${b.name} received ${run.bytes} bytes, expected ${bytes}`);
+  return run;
+}
+
+/** A's side of one transfer: sends `bytes` and waits for the receiver's "done"; bounded at 60 s. */
+export function sendRaw(a: Visitor, receiver: string, bytes: number): Promise<RawRun> {
+  return withTimeout(
     a.page.evaluate(
       async ({ total, messageBytes, highWater, lowWater }) => {
         const { pc, dc } = window.__rawBench!;
@@ -119,10 +129,8 @@ export async function measureRawTransfer(a: Visitor, b: Visitor, bytes: number):
       { total: bytes, messageBytes: MESSAGE_BYTES, highWater: HIGH_WATER, lowWater: LOW_WATER },
     ),
     60_000,
-    `${a.name}→${b.name}: raw transfer of ${bytes} bytes`,
+    `${a.name}→${receiver}: raw transfer of ${bytes} bytes`,
   );
-  if (run.bytes !== bytes) throw new Error(`raw channel: ${b.name} received ${run.bytes} bytes, expected ${bytes}`);
-  return run;
 }
 
 /** Closes both ends (best effort: a page may already be gone). */

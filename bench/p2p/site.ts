@@ -3,12 +3,13 @@
  * throughput), sixteen files of 64–512 KiB (one to open
  * the connection, fifteen timed for the first P2P byte), a swarm page for visitors A and B, and a
  * page with a realistic set of assets (stylesheet, two scripts, ten images) for the page-load
- * comparison. Bytes come from a seeded generator so every run serves the same site.
+ * comparison, and the ideal relay's page and SW (bench/p2p/ideal-relay.ts). Bytes come from a seeded generator so every run serves the same site.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { deflateSync } from 'node:zlib';
+import { RELAY_PAGE, RELAY_PAGE_HTML, RELAY_SW, RELAY_SW_SCRIPT } from './ideal-relay.js';
 
 /** A file the bench fetches, with what its bytes must hash to. */
 export interface BenchFile {
@@ -130,6 +131,8 @@ const SWARM_PAGE = `<!doctype html>
  */
 export function writeBenchSite(dir: string, seed: number): BenchSite {
   write(dir, '/index.html', SWARM_PAGE);
+  write(dir, RELAY_PAGE, RELAY_PAGE_HTML);
+  write(dir, RELAY_SW, RELAY_SW_SCRIPT);
   const big = write(dir, '/files/big.bin', randomBytes(BIG_BYTES, seed));
   const warm = write(dir, '/files/warm.bin', randomBytes(BIG_BYTES, seed + 50));
   const small = Array.from({ length: SMALL_FILES }, (_, i) => {
