@@ -5,7 +5,7 @@
  * maxUploads; a `cancel` stops the answer between two pieces.
  */
 import type { Sha256Sri } from '../protocol/manifest/types.js';
-import { MAX_PIECE_DATA_BYTES, encodeAbsent, encodePiece } from '../protocol/messages/peer.js';
+import { MAX_PIECE_DATA_BYTES, encodeAbsent, encodePieceInto, pieceFrameBytes } from '../protocol/messages/peer.js';
 import type { ChunkReader } from './chunk-reader.js';
 import type { PageCounters } from './counters.js';
 import type { SwarmConfig } from './options.js';
@@ -29,7 +29,7 @@ export interface ChunkServerDeps {
   readonly now?: () => number;
   /** The open data channel, or undefined once the session closed. */
   channel(): RTCDataChannel | undefined;
-  /** Sends one frame; false when the session is closed. */
+  /** Sends one frame, copied before it returns (the caller reuses the buffer); false when the session is closed. */
   send(frame: Uint8Array): boolean;
   /** The requester broke the protocol. */
   violation(reason: string): void;
@@ -41,6 +41,8 @@ export class ChunkServer {
   readonly #sender: PieceSender;
   readonly #serving = new Map<number, AbortController>();
   #stopped = false;
+  /** Every piece frame is encoded here, its turn comes, and it is sent (copied) at once: one buffer per session. */
+  #frameBuffer: Uint8Array | undefined;
 
   constructor(deps: ChunkServerDeps) {
     this.#deps = deps;
@@ -87,8 +89,9 @@ export class ChunkServer {
     if (!bytes) return void this.#deps.send(encodeAbsent(requestId, 'not-held'));
     for (let offset = 0; offset < bytes.length; offset += MAX_PIECE_DATA_BYTES) {
       const data = bytes.subarray(offset, offset + MAX_PIECE_DATA_BYTES);
-      // Encoded when its turn comes, so a queued answer holds its chunk once, not twice.
-      if (!(await this.#sender.send(data.length, () => encodePiece(requestId, offset, bytes.length, data), signal))) return;
+      // Encoded when its turn comes, into the session's one frame buffer, and sent (copied) straight after.
+      const frame = (): Uint8Array => encodePieceInto((this.#frameBuffer ??= new Uint8Array(pieceFrameBytes(MAX_PIECE_DATA_BYTES))), requestId, offset, bytes.length, data);
+      if (!(await this.#sender.send(data.length, frame, signal))) return;
       this.#deps.counters.uploadBytes += data.length;
     }
     this.#deps.counters.servedChunks += 1;

@@ -177,7 +177,12 @@ export class PeerSession {
   #send(frame: Uint8Array): boolean {
     if (!this.open) return false;
     try {
-      this.#conn.send(frame);
+      // Straight onto the data channel, which copies the frame before it returns (piece frames
+      // share one buffer). peerjs's send would keep a reference in its own queue whenever it is
+      // buffering; every frame goes this way instead, so their order holds too.
+      const channel = this.#conn.dataChannel;
+      if (channel) channel.send(frame as Uint8Array<ArrayBuffer>);
+      else this.#conn.send(frame.slice());
       this.lastUsed = this.#now();
       return true;
     } catch {

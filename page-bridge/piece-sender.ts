@@ -27,7 +27,7 @@ export interface PieceSenderDeps {
   readonly now?: () => number;
   /** The open data channel, or undefined once the session closed. */
   channel(): RTCDataChannel | undefined;
-  /** Sends one frame; false when the session is closed. */
+  /** Sends one frame, copied before it returns (the frame's buffer is reused for the next); false when the session is closed. */
   send(frame: Uint8Array): boolean;
 }
 

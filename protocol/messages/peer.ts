@@ -89,9 +89,29 @@ export function encodeRequest(requestId: number, chunk: Sha256Sri): Uint8Array {
 
 /** Encodes one piece of a chunk: `data` sits at `offset` of a chunk of `chunkLength` bytes. */
 export function encodePiece(requestId: number, offset: number, chunkLength: number, data: Uint8Array): Uint8Array {
+  return encodePieceInto(new Uint8Array(PIECE_HEADER_BYTES + data.length), requestId, offset, chunkLength, data);
+}
+
+/** The bytes a piece frame with `dataBytes` of data takes (a buffer for encodePieceInto). */
+export function pieceFrameBytes(dataBytes: number): number {
+  return PIECE_HEADER_BYTES + dataBytes;
+}
+
+/**
+ * encodePiece into `target` (at its start): returns the frame, a view of `target`. For a sender
+ * that reuses one buffer for every piece it sends: a fresh 128 KiB buffer per piece costs more
+ * than the copy itself (the pages it touches are new), and RTCDataChannel.send copies the frame
+ * before it returns, so the buffer is free again at once.
+ */
+export function encodePieceInto(target: Uint8Array, requestId: number, offset: number, chunkLength: number, data: Uint8Array): Uint8Array {
   if (data.length === 0 || data.length > MAX_PEER_MESSAGE_BYTES - PIECE_HEADER_BYTES) throw new RangeError(`piece of ${data.length} bytes`);
   if (!isU32(offset) || chunkLength > MAX_CHUNK_SIZE || offset + data.length > chunkLength) throw new RangeError('piece outside its chunk');
-  const { frame, view } = header(PIECE, requestId, PIECE_HEADER_BYTES + data.length);
+  if (!isU32(requestId)) throw new RangeError(`requestId ${requestId} is not a u32`);
+  if (target.length < PIECE_HEADER_BYTES + data.length) throw new RangeError(`a ${target.length}-byte buffer cannot hold a piece of ${data.length} bytes`);
+  const frame = target.subarray(0, PIECE_HEADER_BYTES + data.length);
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  view.setUint8(0, PIECE);
+  view.setUint32(1, requestId);
   view.setUint32(5, offset);
   view.setUint32(9, chunkLength);
   frame.set(data, PIECE_HEADER_BYTES);

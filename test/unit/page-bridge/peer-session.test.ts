@@ -17,13 +17,17 @@ const bytesOf = (size: number, seed: number): Uint8Array => Uint8Array.from({ le
 class FakeChannel extends EventTarget {
   bufferedAmount = 0;
   bufferedAmountLowThreshold = 0;
+  constructor(readonly send: (data: Uint8Array) => void) {
+    super();
+  }
 }
 
 /** One end of an in-memory data connection; messages arrive asynchronously and in order, as ArrayBuffers. */
 class FakeConn implements SessionConnection {
   open = true;
   remote: FakeConn | undefined;
-  readonly channel = new FakeChannel();
+  /** Like RTCDataChannel.send, it copies what it is given before it returns (FakeConn.send does). */
+  readonly channel = new FakeChannel((data) => this.send(data));
   readonly sent: PeerFrame[] = [];
   readonly #listeners: Record<string, ((arg?: unknown) => void)[]> = { data: [], close: [], error: [] };
 

@@ -14,10 +14,12 @@ import {
   encodeCancel,
   encodeChunk,
   encodePiece,
+  encodePieceInto,
   encodeRequest,
   parsePeerFrame,
   sriToDigest,
   type PeerFrame,
+  pieceFrameBytes,
 } from '../../../protocol/messages/peer.js';
 
 /** mulberry32: a small seeded PRNG, so a failing fuzz case is reproducible from its seed. */
@@ -135,6 +137,20 @@ describe('peer frames: round trips', () => {
       }
       expect(same(rebuilt, chunk)).toBe(true);
     }
+  });
+
+  it('piece into a reused buffer: each frame is exactly what encodePiece makes, at the buffer\'s start', () => {
+    const buffer = new Uint8Array(pieceFrameBytes(1000)).fill(0xee);
+    const first = encodePieceInto(buffer, 9, 0, 1500, Uint8Array.from({ length: 1000 }, (_, i) => i & 0xff));
+    expect(first.buffer).toBe(buffer.buffer);
+    expect(first).toEqual(encodePiece(9, 0, 1500, Uint8Array.from({ length: 1000 }, (_, i) => i & 0xff)));
+    // A shorter piece next: the frame ends where its data ends, whatever the buffer held after it.
+    const second = encodePieceInto(buffer, 10, 1000, 1500, new Uint8Array(500).fill(7));
+    expect(second.length).toBe(pieceFrameBytes(500));
+    expect(parsed(second)).toMatchObject({ type: 'piece', requestId: 10, offset: 1000, chunkLength: 1500 });
+    expect(second).toEqual(encodePiece(10, 1000, 1500, new Uint8Array(500).fill(7)));
+    expect(() => encodePieceInto(new Uint8Array(pieceFrameBytes(10) - 1), 1, 0, 10, new Uint8Array(10))).toThrow(RangeError);
+    expect(() => encodePieceInto(buffer, -1, 0, 10, new Uint8Array(10))).toThrow(RangeError);
   });
 
   it('the encoders refuse what the parser would refuse', () => {
