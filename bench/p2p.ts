@@ -16,7 +16,7 @@
  *     the raw channel into the same page.
  *
  * Env: BENCH_REPEATS (throughput rounds, default 3), BENCH_P2P_LOADS (timed page loads per method,
- * default 7), BENCH_P2P_MAX_SECONDS (whole-run watchdog, default 170), BENCH_P2P_VERBOSE=1 (echo
+ * default 7), BENCH_P2P_MAX_SECONDS (whole-run watchdog, default 240), BENCH_P2P_VERBOSE=1 (echo
  * page consoles), CHROMIUM (browser path, default /usr/bin/chromium).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -256,7 +256,7 @@ async function main(): Promise<void> {
   }
 }
 
-const maxSeconds = envNumber('BENCH_P2P_MAX_SECONDS', 170);
+const maxSeconds = envNumber('BENCH_P2P_MAX_SECONDS', 240);
 const watchdog = setTimeout(() => {
   log(`gave up after ${maxSeconds} s while ${phase}`);
   void cleanup().finally(() => process.exit(1));
