@@ -36,7 +36,7 @@ export interface RawBenchState {
 }
 
 /** One ideal-relay run in R's page: resolved when the relay SW has answered, and when the body has ended. */
-export interface RelayRun {
+export interface RelayPageRun {
   readonly go: Promise<void>;
   readonly body: Promise<{ ms: number; bytes: number }>;
 }
@@ -45,6 +45,6 @@ declare global {
   interface Window {
     swarmcdn?: { swarm?: PageSwarm; startSwarm?: (options: Record<string, unknown>) => PageSwarm };
     __rawBench?: RawBenchState;
-    __relayRun?: RelayRun;
+    __relayRun?: RelayPageRun;
   }
 }
