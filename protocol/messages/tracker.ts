@@ -7,6 +7,7 @@
 import { isErrorCode, type ErrorCode } from '../errors.js';
 import { isSha256Sri } from '../manifest/manifest.js';
 import type { Sha256Sri } from '../manifest/types.js';
+import { readAvailabilityCounts } from './availability.js';
 
 /** Default caps; the server passes its configured ones, clients use these. */
 export const TRACKER_LIMITS = Object.freeze({
@@ -18,12 +19,19 @@ export const TRACKER_LIMITS = Object.freeze({
   maxPeersPerAnswer: 256,
   /** One stats delta: 1 TiB. A client reporting more in one message is lying or broken. */
   maxStatsDelta: 2 ** 40,
+  /** Files in one `availability` frame a client accepts: 8,000 × ~65 chars ≈ 520 KB, inside the frame cap (the server sends 4,096). */
+  maxAvailabilityEntries: 8000,
 });
 
 /** A peer id as the signalling server issues it (PeerJS ids are UUIDs). */
 const PEER_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /** A site is the page's origin (`https://example.com:8443`): visible ASCII, no spaces. */
 const SITE_RE = /^[\x21-\x7e]{1,256}$/;
+
+/** True for a value the tracker accepts as a `site` (the availability route validates `?site=` with it). */
+export function isTrackerSite(value: unknown): value is string {
+  return typeof value === 'string' && SITE_RE.test(value);
+}
 /** A region hint is a short token (`eu-west`, `fra1`); it only groups peers, so keep it plain. */
 const REGION_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
 const ETAG_RE = /^[\x21-\x7e]{1,256}$/;
@@ -47,6 +55,13 @@ export type TrackerServerMessage =
   | { readonly type: 'peers'; readonly hash: Sha256Sri; readonly peers: readonly string[]; readonly holders: number; readonly requestId?: number }
   /** A new signed manifest is at /swarmcdn/manifest. */
   | { readonly type: 'manifest'; readonly version: number; readonly etag: string }
+  /**
+   * Holders per manifest file (keyed by `integrity`) in the client's site. `full: true` replaces the
+   * client's whole view (absent = 0 holders); `full: false` is a delta: each listed file's count now
+   * (0 = nobody holds it any more). A snapshot larger than one frame is one `full: true` frame
+   * followed by `full: false` frames.
+   */
+  | { readonly type: 'availability'; readonly full: boolean; readonly files: Readonly<Record<Sha256Sri, number>> }
   | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string }
   | { readonly type: 'pong' };
 
@@ -183,6 +198,13 @@ export function parseTrackerServerMessage(raw: string, limits: Pick<TrackerParse
         if (!isErrorCode(m.code)) refuse('error code is not in the catalogue');
         const message = typeof m.message === 'string' ? m.message.slice(0, MAX_ERROR_MESSAGE_CHARS) : '';
         return { type, code: m.code, message };
+      }
+      case 'availability': {
+        if (typeof m.full !== 'boolean') refuse('full is not a boolean');
+        const counts = readAvailabilityCounts(m.files, TRACKER_LIMITS.maxAvailabilityEntries, 0);
+        if (!counts.ok && counts.tooMany) refuse(`more than ${TRACKER_LIMITS.maxAvailabilityEntries} files in one frame`, 'TRACKER_TOO_MANY_HASHES');
+        if (!counts.ok) refuse('files is not a map of sha256 SRI values to counts');
+        return { type, full: m.full, files: counts.files };
       }
       case 'pong':
         return { type };
