@@ -46,6 +46,8 @@ export interface TrackerOptions {
   /** A socket silent for this long is closed. */
   aliveTimeoutMs: number;
   maxConnections: number;
+  /** How often each site's availability changes are pushed to its sessions, as one delta. */
+  availabilityIntervalMs: number;
 }
 
 /** What buildServer takes. Only siteDir is required. */
@@ -113,6 +115,8 @@ export const DEFAULTS = Object.freeze({
     rateBurst: 200,
     aliveTimeoutMs: 90_000,
     maxConnections: 20_000,
+    // 1 s: fresh enough for a page's next requests, and one frame per site per second at most.
+    availabilityIntervalMs: 1000,
   }),
 });
 

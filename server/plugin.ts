@@ -1,6 +1,6 @@
 /**
  * swarmcdn as a Fastify plugin: `app.register(swarmcdnPlugin, { siteDir, … })` adds the origin,
- * manifest publishing, browser assets, signalling, tracker and stats to an existing app.
+ * manifest publishing, browser assets, signalling, tracker, availability and stats to an existing app.
  * fastify-plugin makes the `app.swarmcdn` decoration (and @fastify/websocket) visible to the host;
  * the routes, compression and error handling stay in an encapsulated child, so they never change
  * how the host's own routes behave.
@@ -17,12 +17,14 @@ import { installErrorHandling } from './error-reply.js';
 import { loadTrustedKeys } from './manifest/trusted-keys.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { assetsPlugin } from './plugins/assets.js';
+import { availabilityPlugin } from './plugins/availability.js';
 import { manifestPlugin } from './plugins/manifest.js';
 import { originPlugin } from './plugins/origin.js';
 import { signallingPlugin } from './plugins/signalling.js';
 import { statsPlugin } from './plugins/stats.js';
 import { trackerPlugin } from './plugins/tracker.js';
 import { createMemoryStore } from './store/memory-store.js';
+import { AvailabilityHub } from './tracker/availability-hub.js';
 
 const swarmcdn: FastifyPluginAsync<ServerOptions> = async (app, rawOptions) => {
   // The Fastify plugin options object may carry Fastify's own fields (prefix, logLevel); take ours.
@@ -51,7 +53,10 @@ const swarmcdn: FastifyPluginAsync<ServerOptions> = async (app, rawOptions) => {
     await scope.register(manifestPlugin, { keys: keys.keys });
     await scope.register(assetsPlugin);
     await scope.register(signallingPlugin);
-    await scope.register(trackerPlugin);
+    // One hub: the tracker feeds and flushes it, the HTTP route reads it.
+    const availability = new AvailabilityHub({ store: ctx.store.tracker, manifest: () => ctx.currentManifest });
+    await scope.register(trackerPlugin, { availability });
+    await scope.register(availabilityPlugin, { availability });
     await scope.register(statsPlugin);
     // Last: its wildcard route is the catch-all for everything the others do not answer.
     await scope.register(originPlugin);

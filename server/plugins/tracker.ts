@@ -1,8 +1,9 @@
 /**
  * The tracker: a WebSocket at `options.tracker.path` where pages join their site's swarm, announce
  * what they hold, and ask who holds a hash (server/tracker/session.ts decides what every message
- * does). This file wires sockets to sessions, pushes new manifests to every client, and closes
- * silent sockets from one shared sweep — a timer per socket would cost tens of thousands of timers.
+ * does). This file wires sockets to sessions, pushes new manifests to every client, flushes the
+ * availability hub's per-site deltas, and closes silent sockets — each from one shared timer, since
+ * a timer per socket would cost tens of thousands of timers.
  * @fastify/websocket must be registered before this plugin (buildServer does it once for all).
  */
 // Types only: brings in the `{ websocket: true }` route overloads; the plugin itself is registered by buildServer.
@@ -11,6 +12,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { TrackerServerMessage } from '../../protocol/messages/tracker.js';
 import type { ManifestUpdate } from '../context.js';
+import type { AvailabilityHub } from '../tracker/availability-hub.js';
 import { networkKey } from '../tracker/network-key.js';
 import { TrackerSession } from '../tracker/session.js';
 
@@ -30,8 +32,13 @@ function decodeText(data: RawData): string {
   return data instanceof ArrayBuffer ? Buffer.from(data).toString('utf8') : data.toString('utf8');
 }
 
-/** Registers the tracker's WebSocket route, its manifest push and its alive sweep. */
-export const trackerPlugin: FastifyPluginAsync = async (app) => {
+/** The tracker plugin's options: the availability hub it feeds and flushes (shared with the HTTP route). */
+export interface TrackerPluginOptions {
+  readonly availability: AvailabilityHub;
+}
+
+/** Registers the tracker's WebSocket route, its manifest and availability pushes, and its alive sweep. */
+export const trackerPlugin: FastifyPluginAsync<TrackerPluginOptions> = async (app, { availability }) => {
   const ctx = app.swarmcdn;
   const options = ctx.options.tracker;
   const store = ctx.store.tracker;
@@ -44,6 +51,7 @@ export const trackerPlugin: FastifyPluginAsync = async (app) => {
     manifestVersion: () => ctx.currentManifest?.version,
     rng: Math.random,
     now: Date.now,
+    availability,
   };
 
   app.get(options.path, { websocket: true }, (socket: WebSocket, request) => {
@@ -87,8 +95,20 @@ export const trackerPlugin: FastifyPluginAsync = async (app) => {
   // The sweep must never keep a process alive on its own.
   sweep.unref();
 
+  // One timer for every site: each site with changes gets one delta, serialized once for all its sessions.
+  const availabilityTimer = setInterval(() => {
+    try {
+      availability.flush();
+    } catch (error) {
+      // A bug here must not kill the process from a timer; the next tick tries again.
+      log.error({ err: error }, 'availability flush failed');
+    }
+  }, options.availabilityIntervalMs);
+  availabilityTimer.unref();
+
   app.addHook('onClose', async () => {
     clearInterval(sweep);
+    clearInterval(availabilityTimer);
     ctx.events.off('manifest', onManifest);
     // @fastify/websocket closes the sockets themselves; forget their peers here in case a store outlives the app.
     for (const session of sessions) session.dispose();

@@ -23,6 +23,7 @@ interface SiteSwarm {
 }
 
 const NONE: readonly PeerRecord[] = Object.freeze([]);
+const NO_HASHES: readonly string[] = Object.freeze([]);
 
 /** Tracker state in this process's memory: the default store. */
 export class MemoryTrackerStore implements TrackerStore {
@@ -96,6 +97,18 @@ export class MemoryTrackerStore implements TrackerStore {
 
   holderCount(site: string, hash: string): number {
     return this.#sites.get(site)?.holders.get(hash)?.size ?? 0;
+  }
+
+  heldHashes(site: string): Iterable<string> {
+    return this.#sites.get(site)?.holders.keys() ?? NO_HASHES;
+  }
+
+  heldHashCount(site: string): number {
+    return this.#sites.get(site)?.holders.size ?? 0;
+  }
+
+  peerHashes(site: string, peerId: string): Iterable<string> {
+    return this.#sites.get(site)?.peers.get(peerId)?.hashes.values() ?? NO_HASHES;
   }
 
   report(accused: string, reporter: string): number {

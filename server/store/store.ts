@@ -37,6 +37,12 @@ export interface TrackerStore {
   holders(site: string, hash: string): Iterable<PeerRecord>;
   /** How many peers hold a hash. */
   holderCount(site: string, hash: string): number;
+  /** Every hash at least one peer of the site holds (the availability snapshot walks it when it is the smaller side); live, so walk it before changing the store. */
+  heldHashes(site: string): Iterable<string>;
+  /** How many distinct hashes the site's peers hold. */
+  heldHashCount(site: string): number;
+  /** What one peer announced (live, like heldHashes); read before removePeer to learn which counts a departure changes. */
+  peerHashes(site: string, peerId: string): Iterable<string>;
   /** Records a report that `accused` served bad bytes; returns the number of distinct reporters. */
   report(accused: string, reporter: string): number;
   /** Excludes a peer from every swarm's answers (its pending reports are no longer needed). */

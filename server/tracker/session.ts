@@ -8,6 +8,7 @@ import { parseTrackerClientMessage, type TrackerClientMessage, type TrackerServe
 import type { ByteCounters } from '../context.js';
 import type { TrackerOptions } from '../options.js';
 import type { PeerRecord, TrackerStore } from '../store/store.js';
+import type { AvailabilityFeed, AvailabilitySink } from './availability-hub.js';
 import { pickPeers } from './pick-peers.js';
 import { TokenBucket } from '../token-bucket.js';
 import { NO_UPLOAD_SCORE, addUpload } from './upload-score.js';
@@ -34,6 +35,8 @@ export interface SessionDeps {
   readonly rng: () => number;
   /** Milliseconds since the Unix epoch (upload scores are anchored to it). */
   readonly now: () => number;
+  /** Told of joins, leaves and changed holdings, so it can push availability (none: no pushes). */
+  readonly availability?: AvailabilityFeed;
 }
 
 // WebSocket close codes (RFC 6455 §7.4.1).
@@ -55,7 +58,7 @@ function closeCodeFor(code: ErrorCode): number {
 }
 
 /** One client of the tracker, from its socket's open to its close. */
-export class TrackerSession {
+export class TrackerSession implements AvailabilitySink {
   #lastFrameAt: number;
   #peer: PeerRecord | undefined;
   #open = true;
@@ -99,6 +102,17 @@ export class TrackerSession {
     this.socket.send(text);
   }
 
+  /**
+   * Sends a batch of serialized frames (an availability snapshot may span several). The backlog is
+   * checked once per batch: a snapshot is bounded by the manifest, and cutting it halfway would
+   * leave the client with half a view.
+   */
+  sendTexts(texts: readonly string[]): void {
+    if (!this.#open) return;
+    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) return this.fail('TRACKER_SLOW_CLIENT');
+    for (const text of texts) this.socket.send(text);
+  }
+
   /** Answers `error {code}`, closes the socket with the matching close code, and forgets the peer. */
   fail(code: ErrorCode): void {
     if (!this.#open) return;
@@ -113,7 +127,14 @@ export class TrackerSession {
     this.#open = false;
     const peer = this.#peer;
     this.#peer = undefined;
-    if (peer) this.deps.store.removePeer(peer.site, peer.peerId);
+    if (!peer) return;
+    const { store, availability } = this.deps;
+    if (availability) {
+      availability.leave(this, peer.site);
+      // Read before the removal: these are the counts its leaving lowers.
+      availability.changed(peer.site, store.peerHashes(peer.site, peer.peerId));
+    }
+    store.removePeer(peer.site, peer.peerId);
   }
 
   #send(message: TrackerServerMessage): void {
@@ -128,11 +149,13 @@ export class TrackerSession {
     const { store, options } = this.deps;
     switch (message.type) {
       case 'have':
+        this.deps.availability?.changed(peer.site, message.hashes);
         // The store counts after adding, so a re-announce of held hashes never trips the cap;
         // a peer that crosses it is closed and all it announced goes with it (in fail → dispose).
         if (store.have(peer.site, peer.peerId, message.hashes) > options.maxHavePerPeer) this.fail('TRACKER_TOO_MANY_HASHES');
         return;
       case 'lost':
+        this.deps.availability?.changed(peer.site, message.hashes);
         return store.lost(peer.site, peer.peerId, message.hashes);
       case 'want': {
         const picked = pickPeers(store.holders(peer.site, message.hash), peer, options.maxPeersPerAnswer, this.deps.rng, (id) =>
@@ -159,6 +182,8 @@ export class TrackerSession {
     this.#peer = record;
     const manifestVersion = this.deps.manifestVersion();
     this.#send(manifestVersion === undefined ? { type: 'joined', peerId } : { type: 'joined', peerId, manifestVersion });
+    // Right after `joined`: the site's full availability snapshot, then its deltas.
+    this.deps.availability?.join(this, site);
   }
 
   #report(reporter: PeerRecord, accused: string): void {

@@ -1,0 +1,39 @@
+/**
+ * `GET /swarmcdn/availability[?site=…]`: how many peers of a site's swarm hold each file of the
+ * current manifest, so a service worker decides at start, without asking the swarm, whether peers
+ * can serve a file. The site defaults to the request's own origin, which is what pages send as
+ * `site` when they join; `?site=` names another (a proxy in front may change the origin we see).
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { SwarmError } from '../../protocol/index.js';
+import { AVAILABILITY_PATH } from '../../protocol/messages/availability.js';
+import { isTrackerSite } from '../../protocol/messages/tracker.js';
+import { errorSchema } from '../http-cache.js';
+import type { AvailabilityHub } from '../tracker/availability-hub.js';
+
+/** The availability route's options: the hub the tracker keeps current. */
+export interface AvailabilityPluginOptions {
+  readonly availability: AvailabilityHub;
+}
+
+/** The response schema, which also serializes the answer (fast-json-stringify). */
+const viewSchema = {
+  type: 'object',
+  properties: {
+    manifestVersion: { type: 'integer', minimum: 0 },
+    files: { type: 'object', additionalProperties: { type: 'integer', minimum: 1 } },
+  },
+  required: ['manifestVersion', 'files'],
+} as const;
+
+/** Serves the availability route. */
+export const availabilityPlugin: FastifyPluginAsync<AvailabilityPluginOptions> = async (app, { availability }) => {
+  app.get(AVAILABILITY_PATH, { schema: { response: { 200: viewSchema, '4xx': errorSchema } } }, async (request, reply) => {
+    const { site: asked } = request.query as { site?: unknown };
+    // A repeated `?site=` arrives as an array: refused like any other site the tracker would refuse.
+    if (asked !== undefined && !isTrackerSite(asked)) throw new SwarmError('REQUEST_INVALID', 'site is not a site the tracker accepts');
+    const site = asked ?? `${request.protocol}://${request.host}`;
+    reply.header('cache-control', 'no-store');
+    return availability.view(site);
+  });
+};
