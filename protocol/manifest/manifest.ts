@@ -4,6 +4,7 @@ import { fromUtf8, utf8 } from './encoding.js';
 import {
   MANIFEST_TYPE,
   MAX_CHUNK_SIZE,
+  MAX_PAGE_REFERENCES,
   MIN_CHUNK_SIZE,
   chunkCount,
   type Manifest,
@@ -54,6 +55,33 @@ function parseFile(path: string, value: unknown, chunkSize: number): ManifestFil
   return { size: size as number, contentType, integrity, chunks: chunks as Sha256Sri[] };
 }
 
+function pathInvalid(path: unknown, where: string): never {
+  throw new SwarmError('MANIFEST_PATH_INVALID', `${where}: not an absolute normalized URL path: ${JSON.stringify(path)}`, { path });
+}
+
+/** `pages`: every key and every reference a canonical path of `files`, no page listing itself or a path twice. */
+function parsePages(value: unknown, files: Readonly<Record<string, ManifestFile>>): Record<string, readonly string[]> {
+  if (!isRecord(value)) malformed('pages is not an object');
+  const parsed: Record<string, readonly string[]> = {};
+  for (const [page, refs] of Object.entries(value)) {
+    if (!isCanonicalUrlPath(page)) pathInvalid(page, 'pages');
+    if (!Object.hasOwn(files, page)) malformed(`pages: ${page} is not a file of the manifest`);
+    if (!Array.isArray(refs)) malformed(`pages: ${page}: references are not a list`);
+    if (refs.length > MAX_PAGE_REFERENCES) malformed(`pages: ${page}: more than ${MAX_PAGE_REFERENCES} references`);
+    const seen = new Set<string>();
+    for (const ref of refs as unknown[]) {
+      if (typeof ref !== 'string') malformed(`pages: ${page}: a reference is not a string`);
+      if (!isCanonicalUrlPath(ref)) pathInvalid(ref, `pages: ${page}`);
+      if (!Object.hasOwn(files, ref)) malformed(`pages: ${page}: ${ref} is not a file of the manifest`);
+      if (ref === page) malformed(`pages: ${page} lists itself`);
+      if (seen.has(ref)) malformed(`pages: ${page} lists ${ref} twice`);
+      seen.add(ref);
+    }
+    parsed[page] = [...seen];
+  }
+  return parsed;
+}
+
 /**
  * Turns untrusted manifest bytes into a Manifest, or throws MANIFEST_MALFORMED /
  * MANIFEST_PATH_INVALID. Call it only on bytes whose signature has been checked.
@@ -87,12 +115,23 @@ export function parseManifest(bytes: Uint8Array): Manifest {
     expiresAt: value.expiresAt as string,
     chunkSize: chunkSize as number,
     files: parsed,
+    ...(value.pages === undefined ? {} : { pages: parsePages(value.pages, parsed) }),
   };
+}
+
+/** `pages` in signing form: pages by path, each list sorted and distinct; undefined when there is none. */
+function canonicalPages(pages: Manifest['pages']): Record<string, string[]> | undefined {
+  const keys = Object.keys(pages ?? {}).sort();
+  if (keys.length === 0) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const page of keys) out[page] = [...new Set(pages![page]!)].sort();
+  return out;
 }
 
 /**
  * The bytes that get signed: fixed key order, files sorted by path (code-unit order), compact JSON.
- * Deterministic, so the same tree and version always sign the same bytes.
+ * Deterministic, so the same tree and version always sign the same bytes. `pages` comes last and
+ * only when it lists a page, so a manifest without it has the same bytes as before it existed.
  */
 export function serializeManifest(manifest: Manifest): Uint8Array {
   const files: Record<string, ManifestFile> = {};
@@ -108,6 +147,8 @@ export function serializeManifest(manifest: Manifest): Uint8Array {
       expiresAt: manifest.expiresAt,
       chunkSize: manifest.chunkSize,
       files,
+      // JSON.stringify leaves out a key whose value is undefined.
+      pages: canonicalPages(manifest.pages),
     }),
   );
 }

@@ -16,6 +16,11 @@ export const MAX_CHUNK_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_MAX_ENVELOPE_BYTES = 32 * 1024 * 1024;
 /** More signatures than this is not a real key set but an attempt to burn verify time. */
 export const MAX_SIGNATURES = 16;
+/**
+ * Most manifest files one page may list in `pages`: far above any real page's assets, low enough
+ * that one page cannot make a bridge queue an unbounded prefetch.
+ */
+export const MAX_PAGE_REFERENCES = 10_000;
 
 /** An SRI value for SHA-256: `sha256-` and 44 characters of padded base64. */
 export type Sha256Sri = `sha256-${string}`;
@@ -44,6 +49,12 @@ export interface Manifest {
   readonly chunkSize: number;
   /** Keyed by canonical URL path. */
   readonly files: Readonly<Record<string, ManifestFile>>;
+  /**
+   * Per HTML page (a key of `files`), the other files of `files` it references, sorted and distinct.
+   * A page is keyed by its file path only (`/docs/index.html`, never `/docs/`): the bridge maps a
+   * directory URL to its index file itself. Optional: absent in manifests built without it.
+   */
+  readonly pages?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** One DSSE signature. */
