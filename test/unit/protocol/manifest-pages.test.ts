@@ -13,10 +13,11 @@ import {
   utf8,
   type Manifest,
   type ManifestFile,
+  type Sha256Sri,
 } from '../../../protocol/index.js';
 
-const H = `sha256-${'A'.repeat(43)}=`;
-const C = `sha256-${'B'.repeat(43)}=`;
+const H: Sha256Sri = `sha256-${'A'.repeat(43)}=`;
+const C: Sha256Sri = `sha256-${'B'.repeat(43)}=`;
 const html: ManifestFile = { size: 5, contentType: 'text/html', integrity: H, chunks: [H] };
 const css: ManifestFile = { size: 0, contentType: 'text/css', integrity: C, chunks: [] };
 
