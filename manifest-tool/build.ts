@@ -18,7 +18,9 @@ import {
   type SigningKey,
 } from '../protocol/index.js';
 import { hashFiles } from './hash-pool.js';
+import { pageReferences } from './page-references.js';
 import { readManifestUnverified } from './read-manifest.js';
+import { parseSiteOrigin } from './resolve-reference.js';
 import { listSiteFiles, type SkippedEntry } from './walk-site.js';
 
 /** The default output file name, inside the site directory. */
@@ -40,6 +42,10 @@ export interface BuildOptions {
   readonly dotfiles?: boolean;
   /** Files that must never be published (the private keys): finding one in the tree is an error. */
   readonly forbid?: readonly string[];
+  /** Record `pages` (each HTML page's references); default true. */
+  readonly pages?: boolean;
+  /** The site's origin, so absolute URLs to it in pages count as the site's own files. */
+  readonly origin?: string;
   /** Hashing threads; default every core, 0 hashes on the calling thread. */
   readonly threads?: number;
   readonly now?: Date;
@@ -53,7 +59,7 @@ export interface BuildResult {
   readonly envelope: Envelope;
   readonly manifest: Manifest;
   readonly skipped: readonly SkippedEntry[];
-  readonly stats: { files: number; bytes: number; hashMs: number; totalMs: number; mbPerSec: number };
+  readonly stats: { files: number; bytes: number; pages: number; hashMs: number; pagesMs: number; totalMs: number; mbPerSec: number };
 }
 
 function contentTypeFor(name: string): string {
@@ -98,6 +104,10 @@ export async function buildManifest(options: BuildOptions): Promise<BuildResult>
   if (options.version !== undefined && (!Number.isSafeInteger(options.version) || options.version < 1)) {
     throw new SwarmError('CONFIG_INVALID', 'version must be a positive integer');
   }
+  const origin = options.origin === undefined ? undefined : parseSiteOrigin(options.origin);
+  if (options.origin !== undefined && origin === undefined) {
+    throw new SwarmError('CONFIG_INVALID', `origin must be an http(s) origin such as https://example.com, got ${JSON.stringify(options.origin)}`);
+  }
   const siteDir = resolve(options.siteDir);
   const out = resolve(options.out ?? join(siteDir, MANIFEST_FILE));
   const { files, skipped } = await listSiteFiles(siteDir, {
@@ -123,6 +133,16 @@ export async function buildManifest(options: BuildOptions): Promise<BuildResult>
     const h = hashes[i]!;
     entries[file.urlPath] = { size: h.size, contentType: contentTypeFor(basename(file.relPath)), integrity: h.integrity, chunks: h.chunks };
   });
+  const pagesStarted = performance.now();
+  const pages =
+    options.pages === false
+      ? {}
+      : await pageReferences(
+          files.map((f) => ({ urlPath: f.urlPath, absPath: f.absPath, size: entries[f.urlPath]!.size, contentType: entries[f.urlPath]!.contentType })),
+          { origin },
+        );
+  const pagesMs = performance.now() - pagesStarted;
+  const pageCount = Object.keys(pages).length;
   const now = options.now ?? new Date();
   const manifest: Manifest = {
     type: MANIFEST_TYPE,
@@ -131,6 +151,7 @@ export async function buildManifest(options: BuildOptions): Promise<BuildResult>
     expiresAt: new Date(now.getTime() + expiresInMs).toISOString(),
     chunkSize,
     files: entries,
+    ...(pageCount > 0 ? { pages } : {}),
   };
   const envelope = await signEnvelope(MANIFEST_PAYLOAD_TYPE, serializeManifest(manifest), options.keys);
   await writeAtomically(out, envelopeToJson(envelope));
@@ -140,6 +161,6 @@ export async function buildManifest(options: BuildOptions): Promise<BuildResult>
     envelope,
     manifest,
     skipped,
-    stats: { files: files.length, bytes: totalBytes, hashMs, totalMs, mbPerSec: totalBytes / 1e6 / Math.max(hashMs / 1000, 1e-6) },
+    stats: { files: files.length, bytes: totalBytes, pages: pageCount, hashMs, pagesMs, totalMs, mbPerSec: totalBytes / 1e6 / Math.max(hashMs / 1000, 1e-6) },
   };
 }

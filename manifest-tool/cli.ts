@@ -10,6 +10,7 @@ import ms from 'ms';
 import { isSwarmError, type ErrorCode } from '../protocol/index.js';
 import { commands } from './commands.js';
 import { CliOutput } from './output.js';
+import { parseSiteOrigin } from './resolve-reference.js';
 
 const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['USAGE', 'INPUT_NOT_FOUND', 'KEY_INVALID', 'OUTPUT_EXISTS', 'OUTPUT_FAILED', 'CONFIG_INVALID']);
 
@@ -33,6 +34,12 @@ function isoTime(text: string): Date {
   const t = Date.parse(text);
   if (!Number.isFinite(t)) throw new InvalidArgumentError('expected an ISO 8601 time');
   return new Date(t);
+}
+
+function siteOrigin(text: string): string {
+  const origin = parseSiteOrigin(text);
+  if (origin === undefined) throw new InvalidArgumentError('expected an http(s) origin such as https://example.com');
+  return origin;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -64,6 +71,8 @@ function buildProgram(out: CliOutput): Command {
     .option('--chunk-size <bytes>', 'chunk size in bytes', integer(1), 262_144)
     .option('--exclude <glob>', 'leave out matching paths (repeatable; a pattern without / matches at any depth)', collect)
     .option('--dotfiles', 'include files and directories whose names start with a dot')
+    .option('--no-pages', "leave out `pages` (each HTML page's references to manifest files)")
+    .option('--origin <url>', 'the site\'s origin: absolute URLs to it in pages count as the site\'s files', siteOrigin)
     .addOption(new Option('--threads <n>', 'hashing threads (default: every core)').argParser(integer(0)))
     .option('--json', 'print the summary as JSON')
     .action(async (siteDir: string, o) => {
@@ -78,6 +87,8 @@ function buildProgram(out: CliOutput): Command {
           chunkSize: o.chunkSize,
           exclude: o.exclude ?? [],
           dotfiles: Boolean(o.dotfiles),
+          pages: o.pages !== false,
+          origin: o.origin,
           threads: o.threads,
           progress: out.progress(),
         }),

@@ -43,6 +43,8 @@ async function build(o: {
   chunkSize: number;
   exclude: string[];
   dotfiles: boolean;
+  pages: boolean;
+  origin?: string;
   threads?: number;
   progress?: ProgressSink;
 }): Promise<BuildResult> {
@@ -59,6 +61,8 @@ async function build(o: {
       dotfiles: o.dotfiles,
       // A private key inside the site tree must never be published: the build refuses.
       forbid: o.keyPaths.map((p) => resolve(p)),
+      pages: o.pages,
+      origin: o.origin,
       threads: o.threads,
       onStart: (bytes, files) => o.progress?.start(bytes, files),
       onProgress: (bytes, files) => o.progress?.update(bytes, files),
