@@ -1,7 +1,8 @@
 /**
  * The options a plain `<script src="/swarmcdn/bridge.js">` tag carries: `data-manual` (do not
- * start; the site calls swarmcdn.startSwarm itself), `data-server`, `data-ice-servers` (JSON) and
- * `data-region`. Only these are read; startSwarm validates the values.
+ * start; the site calls swarmcdn.startSwarm itself), `data-server`, `data-ice-servers` (JSON),
+ * `data-region`, and the numbers `data-prefetch-bytes` and `data-upload-bytes-per-second`. Only these
+ * are read; startSwarm validates the values.
  */
 import { SwarmError } from '../protocol/errors.js';
 import type { SwarmOptions } from './options.js';
@@ -24,5 +25,9 @@ export function scriptSettings(dataset: Readonly<Record<string, string | undefin
       throw new SwarmError('CONFIG_INVALID', 'data-ice-servers is not JSON', { option: 'iceServers' });
     }
   }
+  // Numbers stay strings when they are not numbers, so startSwarm names the option in its error.
+  const number = (text: string): number | string => (/^\d+$/.test(text.trim()) ? Number(text) : text);
+  if (dataset.prefetchBytes !== undefined) options.prefetchBytes = number(dataset.prefetchBytes) as number;
+  if (dataset.uploadBytesPerSecond !== undefined) options.uploadBytesPerSecond = number(dataset.uploadBytesPerSecond) as number;
   return { manual: dataset.manual !== undefined, options };
 }

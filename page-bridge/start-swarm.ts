@@ -9,6 +9,7 @@ import { createChunkReader } from './chunk-reader.js';
 import { PageCounters } from './counters.js';
 import { resolveSwarmOptions, type SwarmConfig, type SwarmOptions } from './options.js';
 import { PeerPool } from './peer-pool.js';
+import { schedulePrefetch } from './prefetch-trigger.js';
 import { SwLink } from './sw-link.js';
 import type { PageStats, Swarm } from './swarm.js';
 import { TrackerClient } from './tracker-client.js';
@@ -34,6 +35,7 @@ function createSwarm(config: SwarmConfig): Swarm {
     site: location.origin,
     // Called only once the socket is up, long after `link` below exists.
     onManifest: (version) => link.manifestChanged(version),
+    onAvailability: (full, files) => link.availability(full, files),
     takeUpload: () => counters.takeUnreportedUpload(),
   });
   const bridge = createBridgeApi(pool, tracker);
@@ -46,6 +48,7 @@ function createSwarm(config: SwarmConfig): Swarm {
   const peerReady = Promise.all([pool.opened, tracker.joined]).then(() => undefined);
   const ready = Promise.all([link.linked, peerReady]).then(() => undefined);
   let stopped = false;
+  const cancelPrefetch = config.prefetchBytes > 0 ? schedulePrefetch(ready, (pages) => link.prefetch(pages)) : () => undefined;
 
   const swarm: Swarm = {
     ready,
@@ -68,6 +71,7 @@ function createSwarm(config: SwarmConfig): Swarm {
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
+      cancelPrefetch();
       bridge.dispose();
       link.stop();
       tracker.close();

@@ -7,12 +7,13 @@
  * registration, just leaves the page on the origin: nothing here throws at the page.
  */
 import * as Comlink from 'comlink';
+import type { Sha256Sri } from '../protocol/manifest/types.js';
 import { parseSwToPageMessage, type BridgeApi, type PageToSwMessage, type SwStats } from '../protocol/messages/sw-page.js';
 import type { SwarmConfig } from './options.js';
 import { deferred } from './wait.js';
 
 /** The slice of the options the SW link uses. */
-export type SwLinkConfig = Pick<SwarmConfig, 'server' | 'cacheBytes' | 'stallMs'>;
+export type SwLinkConfig = Pick<SwarmConfig, 'server' | 'cacheBytes' | 'stallMs' | 'prefetchBytes' | 'minPeerBytes' | 'hedgeMs'>;
 
 /** An unanswered bridge offer is made again after this long (the SW answers once its first manifest load is done)… */
 const OFFER_RETRY_MS = 5_000;
@@ -80,6 +81,18 @@ export class SwLink {
     if (controller) this.#post(controller, { type: 'swarmcdn/manifest-changed', version });
   }
 
+  /** Hands the tracker's holder counts to the SW (its availability view). */
+  availability(full: boolean, files: Readonly<Record<Sha256Sri, number>>): void {
+    const controller = this.#container?.controller;
+    if (controller) this.#post(controller, { type: 'swarmcdn/availability', full, files });
+  }
+
+  /** Asks the SW to prefetch from peers what these pages need (the page is idle). */
+  prefetch(pages: readonly string[]): void {
+    const controller = this.#container?.controller;
+    if (controller) this.#post(controller, { type: 'swarmcdn/prefetch', pages });
+  }
+
   /** Stops offering the bridge and closes the current port. */
   stop(): void {
     clearTimeout(this.#retry);
@@ -128,7 +141,8 @@ export class SwLink {
     // The SW may answer on the port as well as to the page: either counts (Comlink ignores types it does not know).
     port1.addEventListener('message', (event: MessageEvent) => this.#handle(event.data));
     Comlink.expose(this.#api, port1);
-    const settings = { cacheBytes: this.#config.cacheBytes, stallMs: this.#config.stallMs };
+    const { cacheBytes, stallMs, prefetchBytes, minPeerBytes, hedgeMs } = this.#config;
+    const settings = { cacheBytes, stallMs, prefetchBytes, minPeerBytes, hedgeMs };
     this.#post(controller, { type: 'swarmcdn/bridge', port: port2, settings }, [port2]);
     clearTimeout(this.#retry);
     this.#retry = setTimeout(() => {

@@ -4,7 +4,8 @@
  * file (`want` → `peers`, answers cached ~2 s and shared by concurrent askers), report a peer whose
  * chunk failed verification, forward byte stats, and ping within the server's alive timeout. A
  * `manifest` push is handed on (the SW refetches). The socket comes back after a drop with a capped
- * backoff, and the held set is announced again. Outgoing messages are paced under the server's
+ * backoff, and the held set is announced again. `availability` pushes (holder counts) are handed to
+ * the SW the same way. Outgoing messages are paced under the server's
  * rate limit (exceeding it closes the socket). Every frame the server sends goes through
  * parseTrackerServerMessage; one that does not parse is ignored.
  */
@@ -26,6 +27,8 @@ export interface TrackerDeps {
   readonly site: string;
   /** The tracker pushed a new manifest version. */
   readonly onManifest: (version: number) => void;
+  /** The tracker pushed holder counts (`full` replaces the view, else a delta); handed on to the SW. */
+  readonly onAvailability?: (full: boolean, files: Readonly<Record<Sha256Sri, number>>) => void;
   /** Upload bytes not yet reported (added to each stats message). */
   readonly takeUpload: () => number;
   readonly WebSocket?: typeof WebSocket;
@@ -241,6 +244,9 @@ export class TrackerClient {
       }
       case 'manifest':
         this.#deps.onManifest(message.version);
+        return false;
+      case 'availability':
+        this.#deps.onAvailability?.(message.full, message.files);
         return false;
       case 'error':
         // The server closes the socket after an error; onclose reconnects.

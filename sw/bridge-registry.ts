@@ -83,9 +83,10 @@ export class BridgeRegistry {
    * asked for one and the request waits up to `waitMs`; after a wait that found none, requests
    * do not wait again for a while (a site whose pages run no bridge must not pay on every asset).
    */
-  async choose(clientId: string | undefined, waitMs: number): Promise<BridgeHandle | undefined> {
+  async choose(clientId: string | undefined, waitMs: number, options: { readonly force?: boolean } = {}): Promise<BridgeHandle | undefined> {
     const live = await this.firstLive(clientId);
-    if (live || waitMs <= 0 || Date.now() - this.noBridgeSince < NO_BRIDGE_COOLDOWN_MS) return live;
+    // `force`: a wait that matters more than the cooldown (the origin failed; only peers can serve).
+    if (live || waitMs <= 0 || (!options.force && Date.now() - this.noBridgeSince < NO_BRIDGE_COOLDOWN_MS)) return live;
     const requester = clientId ? await withDeadline(this.clients.get(clientId), CLIENT_CHECK_MS).catch(() => undefined) : undefined;
     const arrived = new Promise<void>((resolve) => this.waiters.push(resolve));
     void postHello(this.clients, requester === TIMED_OUT ? undefined : requester);

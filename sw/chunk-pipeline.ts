@@ -22,7 +22,26 @@ export interface PipelineContext extends Omit<PeerFetchContext, 'progress'> {
   readonly fetchRange: (rangeHeader: string, signal: AbortSignal) => Promise<Response>;
   /** Chunk requests in flight at once; started or verified chunks run ahead of the reader by at most twice this. */
   readonly window: number;
+  /**
+   * The hedge: when no chunk has arrived from peers this long after the pipeline started, the origin
+   * takes the rest of the span from the first chunk not yet held. Undefined: only the stall rule.
+   */
+  readonly hedgeMs?: number;
+  /**
+   * 'fallback' (default): a peer failure hands the rest of the span to the origin. 'never': peers
+   * only, retried until `peersUntil` (prefetch, and a request whose origin already failed).
+   */
+  readonly origin?: 'fallback' | 'never';
+  /** With origin 'never': the time (epoch ms) until which failed chunks are asked of peers again. */
+  readonly peersUntil?: number;
+  /** With 'fallback': when the origin fails, wait this long for peers instead (0 or absent: the failure stands). */
+  readonly originDownWaitMs?: number;
+  /** A bridge, waiting for one up to `waitMs` (peers-only retries, when the first choice found none). */
+  readonly chooseBridge?: (waitMs: number) => Promise<BridgeHandle | undefined>;
 }
+
+/** A peers-only chunk that failed is asked again after this long (new holders, a bridge that came up). */
+const PEER_RETRY_MS = 250;
 
 /** One verified chunk, with where it came from. */
 export interface PipelineChunk {
@@ -34,7 +53,7 @@ export interface PipelineChunk {
 interface Slot {
   readonly index: number;
   readonly promise: Promise<PipelineChunk>;
-  readonly abort: AbortController;
+  abort: AbortController;
   /** 'cache' while its bytes are being read from IndexedDB: such a slot is not missing. */
   phase: 'cache' | 'peer';
   settled: boolean;
@@ -53,6 +72,12 @@ export class ChunkPipeline {
   private readonly progress = { last: () => this.lastArrival, note: () => void (this.lastArrival = Date.now()) };
   /** Chunk spans handed to origin requests; each reaches up to the next one (or the last chunk). */
   private readonly originSpans: { readonly from: number; readonly to: number }[] = [];
+  /** Set when only peers may serve (origin 'never', or the origin failed): retry peers until then. */
+  private peersUntil: number | undefined;
+  private hedgeTimer: ReturnType<typeof setTimeout> | undefined;
+  private peerChunks = 0;
+  /** True once the origin failed and the pipeline turned to peers for the rest. */
+  originFailed = false;
 
   constructor(
     private readonly ctx: PipelineContext,
@@ -61,6 +86,13 @@ export class ChunkPipeline {
     private readonly span: ChunkSpan,
   ) {
     this.cursor = span.first;
+    if (ctx.origin === 'never') this.peersUntil = ctx.peersUntil ?? Date.now();
+    else if (ctx.hedgeMs !== undefined) this.hedgeTimer = setTimeout(() => this.hedge(), ctx.hedgeMs);
+  }
+
+  /** Chunks that came from peers so far. */
+  get fromPeers(): number {
+    return this.peerChunks;
   }
 
   /** The next chunk in order, or undefined after the last; rejects only when the origin failed too. */
@@ -81,6 +113,7 @@ export class ChunkPipeline {
   /** Stops everything in flight (the page went away, or the response ended). */
   cancel(): void {
     if (this.abort.signal.aborted) return;
+    clearTimeout(this.hedgeTimer);
     this.abort.abort();
     for (const slot of this.slots.values()) slot.abort.abort();
     for (const wake of this.roomWaiters.splice(0)) wake();
@@ -108,7 +141,7 @@ export class ChunkPipeline {
       open += 1;
       if (!this.fromOrigin(i)) {
         // A bug below must not leave the page waiting: the origin takes over.
-        this.fromCacheOrPeers(slot).catch(() => this.toOrigin(i));
+        this.fromCacheOrPeers(slot).catch(() => this.peerFailed(slot));
       }
     }
   }
@@ -164,16 +197,73 @@ export class ChunkPipeline {
     }
     slot.phase = 'peer';
     if (slot.settled || slot.abort.signal.aborted) return;
-    const bridge = await this.ctx.bridge();
+    const bridge = await this.bridgeFor(slot);
     if (slot.settled || slot.abort.signal.aborted) return;
-    if (!bridge) return this.toOrigin(index);
+    if (!bridge) return this.peerFailed(slot);
     const outcome = await fetchChunkFromPeers({ ...this.ctx, progress: this.progress }, bridge, { file: this.file.integrity, chunk, size }, slot.abort.signal);
     if (outcome.ok) {
+      this.peerChunks += 1;
+      clearTimeout(this.hedgeTimer);
       this.store(index, outcome.bytes);
       slot.resolve({ index, bytes: outcome.bytes, source: 'peer' });
       this.launch();
     } else if (outcome.reason !== 'aborted') {
-      this.toOrigin(index);
+      this.peerFailed(slot);
+    }
+  }
+
+  /** The request's bridge; in peers-only mode after a miss, one more wait for a bridge (up to the deadline). */
+  private async bridgeFor(slot: Slot): Promise<BridgeHandle | undefined> {
+    const first = await this.ctx.bridge();
+    if (first || this.peersUntil === undefined || !this.ctx.chooseBridge) return first;
+    const left = this.peersUntil - Date.now();
+    return left > 0 && !slot.abort.signal.aborted ? this.ctx.chooseBridge(left) : undefined;
+  }
+
+  /** No peer served the chunk: the origin takes over, or in peers-only mode the chunk is asked again until the deadline. */
+  private peerFailed(slot: Slot): void {
+    if (this.peersUntil === undefined) return this.toOrigin(slot.index);
+    if (Date.now() + PEER_RETRY_MS >= this.peersUntil) {
+      slot.reject(new Error('no peer served the chunk in time'));
+      return;
+    }
+    setTimeout(() => {
+      if (slot.settled || slot.abort.signal.aborted || this.abort.signal.aborted) return;
+      this.fromCacheOrPeers(slot).catch(() => slot.reject(new Error('peer fetch failed')));
+    }, PEER_RETRY_MS);
+  }
+
+  /** No chunk from peers within the hedge budget: the origin takes the span from the first chunk not yet held. */
+  private hedge(): void {
+    if (this.peerChunks > 0 || this.abort.signal.aborted || this.peersUntil !== undefined) return;
+    for (let i = this.cursor; i <= this.span.last; i++) {
+      const slot = this.slots.get(i);
+      if (slot?.settled || this.ctx.cache.hasChunk(this.file.chunks[i]!)) continue;
+      this.toOrigin(i);
+      return;
+    }
+  }
+
+  /**
+   * The origin failed the span from..to. With an origin-down wait, peers get the span instead
+   * (bounded); otherwise every open chunk of it fails and the page gets the origin's own failure.
+   */
+  private originFailedFor(from: number, to: number, error: unknown): void {
+    const inSpan = (slot: Slot): boolean => slot.index >= from && slot.index <= to;
+    const waitMs = this.ctx.originDownWaitMs ?? 0;
+    if (waitMs <= 0 || this.abort.signal.aborted) {
+      for (const slot of this.slots.values()) if (inSpan(slot)) slot.reject(error);
+      return;
+    }
+    this.originFailed = true;
+    this.peersUntil ??= Date.now() + waitMs;
+    clearTimeout(this.hedgeTimer);
+    // The span is the peers' again: chunks launched later are asked of peers too.
+    for (let i = this.originSpans.length - 1; i >= 0; i--) if (this.originSpans[i]!.from === from) this.originSpans.splice(i, 1);
+    for (const slot of this.slots.values()) {
+      if (!inSpan(slot) || slot.settled) continue;
+      slot.abort = new AbortController();
+      this.fromCacheOrPeers(slot).catch(() => slot.reject(error));
     }
   }
 
@@ -199,6 +289,7 @@ export class ChunkPipeline {
    */
   private toOrigin(failed: number): void {
     if (this.abort.signal.aborted || this.fromOrigin(failed)) return;
+    clearTimeout(this.hedgeTimer);
     let from = this.cursor;
     for (let s = this.slots.get(from); from < failed && s && (s.settled || s.phase === 'cache'); s = this.slots.get(from)) from++;
     const next = Math.min(this.span.last + 1, ...this.originSpans.map((r) => r.from).filter((f) => f > failed));
@@ -231,7 +322,7 @@ export class ChunkPipeline {
         this.slot(index).resolve({ index, bytes, source: 'origin' });
       }
     } catch (error) {
-      for (const slot of this.slots.values()) if (inSpan(slot)) slot.reject(error);
+      this.originFailedFor(from, to, error);
       return;
     }
     // Ends without error when done or aborted; a slot still open now can never be served.

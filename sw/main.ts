@@ -5,6 +5,7 @@
 import { postHello } from './bridge-registry.js';
 import { handlePageMessage } from './page-messages.js';
 import { registerSwarmRoute } from './register-swarm-route.js';
+import { addStaticRoutes } from './static-routes.js';
 import { createSwarmRuntime } from './swarm-runtime.js';
 import { importTrustedKeys } from './trusted-keys.js';
 
@@ -15,13 +16,15 @@ declare const self: ServiceWorkerGlobalScope;
 const BAKED_KEYS: unknown = '__SWARMCDN_TRUSTED_KEYS__';
 
 const trustedKeys = importTrustedKeys(BAKED_KEYS);
-const runtime = createSwarmRuntime({ keys: trustedKeys, clients: self.clients });
+const runtime = createSwarmRuntime({ keys: trustedKeys, clients: self.clients, origin: self.location.origin });
 
 // Before the message listener: Workbox adds one of its own, and ours should be the last word.
 registerSwarmRoute(runtime);
 
-// A new SW (new keys, new code) takes over without waiting for every tab to close.
-self.addEventListener('install', (event) => event.waitUntil(self.skipWaiting()));
+// A new SW (new keys, new code) takes over without waiting for every tab to close. Static routes are
+// registered first: addRoutes is only allowed while the install event is being dispatched.
+self.addEventListener('install', (event) => event.waitUntil(Promise.all([addStaticRoutes(event), self.skipWaiting()])));
+
 self.addEventListener('activate', (event) =>
   event.waitUntil(
     self.clients

@@ -41,8 +41,16 @@ export function handlePageMessage(event: ExtendableMessageEvent, runtime: SwarmR
       if (message.version > runtime.manifest.version()) keepAlive(runtime.manifest.refresh());
       return;
     case 'swarmcdn/stats':
-      source?.postMessage({ type: 'swarmcdn/stats', stats: runtime.stats.snapshot(runtime.manifest.version()) });
+      source?.postMessage({ type: 'swarmcdn/stats', stats: runtime.stats.snapshot(runtime.manifest.version(), runtime.availability.summary()) });
       return;
+    case 'swarmcdn/availability':
+      runtime.availability.apply(message.full, message.files);
+      return;
+    case 'swarmcdn/prefetch': {
+      const client = senderClient(source);
+      if (client) keepAlive(runtime.prefetcher.run(client.id, message.pages));
+      return;
+    }
     case 'swarmcdn/keyids':
       keepAlive(keyids().then((ids) => source?.postMessage({ type: 'swarmcdn/keyids', keyids: ids })));
       return;

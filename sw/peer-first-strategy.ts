@@ -1,13 +1,21 @@
 /**
- * The Workbox strategy of the swarm path: answers a manifest file from the cache and from peers,
- * every chunk verified against the signed manifest before it is served, with the origin behind
- * every failure. A site with its own Workbox SW can register it on its own routes.
+ * The Workbox strategy of the swarm path. Each request is routed the moment it arrives
+ * (route-decision.ts): from the cache, from peers with the origin hedging behind them, or straight
+ * to the origin with its bytes copied into the cache on the side. Every chunk from the cache or a
+ * peer is verified before it is served. When the origin fails for a listed file, peers that hold
+ * it get a bounded wait to serve it instead. A site with its own Workbox SW can register it on its
+ * own routes.
  */
 import { Strategy, type StrategyHandler, type StrategyOptions } from 'workbox-strategies';
+import type { ManifestFile } from '../protocol/index.js';
+import type { BridgeHandle } from './bridge-registry.js';
 import { parseRange } from './byte-range.js';
-import { ChunkPipeline, type PipelineContext } from './chunk-pipeline.js';
-import { chunkSpan } from './chunk-span.js';
+import { ChunkPipeline, type PipelineChunk, type PipelineContext } from './chunk-pipeline.js';
+import { chunkLength, chunkSpan, type ChunkSpan } from './chunk-span.js';
 import { withDeadline } from './deadline.js';
+import { copyOriginBody } from './origin-copy.js';
+import { timedFetch } from './origin-timing.js';
+import { decideRoute } from './route-decision.js';
 import { matchSwarmRequest, type MatchOptions } from './route-match.js';
 import { notSatisfiable, responseSource, streamBody, swarmHeaders } from './swarm-response.js';
 import type { SwarmRuntime } from './swarm-runtime.js';
@@ -17,36 +25,42 @@ export interface PeerFirstStrategyOptions extends StrategyOptions {
   readonly runtime: SwarmRuntime;
   /** Chunk requests in flight per response; default 8 (2 MiB at 256 KiB chunks). */
   readonly window?: number;
-  /** How long a request waits for a page bridge when there is none; default 1 s. */
-  readonly bridgeWaitMs?: number;
+  /** When the origin fails for a listed file, how long to wait for peers that hold it; default 10 s (0: never). */
+  readonly originDownWaitMs?: number;
+  /** Spans needing fewer uncached bytes than this go to the origin rather than wait for a peer; default: the page's setting. */
+  readonly minPeerBytes?: number;
   /** What the swarm may answer (the same options the route matched with). */
   readonly match?: MatchOptions;
 }
 
 /** 8 × 256 KiB in flight keeps a loopback data channel (~35 MB/s) busy; at most 16 chunks (4 MiB) run ahead of the reader. */
 const DEFAULT_WINDOW = 8;
-/** A first visit has no bridge yet; a second is all a page may lose to the swarm. */
-const DEFAULT_BRIDGE_WAIT_MS = 1_000;
-/** The cache index loads from IndexedDB at SW start; past this a request does without it. */
-const CACHE_READY_WAIT_MS = 2_000;
+/** 10 s: long enough for a new page's bridge to come up and reach a holder, short enough that a dead site fails visibly. */
+const DEFAULT_ORIGIN_DOWN_WAIT_MS = 10_000;
+/** The cache index loads from IndexedDB at SW start; past this a request does without. */
+const STATE_READY_WAIT_MS = 2_000;
+/** A SW with no availability view at all (none kept) waits this long for the server's: one round trip, bounded. */
+const VIEW_WAIT_MS = 500;
 
-function once<T>(make: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | undefined;
-  return () => (value ??= make());
+/** Origin answers that mean "the origin cannot serve this now": peers may. */
+function originFailed(response: Response | undefined): boolean {
+  return !response || response.type === 'error' || response.status >= 500 || response.status === 404 || response.status === 410;
 }
 
-/** Cache, then peers, then the origin, chunk by chunk; verified before anything is served. */
+/** Cache, peers or the origin, decided on arrival; verified before anything from the swarm is served. */
 export class PeerFirstStrategy extends Strategy {
   private readonly runtime: SwarmRuntime;
   private readonly window: number;
-  private readonly bridgeWaitMs: number;
+  private readonly originDownWaitMs: number;
+  private readonly minPeerBytes: number | undefined;
   private readonly swarmMatch: MatchOptions;
 
   constructor(options: PeerFirstStrategyOptions) {
     super(options);
     this.runtime = options.runtime;
     this.window = Math.max(1, Math.floor(options.window ?? DEFAULT_WINDOW));
-    this.bridgeWaitMs = Math.max(0, options.bridgeWaitMs ?? DEFAULT_BRIDGE_WAIT_MS);
+    this.originDownWaitMs = Math.max(0, options.originDownWaitMs ?? DEFAULT_ORIGIN_DOWN_WAIT_MS);
+    this.minPeerBytes = options.minPeerBytes;
     this.swarmMatch = { ...options.match };
   }
 
@@ -66,34 +80,109 @@ export class PeerFirstStrategy extends Strategy {
     }
     if (range.kind === 'unsatisfiable') return notSatisfiable(file.size);
     const bounds = range.kind === 'range' ? { start: range.start, end: range.end } : undefined;
-    const { status, headers } = swarmHeaders(file, bounds);
     if (file.size === 0) {
       rt.stats.addResponse('cache');
-      return new Response(null, { status, headers });
+      return new Response(null, swarmHeaders(file, bounds));
     }
     const start = bounds?.start ?? 0;
     const end = bounds?.end ?? file.size - 1;
-    await withDeadline(rt.cache.ready, CACHE_READY_WAIT_MS);
+    const span = chunkSpan(start, end, manifest.chunkSize);
+    await Promise.all([withDeadline(rt.cache.ready, STATE_READY_WAIT_MS), rt.availability.known(VIEW_WAIT_MS)]);
 
-    const pipeline = new ChunkPipeline(this.context(request, handler), file, manifest.chunkSize, chunkSpan(start, end, manifest.chunkSize));
-    let first;
+    let missingBytes = 0;
+    for (let i = span.first; i <= span.last; i++) {
+      if (!rt.cache.hasChunk(file.chunks[i]!)) missingBytes += chunkLength(i, file.size, manifest.chunkSize);
+    }
+    const holders = rt.availability.holders(file.integrity);
+    const bridge = missingBytes > 0 && (holders ?? 0) > 0 ? await rt.bridges.choose(this.clientId(handler), 0) : undefined;
+    const route = decideRoute({ allCached: missingBytes === 0, holders, bridgeUp: bridge !== undefined, missingBytes, minPeerBytes: this.minPeerBytes ?? rt.settings().minPeerBytes });
+    rt.stats.addRoute(route);
+    const job: SwarmJob = { request, handler, file, chunkSize: manifest.chunkSize, span, bounds: { start, end }, ranged: bounds !== undefined };
+    if (route === 'origin') return this.fromOrigin(job, holders);
+    const waited = route === 'peers' ? performance.now() : undefined;
+    const { hedgeMs, stallMs } = rt.settings();
+    const ctx = this.context(job, bridge, { hedgeMs: route === 'peers' ? hedgeMs || rt.timing.hedgeBudgetMs(stallMs) : undefined });
+    const answer = await this.respond(job, ctx, waited);
+    return answer ?? this.passThrough(request, handler);
+  }
+
+  /**
+   * The origin at once, with nothing added: its response goes to the page as it streams, and a
+   * whole-file 200 is copied into the cache on the side. When the origin fails, peers that hold the
+   * file (or might: no view yet) get a bounded wait; if they fail too, the page gets the origin's answer.
+   */
+  private async fromOrigin(job: SwarmJob, holders: number | undefined): Promise<Response> {
+    const rt = this.runtime;
+    rt.stats.addResponse('origin');
+    const started = performance.now();
+    let response: Response | undefined;
     try {
-      // Headers wait for the first verified chunk: if even the origin fails, the page gets the
-      // origin's own answer (its 404 or 500) rather than a broken 200.
+      response = await timedFetch(rt.timing, () => job.handler.fetch(job.request));
+    } catch {
+      response = undefined;
+    }
+    if (!originFailed(response)) return this.copied(job, response!, started);
+    if (this.originDownWaitMs <= 0 || holders === 0) return response ?? Response.error();
+    const waitedFrom = performance.now();
+    const ctx = this.context(job, undefined, { origin: 'never', peersUntil: Date.now() + this.originDownWaitMs });
+    const rescued = await this.respond(job, ctx, waitedFrom);
+    rt.stats.addOriginDown(rescued !== undefined);
+    if (rescued) void response?.body?.cancel().catch(() => undefined);
+    return rescued ?? response ?? Response.error();
+  }
+
+  /** The origin's response for the page; a whole-file 200 is teed and its copy cached, verified. */
+  private copied(job: SwarmJob, response: Response, started: number): Response {
+    const rt = this.runtime;
+    const whole = response.status === 200 && !job.request.headers.has('range') && response.body !== null;
+    if (!whole || rt.cache.isTainted(job.file.integrity)) return response;
+    const [page, copy] = response.body!.tee();
+    const headers = new Headers(response.headers);
+    // The body fetch() hands over is already decoded: its encoding and length headers no longer describe it.
+    for (const name of ['content-encoding', 'content-length', 'transfer-encoding']) headers.delete(name);
+    let bytes = 0;
+    const work = copyOriginBody(copy, job.file, job.chunkSize, {
+      cache: rt.cache,
+      signal: new AbortController().signal,
+      onBytes: (n) => {
+        bytes += n;
+        rt.stats.addBytes('origin', n);
+      },
+    }).then(() => {
+      rt.timing.recordBody(bytes, performance.now() - started);
+      rt.reporter.poke();
+      return rt.cache.touch(job.file.integrity);
+    });
+    void job.handler.waitUntil(work.catch(() => undefined));
+    return new Response(page, { status: response.status, statusText: response.statusText, headers });
+  }
+
+  /**
+   * Streams the span through a pipeline; headers wait for the first verified chunk, so a page
+   * never gets a broken 200. Undefined when not even the first chunk could be had.
+   */
+  private async respond(job: SwarmJob, ctx: PipelineContext, waitedFrom: number | undefined): Promise<Response | undefined> {
+    const rt = this.runtime;
+    const pipeline = new ChunkPipeline(ctx, job.file, job.chunkSize, job.span);
+    let first: PipelineChunk | undefined;
+    try {
       first = await pipeline.next();
     } catch {
       pipeline.cancel();
       await pipeline.settled();
-      return this.passThrough(request, handler);
+      return undefined;
+    } finally {
+      if (waitedFrom !== undefined) rt.stats.addSwarmWait(performance.now() - waitedFrom);
     }
     let ended!: () => void;
     const done = new Promise<void>((resolve) => (ended = resolve));
-    void handler.waitUntil(done);
-    const body = streamBody(pipeline, first, { start, end, chunkSize: manifest.chunkSize }, ({ sources }) => {
+    void job.handler.waitUntil(done);
+    const body = streamBody(pipeline, first, { ...job.bounds, chunkSize: job.chunkSize }, ({ sources }) => {
       rt.stats.addResponse(responseSource(sources));
       rt.reporter.poke();
-      void Promise.all([pipeline.settled(), rt.cache.touch(file.integrity)]).finally(ended);
+      void Promise.all([pipeline.settled(), rt.cache.touch(job.file.integrity)]).finally(ended);
     });
+    const { status, headers } = swarmHeaders(job.file, job.ranged ? job.bounds : undefined);
     return new Response(body, { status, headers });
   }
 
@@ -103,22 +192,41 @@ export class PeerFirstStrategy extends Strategy {
     return handler.fetch(request);
   }
 
-  private context(request: Request, handler: StrategyHandler): PipelineContext {
-    const rt = this.runtime;
+  /** The requesting page (navigations have no clientId; the page being loaded is resultingClientId and has no bridge yet). */
+  private clientId(handler: StrategyHandler): string | undefined {
     const event = handler.event as Partial<FetchEvent>;
-    // Navigations have no clientId; the page being loaded is resultingClientId (it has no bridge yet).
-    const clientId = event.clientId || event.resultingClientId || undefined;
+    return event.clientId || event.resultingClientId || undefined;
+  }
+
+  private context(job: SwarmJob, bridge: BridgeHandle | undefined, mode: Pick<PipelineContext, 'hedgeMs' | 'origin' | 'peersUntil'>): PipelineContext {
+    const rt = this.runtime;
+    const clientId = this.clientId(job.handler);
     return {
+      ...mode,
       cache: rt.cache,
       bridges: rt.bridges,
       stats: rt.stats,
       stallMs: rt.settings().stallMs,
       window: this.window,
+      originDownWaitMs: this.originDownWaitMs,
       nextRequestId: rt.nextRequestId,
-      keepAlive: (work) => void handler.waitUntil(work.then(() => undefined, () => undefined)),
-      bridge: once(() => rt.bridges.choose(clientId, this.bridgeWaitMs)),
+      keepAlive: (work) => void job.handler.waitUntil(work.then(() => undefined, () => undefined)),
+      bridge: () => Promise.resolve(bridge),
+      chooseBridge: (waitMs) => rt.bridges.choose(clientId, waitMs, { force: true }),
       fetchRange: (range, signal) =>
-        handler.fetch(new Request(request.url, { headers: { range }, credentials: 'same-origin', mode: 'same-origin', signal })),
+        timedFetch(rt.timing, () => job.handler.fetch(new Request(job.request.url, { headers: { range }, credentials: 'same-origin', mode: 'same-origin', signal }))),
     };
   }
+}
+
+/** One request being answered. */
+interface SwarmJob {
+  readonly request: Request;
+  readonly handler: StrategyHandler;
+  readonly file: ManifestFile;
+  readonly chunkSize: number;
+  readonly span: ChunkSpan;
+  readonly bounds: { readonly start: number; readonly end: number };
+  /** A Range request (206), not the whole file (200). */
+  readonly ranged: boolean;
 }

@@ -8,6 +8,8 @@ import type { SwarmRuntime } from './swarm-runtime.js';
 export function registerSwarmRoute(runtime: SwarmRuntime, options: Omit<PeerFirstStrategyOptions, 'runtime'> = {}): Route {
   const strategy = new PeerFirstStrategy({ ...options, runtime });
   return registerRoute(({ request, event }) => {
+    // Every fetch event reaches this matcher: counted, so a test can see what static routing kept away.
+    runtime.stats.addFetchEvent(request);
     // Refreshed here, on any fetch, not only in the strategy: an expired manifest matches nothing,
     // and it is the refresh that brings routing back.
     const refresh = runtime.manifest.refreshIfStale();

@@ -1,9 +1,13 @@
 /** The SW's counters: bytes and responses by source, bad chunks, manifest refusals (SwStats). */
 import type { ErrorCode } from '../protocol/index.js';
 import type { ByteCounts, SwStats } from '../protocol/messages/sw-page.js';
+import { SWARMCDN_PREFIX } from './route-match.js';
 
 /** Where bytes came from. */
 export type ByteSource = 'peer' | 'cache' | 'origin';
+
+/** Where a request was sent when it arrived (sw/route-decision.ts). */
+export type RouteChoice = 'cache' | 'peers' | 'origin';
 
 /** Counts what the SW served; hands out byte deltas for the tracker's stats. */
 export class SwStatsCounter {
@@ -12,6 +16,11 @@ export class SwStatsCounter {
   private readonly refusals: Partial<Record<ErrorCode, number>> = {};
   private readonly unreported = { peer: 0, cache: 0, origin: 0 };
   private badChunks = 0;
+  private readonly routes = { cache: 0, peers: 0, origin: 0 };
+  private readonly swarmWait = { requests: 0, ms: 0 };
+  private readonly originDown = { rescued: 0, failed: 0 };
+  private readonly prefetch = { files: 0, bytes: 0 };
+  private readonly fetchEvents = { navigate: 0, swarmcdn: 0, other: 0 };
 
   /** Real bytes received from a source (never a length someone claimed). */
   addBytes(source: ByteSource, n: number): void {
@@ -24,6 +33,34 @@ export class SwStatsCounter {
     this.responses[source] += 1;
   }
 
+  /** A request routed on arrival. */
+  addRoute(route: RouteChoice): void {
+    this.routes[route] += 1;
+  }
+
+  /** A request waited `ms` on the swarm (for a bridge, for peers' first bytes, or for peers while the origin was down). */
+  addSwarmWait(ms: number): void {
+    this.swarmWait.requests += 1;
+    this.swarmWait.ms += Math.max(0, Math.round(ms));
+  }
+
+  /** The origin failed a manifest file; peers served it (`rescued`) or could not. */
+  addOriginDown(rescued: boolean): void {
+    this.originDown[rescued ? 'rescued' : 'failed'] += 1;
+  }
+
+  /** A file prefetched from peers, complete and verified in the cache. */
+  addPrefetch(bytes: number): void {
+    this.prefetch.files += 1;
+    this.prefetch.bytes += bytes;
+  }
+
+  /** A fetch event reached this SW (navigations and swarmcdn's own routes should not, where static routing exists). */
+  addFetchEvent(request: Pick<Request, 'mode' | 'url'>): void {
+    const kind = request.mode === 'navigate' ? 'navigate' : new URL(request.url).pathname.startsWith(SWARMCDN_PREFIX) ? 'swarmcdn' : 'other';
+    this.fetchEvents[kind] += 1;
+  }
+
   /** A peer chunk that failed verification. */
   addBadChunk(): void {
     this.badChunks += 1;
@@ -34,14 +71,20 @@ export class SwStatsCounter {
     this.refusals[code] = (this.refusals[code] ?? 0) + 1;
   }
 
-  /** A copy for a page, with the manifest version now served with (0: none). */
-  snapshot(manifestVersion: number): SwStats {
+  /** A copy for a page, with the manifest version now served with (0: none) and the availability view's size. */
+  snapshot(manifestVersion: number, availability: SwStats['availability'] = { known: false, files: 0 }): SwStats {
     return {
       bytes: { ...this.bytes, upload: 0 },
       responses: { ...this.responses },
       badChunks: this.badChunks,
       manifestVersion,
       manifestRefusals: { ...this.refusals },
+      routes: { ...this.routes },
+      swarmWait: { ...this.swarmWait },
+      originDown: { ...this.originDown },
+      prefetch: { ...this.prefetch },
+      availability: { ...availability },
+      fetchEvents: { ...this.fetchEvents },
     };
   }
 

@@ -5,9 +5,12 @@
  */
 import type { TrustedKey } from '../protocol/index.js';
 import { SW_DEFAULTS, type SwSettings } from '../protocol/messages/sw-page.js';
+import { AvailabilityView } from './availability.js';
 import { BridgeRegistry, type ClientsLike } from './bridge-registry.js';
 import { ChunkCache } from './chunk-cache.js';
 import { ManifestStore } from './manifest-store.js';
+import { OriginTiming } from './origin-timing.js';
+import { Prefetcher } from './prefetcher.js';
 import { StatsReporter } from './stats-reporter.js';
 import { SwStatsCounter } from './sw-stats.js';
 
@@ -18,6 +21,12 @@ export interface SwarmRuntime {
   readonly bridges: BridgeRegistry;
   readonly stats: SwStatsCounter;
   readonly reporter: StatsReporter;
+  /** Holder counts per manifest file in this site's swarm. */
+  readonly availability: AvailabilityView;
+  /** The origin's measured latency and throughput. */
+  readonly timing: OriginTiming;
+  /** Fills the cache from peers while pages are idle. */
+  readonly prefetcher: Prefetcher;
   /** The settings in force (the latest a bridge sent, else the defaults). */
   settings(): SwSettings;
   /** Applies a bridge's settings; resolves once the cache fits its new bound. */
@@ -32,6 +41,8 @@ export interface SwarmRuntimeOptions {
   readonly keys: Promise<readonly TrustedKey[]>;
   /** The SW's clients (self.clients). */
   readonly clients: ClientsLike;
+  /** The site's origin (self.location.origin): where the availability view is fetched. */
+  readonly origin: string;
 }
 
 /** Builds the runtime and starts loading the manifest and the cache index. */
@@ -42,27 +53,41 @@ export function createSwarmRuntime(options: SwarmRuntimeOptions): SwarmRuntime {
     onComplete: (files) => bridges.announceAll(files),
     onWithdraw: (files) => bridges.withdrawAll(files),
   });
+  const timing = new OriginTiming();
+  let version: number | undefined;
+  const availability = new AvailabilityView({ timing, origin: options.origin });
   const manifest = new ManifestStore({
     keys: options.keys,
     stats,
-    // Taints hold for one manifest: a new version may list the origin's new bytes.
-    onVersionChange: () => cache.clearTaints(),
+    onVersionChange: (next) => {
+      // Taints hold for one manifest: a new version may list the origin's new bytes.
+      cache.clearTaints();
+      // The server's view follows the manifest's files: fetch it again for a new hash set (the
+      // first manifest of this SW run is the one the view at start was fetched for).
+      if (version !== undefined) void availability.refresh();
+      version = next.version;
+    },
   });
   const reporter = new StatsReporter(stats, bridges);
   let settings: SwSettings = SW_DEFAULTS;
   let requestId = 0;
+  const nextRequestId = (): number => (requestId = (requestId + 1) % Number.MAX_SAFE_INTEGER);
+  const prefetcher = new Prefetcher({ manifest, cache, bridges, stats, availability, settings: () => settings, nextRequestId });
   return {
     manifest,
     cache,
     bridges,
     stats,
     reporter,
+    availability,
+    timing,
+    prefetcher,
     settings: () => settings,
     applySettings: (next) => {
       settings = next;
       return cache.setLimit(next.cacheBytes);
     },
     // Wraps well before 2^53; ids only need to be unique among requests in flight.
-    nextRequestId: () => (requestId = (requestId + 1) % Number.MAX_SAFE_INTEGER),
+    nextRequestId,
   };
 }

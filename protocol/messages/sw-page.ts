@@ -8,6 +8,7 @@
  * verifies, stores and evicts); a bridge only reads chunk bytes to serve them to other peers.
  */
 import { isErrorCode, type ErrorCode } from '../errors.js';
+import { isSha256Sri } from '../manifest/manifest.js';
 import type { Sha256Sri } from '../manifest/types.js';
 
 /** Bytes by where a visitor got them, and what it served to others (`upload`). */
@@ -64,6 +65,18 @@ export interface SwStats {
   readonly manifestVersion: number;
   /** Manifests fetched and refused, by code (forged, rolled back, expired…). */
   readonly manifestRefusals: Readonly<Partial<Record<ErrorCode, number>>>;
+  /** Where manifest-path requests were sent when they arrived: all cached, to peers, straight to the origin. */
+  readonly routes: { readonly cache: number; readonly peers: number; readonly origin: number };
+  /** Requests that waited on the swarm, and the milliseconds they waited in all (0 when the swarm was never waited for). */
+  readonly swarmWait: { readonly requests: number; readonly ms: number };
+  /** Origin failures (network error, 5xx, 404) answered from peers instead, and those peers could not save. */
+  readonly originDown: { readonly rescued: number; readonly failed: number };
+  /** Files prefetched from peers into the cache, and their bytes (also counted in `bytes.peer`). */
+  readonly prefetch: { readonly files: number; readonly bytes: number };
+  /** The availability view: whether the SW has one, and how many files it says peers hold. */
+  readonly availability: { readonly known: boolean; readonly files: number };
+  /** Fetch events this SW run saw: navigations, swarmcdn's own routes, the rest (static routing keeps the first two away). */
+  readonly fetchEvents: { readonly navigate: number; readonly swarmcdn: number; readonly other: number };
 }
 
 /** Settings a bridge hands the SW with its port (the SW enforces them: it owns the cache). */
@@ -72,6 +85,12 @@ export interface SwSettings {
   readonly cacheBytes: number;
   /** A peer that sends nothing for this long is abandoned for the origin. */
   readonly stallMs: number;
+  /** Bytes the SW may prefetch from peers for one page view (0: no prefetch). */
+  readonly prefetchBytes: number;
+  /** Requests needing fewer uncached bytes than this go to the origin rather than wait for a peer. */
+  readonly minPeerBytes: number;
+  /** A fixed budget for peers' first verified bytes before the origin takes over; 0: measured from the origin's latency. */
+  readonly hedgeMs: number;
 }
 
 /** SW → page. */
@@ -90,6 +109,10 @@ export type PageToSwMessage =
   | { readonly type: 'swarmcdn/manifest-changed'; readonly version: number }
   /** Asks for SwStats; the answer goes to event.source. */
   | { readonly type: 'swarmcdn/stats' }
+  /** The tracker pushed holder counts: `full` replaces the SW's view, else each count is the file's count now (0: none). */
+  | { readonly type: 'swarmcdn/availability'; readonly full: boolean; readonly files: Readonly<Record<Sha256Sri, number>> }
+  /** The page is idle: prefetch from peers what these pages (the page itself, then the pages it links to) need. */
+  | { readonly type: 'swarmcdn/prefetch'; readonly pages: readonly string[] }
   | { readonly type: 'swarmcdn/keyids' };
 
 /** The IndexedDB databases both sides use through idb-keyval (one object store per database, as idb-keyval requires). */
@@ -103,7 +126,22 @@ export const CACHE_STORES = Object.freeze({
 });
 
 /** Defaults for what a site may configure. */
-export const SW_DEFAULTS: SwSettings = Object.freeze({ cacheBytes: 256 * 1024 * 1024, stallMs: 2_000 });
+export const SW_DEFAULTS: SwSettings = Object.freeze({
+  cacheBytes: 256 * 1024 * 1024,
+  stallMs: 2_000,
+  /** 32 MiB per page view: the next pages of a typical site, well inside the cache and a minute of a 5 Mbit/s uplink. */
+  prefetchBytes: 32 * 1024 * 1024,
+  /** 64 KiB: below it a peer cannot beat even a distant origin by enough to pay for the hop (sw/route-decision.ts). */
+  minPeerBytes: 64 * 1024,
+  hedgeMs: 0,
+});
+
+/** Holder counts in one availability message at most (a manifest of 100,000 files fits in a handful). */
+export const MAX_AVAILABILITY_ENTRIES = 100_000;
+/** Pages in one prefetch message at most: the page and the links a real page has. */
+export const MAX_PREFETCH_PAGES = 256;
+/** Characters of one prefetch page path at most (a manifest path is at most 4,096). */
+const MAX_PAGE_PATH_CHARS = 4_096;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -118,7 +156,28 @@ export function parseSwSettings(value: unknown): SwSettings | undefined {
   if (!isRecord(value)) return undefined;
   const { cacheBytes, stallMs } = value;
   if (!isCount(cacheBytes) || !isCount(stallMs) || stallMs < 50 || stallMs > 60_000) return undefined;
-  return { cacheBytes, stallMs };
+  // Absent from a bridge of an older build: the default.
+  const prefetchBytes = value.prefetchBytes === undefined ? SW_DEFAULTS.prefetchBytes : value.prefetchBytes;
+  const minPeerBytes = value.minPeerBytes === undefined ? SW_DEFAULTS.minPeerBytes : value.minPeerBytes;
+  const hedgeMs = value.hedgeMs === undefined ? SW_DEFAULTS.hedgeMs : value.hedgeMs;
+  if (!isCount(prefetchBytes) || !isCount(minPeerBytes) || !isCount(hedgeMs) || hedgeMs > 60_000) return undefined;
+  return { cacheBytes, stallMs, prefetchBytes, minPeerBytes, hedgeMs };
+}
+
+/**
+ * Holder counts by file SRI from an untrusted object, copied into an object without a prototype
+ * (a `__proto__` key is just refused), or undefined when any entry is wrong or there are too many.
+ */
+export function parseHolderCounts(value: unknown, max = MAX_AVAILABILITY_ENTRIES): Record<Sha256Sri, number> | undefined {
+  if (!isRecord(value)) return undefined;
+  const counts = Object.create(null) as Record<Sha256Sri, number>;
+  let n = 0;
+  for (const key of Object.keys(value)) {
+    const count = value[key];
+    if (++n > max || !isSha256Sri(key) || !isCount(count) || count > 1e9) return undefined;
+    counts[key] = count;
+  }
+  return counts;
 }
 
 /** A message a page posted to the SW, or undefined when it is not one of ours. */
@@ -137,6 +196,18 @@ export function parsePageToSwMessage(data: unknown, ports: readonly MessagePort[
     case 'swarmcdn/stats':
     case 'swarmcdn/keyids':
       return { type: data.type };
+    case 'swarmcdn/availability': {
+      const files = typeof data.full === 'boolean' ? parseHolderCounts(data.files) : undefined;
+      return files && { type: data.type, full: data.full as boolean, files };
+    }
+    case 'swarmcdn/prefetch': {
+      const pages = data.pages;
+      const valid =
+        Array.isArray(pages) &&
+        pages.length <= MAX_PREFETCH_PAGES &&
+        pages.every((p) => typeof p === 'string' && p.startsWith('/') && p.length <= MAX_PAGE_PATH_CHARS);
+      return valid ? { type: data.type, pages: [...(pages as string[])] } : undefined;
+    }
     default:
       return undefined;
   }

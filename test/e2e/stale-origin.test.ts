@@ -3,7 +3,8 @@
  * other bytes) while the signed manifest still names the old content. The site is the authority,
  * so a visitor still gets the new bytes from the origin; but origin bytes are checked against the
  * manifest too, and bytes that do not match are served and never cached or shared: no file
- * record or chunk of that file in IndexedDB, a second fetch goes to the origin again, and another
+ * record or chunk of that file in IndexedDB, a second fetch goes to the origin again (through the
+ * browser's HTTP cache, as it would without us), and another
  * visitor gets nothing of it from a peer. An untouched file in the same run is cached and shared
  * as usual, so "not cached because stale" is told apart from "nothing is cached".
  */
@@ -85,11 +86,11 @@ it('serves origin bytes that do not match the manifest, and never caches or shar
     expect(server.holders(staleEntry.integrity)).toEqual([]);
     for (const e of controlEntries) expect(server.holders(e.integrity)).toContain(aId);
 
-    // Second fetch: the origin again, not the cache.
+    // Second fetch: the origin again (or the browser's HTTP cache, by the origin's own max-age), never our cache.
     const aBeforeSecond = await a.sw();
     checkBody(await a.fetch(STALE), current, `a fetching the changed ${STALE} again`);
     const aAfterSecond = await a.sw();
-    expect(server.requests.count({ visitor: 'a', path: STALE, after: mark })).toBe(2);
+    expect(server.requests.count({ visitor: 'a', path: STALE, after: mark })).toBeGreaterThanOrEqual(1);
     expect({
       cacheBytes: aAfterSecond.bytes.cache - aBeforeSecond.bytes.cache,
       cacheResponses: aAfterSecond.responses.cache - aBeforeSecond.responses.cache,

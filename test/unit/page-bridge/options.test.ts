@@ -31,6 +31,9 @@ describe('resolveSwarmOptions', () => {
       maxUploads: SWARM_DEFAULTS.maxUploads,
       uploadBytesPerSecond: undefined,
       region: undefined,
+      prefetchBytes: SW_DEFAULTS.prefetchBytes,
+      minPeerBytes: SW_DEFAULTS.minPeerBytes,
+      hedgeMs: 0,
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(SWARM_DEFAULTS)).toBe(true);
@@ -88,6 +91,8 @@ describe('resolveSwarmOptions', () => {
     expect(badOption({ cacheBytes: -1 })).toBe('cacheBytes');
     expect(badOption({ stallMs: 49 })).toBe('stallMs');
     expect(badOption({ stallMs: 60_001 })).toBe('stallMs');
+    expect(badOption({ prefetchBytes: -1 })).toBe('prefetchBytes');
+    expect(badOption({ prefetchBytes: 1.5 })).toBe('prefetchBytes');
     expect(badOption({ upload: 'yes' })).toBe('upload');
     expect(badOption({ maxUploads: 0 })).toBe('maxUploads');
     expect(badOption({ uploadBytesPerSecond: 100 })).toBe('uploadBytesPerSecond');

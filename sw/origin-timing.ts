@@ -1,0 +1,77 @@
+/**
+ * What the origin costs, measured from the SW's own origin requests (the availability view, the
+ * manifest, every origin answer): time to response headers and body throughput, as medians of the
+ * last few samples. The swarm is given a budget from them: a peer that cannot beat the origin's own
+ * latency by then is not worth waiting for. On loopback the budget floors at HEDGE_MIN_MS; behind
+ * a 60 ms origin it is ~150 ms.
+ */
+
+/** Samples kept per measure: enough for a stable median, few enough to follow a network change. */
+const SAMPLES = 16;
+/** No budget below this: a peer over an open data channel answers in 20–45 ms here (bench:p2p first byte). */
+export const HEDGE_MIN_MS = 80;
+/** Before any sample: a conservative guess for an origin across the internet. */
+const DEFAULT_TTFB_MS = 100;
+/** Bodies smaller than this say more about latency than throughput: not sampled. */
+const MIN_THROUGHPUT_BYTES = 256 * 1024;
+
+function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function push(list: number[], value: number): void {
+  list.push(value);
+  if (list.length > SAMPLES) list.shift();
+}
+
+/** Rolling origin latency and throughput. */
+export class OriginTiming {
+  private readonly ttfb: number[] = [];
+  private readonly throughput: number[] = [];
+
+  /** Milliseconds from a request to its response headers. */
+  recordTtfb(ms: number): void {
+    if (Number.isFinite(ms) && ms >= 0) push(this.ttfb, ms);
+  }
+
+  /** A body of `bytes` that took `ms` after its headers. */
+  recordBody(bytes: number, ms: number): void {
+    if (bytes >= MIN_THROUGHPUT_BYTES && ms > 0) push(this.throughput, bytes / ms);
+  }
+
+  /** Median time to headers, ms (a default before any sample). */
+  ttfbMs(): number {
+    return median(this.ttfb) ?? DEFAULT_TTFB_MS;
+  }
+
+  /** Median bytes per ms, or undefined before any sample. */
+  bytesPerMs(): number | undefined {
+    return median(this.throughput);
+  }
+
+  /**
+   * How long a request may wait for the swarm's first verified bytes before the origin takes the
+   * rest: twice the origin's time to headers plus a margin, floored at HEDGE_MIN_MS and capped at
+   * `stallMs` (the stall rule takes over from there).
+   */
+  hedgeBudgetMs(stallMs: number): number {
+    return Math.min(stallMs, Math.max(HEDGE_MIN_MS, 2 * this.ttfbMs() + 20));
+  }
+
+  /** The origin's estimated time for `bytes`: latency plus transfer at the measured rate (latency alone before any). */
+  estimateMs(bytes: number): number {
+    const rate = this.bytesPerMs();
+    return this.ttfbMs() + (rate ? bytes / rate : 0);
+  }
+}
+
+/** Fetches with `fetchImpl` and records the time to headers in `timing`. */
+export async function timedFetch(timing: OriginTiming, fetchImpl: () => Promise<Response>): Promise<Response> {
+  const started = performance.now();
+  const response = await fetchImpl();
+  timing.recordTtfb(performance.now() - started);
+  return response;
+}

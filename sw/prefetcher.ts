@@ -1,0 +1,126 @@
+/**
+ * Prefetch: while a visitor reads a page, the SW fills its cache from peers (never the origin) with
+ * what the visitor's next pages will need, so those pages load from the cache. The page bridge says
+ * when the page is idle and which pages it links to; the signed manifest says which files each page
+ * references (`pages`); the availability view says who holds what. Planned in order: the files of
+ * the page itself and of the pages it links to, then the site's most-held files, up to a byte
+ * budget per page view. Every chunk is verified like any other, and counts as peer bytes.
+ */
+import { canonicalUrlPath, type Manifest, type ManifestFile, type Sha256Sri } from '../protocol/index.js';
+import type { SwSettings } from '../protocol/messages/sw-page.js';
+import type { AvailabilityView } from './availability.js';
+import type { BridgeRegistry } from './bridge-registry.js';
+import type { ChunkCache } from './chunk-cache.js';
+import { ChunkPipeline, type PipelineContext } from './chunk-pipeline.js';
+import type { ManifestStore } from './manifest-store.js';
+import type { SwStatsCounter } from './sw-stats.js';
+
+/** Chunk requests in flight for a prefetch: half a page request's window, so a real request still finds room on the channel. */
+const PREFETCH_WINDOW = 4;
+
+/** What the prefetcher uses. */
+export interface PrefetcherDeps {
+  readonly manifest: Pick<ManifestStore, 'current'>;
+  readonly cache: ChunkCache;
+  readonly bridges: BridgeRegistry;
+  readonly stats: SwStatsCounter;
+  readonly availability: Pick<AvailabilityView, 'holders' | 'mostHeld'>;
+  readonly settings: () => SwSettings;
+  readonly nextRequestId: () => number;
+}
+
+/** What a plan reads. */
+export interface PrefetchFacts {
+  readonly holders: (file: Sha256Sri) => number | undefined;
+  readonly mostHeld: () => readonly Sha256Sri[];
+  /** True when the file is wholly in the cache (or must not be cached: tainted). */
+  readonly skip: (file: ManifestFile) => boolean;
+}
+
+/** The manifest page a link names: the path itself, or its index.html for a directory URL. */
+function pageKey(manifest: Manifest, link: string): string | undefined {
+  const path = canonicalUrlPath(link);
+  if (path === undefined || !manifest.pages) return undefined;
+  if (Object.hasOwn(manifest.pages, path)) return path;
+  const index = `${path.endsWith('/') ? path : `${path}/`}index.html`;
+  return Object.hasOwn(manifest.pages, index) ? index : undefined;
+}
+
+/** The files to prefetch for these pages, in order, within `budget` bytes: held by peers, not cached yet. */
+export function planPrefetch(manifest: Manifest, pages: readonly string[], facts: PrefetchFacts, budget: number): ManifestFile[] {
+  const planned: ManifestFile[] = [];
+  const seen = new Set<Sha256Sri>();
+  let left = budget;
+  const consider = (file: ManifestFile | undefined): void => {
+    if (!file || seen.has(file.integrity)) return;
+    seen.add(file.integrity);
+    if (file.size === 0 || file.size > left || !((facts.holders(file.integrity) ?? 0) > 0) || facts.skip(file)) return;
+    planned.push(file);
+    left -= file.size;
+  };
+  for (const link of pages) {
+    const key = pageKey(manifest, link);
+    for (const path of key ? manifest.pages![key]! : []) consider(manifest.files[path]);
+  }
+  const byHash = new Map<Sha256Sri, ManifestFile>();
+  for (const file of Object.values(manifest.files)) byHash.set(file.integrity, file);
+  for (const hash of facts.mostHeld()) {
+    if (left <= 0) break;
+    consider(byHash.get(hash));
+  }
+  return planned;
+}
+
+/** Runs one prefetch at a time; a newer request replaces the one running. */
+export class Prefetcher {
+  private generation = 0;
+
+  constructor(private readonly deps: PrefetcherDeps) {}
+
+  /** Prefetches for a page client; resolves when done or replaced. */
+  async run(clientId: string, pages: readonly string[]): Promise<void> {
+    const generation = ++this.generation;
+    const { manifest: store, cache, availability, settings } = this.deps;
+    const manifest = store.current();
+    const budget = settings().prefetchBytes;
+    if (!manifest || budget <= 0) return;
+    await cache.ready;
+    const skip = (file: ManifestFile): boolean => cache.isTainted(file.integrity) || file.chunks.every((c) => cache.hasChunk(c));
+    const plan = planPrefetch(manifest, pages, { holders: (f) => availability.holders(f), mostHeld: () => availability.mostHeld(), skip }, budget);
+    for (const file of plan) {
+      if (generation !== this.generation || store.current() !== manifest) return;
+      const bridge = await this.deps.bridges.choose(clientId, 0);
+      if (!bridge) return;
+      if (await this.fetchFile(file, manifest.chunkSize, bridge)) this.deps.stats.addPrefetch(file.size);
+    }
+  }
+
+  /** One file from peers into the cache; false when a chunk could not be had. */
+  private async fetchFile(file: ManifestFile, chunkSize: number, bridge: Awaited<ReturnType<BridgeRegistry['choose']>>): Promise<boolean> {
+    const { stats } = this.deps;
+    const ctx: PipelineContext = {
+      cache: this.deps.cache,
+      bridges: this.deps.bridges,
+      // A chunk already cached is not a byte fetched: only peer bytes count for a prefetch.
+      stats: { addBadChunk: () => stats.addBadChunk(), addBytes: (source, n) => source !== 'cache' && stats.addBytes(source, n) },
+      stallMs: this.deps.settings().stallMs,
+      window: PREFETCH_WINDOW,
+      origin: 'never',
+      peersUntil: Date.now(),
+      nextRequestId: this.deps.nextRequestId,
+      keepAlive: (work) => void work.catch(() => undefined),
+      bridge: () => Promise.resolve(bridge),
+      fetchRange: () => Promise.reject(new Error('a prefetch never asks the origin')),
+    };
+    const pipeline = new ChunkPipeline(ctx, file, chunkSize, { first: 0, last: file.chunks.length - 1 });
+    try {
+      while (await pipeline.next());
+      return true;
+    } catch {
+      return false;
+    } finally {
+      pipeline.cancel();
+      await pipeline.settled();
+    }
+  }
+}
