@@ -22,6 +22,7 @@ const entries = {
   'bench/signal': 'bench/signal.ts',
   'bench/load/signal-peers': 'bench/load/signal-peers.ts',
   'bench/p2p': 'bench/p2p.ts',
+  'bench/site': 'bench/site.ts',
 };
 await build({
   ...node,
