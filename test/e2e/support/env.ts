@@ -12,8 +12,8 @@ import type { FetchResult, Visitor } from './visitor.js';
 import { waitFor, withTimeout } from './wait.js';
 
 /** The site, server and browser of one test file. */
-export interface E2eEnv {
-  readonly site: E2eSite;
+export interface E2eEnv<S extends E2eSite = E2eSite> {
+  readonly site: S;
   readonly server: E2eServer;
   readonly browser: E2eBrowser;
   /** Opens a visitor on the site with start options in the hash and waits for `swarm.ready`. */
@@ -47,8 +47,8 @@ export function checkBody(result: FetchResult, file: SiteFile, what: string): vo
 }
 
 /** Builds the site, starts the server and launches Chromium. */
-export async function startE2e(options: { large?: boolean; media?: boolean } = {}): Promise<E2eEnv> {
-  const site = await makeSite(options);
+export async function startE2e<S extends E2eSite = E2eSite>(options: { large?: boolean; media?: boolean; site?: () => Promise<S> } = {}): Promise<E2eEnv<S>> {
+  const site = options.site ? await options.site() : ((await makeSite(options)) as S);
   const server = await startE2eServer(site).catch(async (error: unknown) => {
     await site.cleanup();
     throw error;
@@ -65,7 +65,7 @@ export async function startE2e(options: { large?: boolean; media?: boolean } = {
     return found;
   };
 
-  const env: E2eEnv = {
+  const env: E2eEnv<S> = {
     site,
     server,
     browser,
@@ -112,10 +112,10 @@ export async function startE2e(options: { large?: boolean; media?: boolean } = {
  * Starts one E2eEnv for the calling test file (beforeAll) and closes it after (afterAll); returns a
  * getter for it, so each file does not repeat the set-up and tear-down.
  */
-export function useE2e(options: Parameters<typeof startE2e>[0] = {}): () => E2eEnv {
-  let env: E2eEnv | undefined;
+export function useE2e<S extends E2eSite = E2eSite>(options: Parameters<typeof startE2e<S>>[0] = {}): () => E2eEnv<S> {
+  let env: E2eEnv<S> | undefined;
   beforeAll(async () => {
-    env = await startE2e(options);
+    env = await startE2e<S>(options);
   }, 60_000);
   afterAll(async () => {
     await env?.close();
