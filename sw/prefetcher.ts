@@ -39,11 +39,14 @@ export interface PrefetchFacts {
 
 /** The manifest page a link names: the path itself, or its index.html for a directory URL. */
 function pageKey(manifest: Manifest, link: string): string | undefined {
-  const path = canonicalUrlPath(link);
-  if (path === undefined || !manifest.pages) return undefined;
-  if (Object.hasOwn(manifest.pages, path)) return path;
-  const index = `${path.endsWith('/') ? path : `${path}/`}index.html`;
-  return Object.hasOwn(manifest.pages, index) ? index : undefined;
+  if (!manifest.pages) return undefined;
+  // A directory URL ('/', '/docs/') has an empty last segment, which no manifest path has.
+  const candidates = link.endsWith('/') ? [`${link}index.html`] : [link, `${link}/index.html`];
+  for (const candidate of candidates) {
+    const path = canonicalUrlPath(candidate);
+    if (path !== undefined && Object.hasOwn(manifest.pages, path)) return path;
+  }
+  return undefined;
 }
 
 /** The files to prefetch for these pages, in order, within `budget` bytes: held by peers, not cached yet. */

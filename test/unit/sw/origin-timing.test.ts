@@ -1,0 +1,47 @@
+/** The hedge budget follows the origin's measured latency, within its floor and the stall cap. */
+import { describe, expect, it } from '@jest/globals';
+import { HEDGE_MIN_MS, OriginTiming, timedFetch } from '../../../sw/origin-timing.js';
+
+describe('OriginTiming', () => {
+  it('floors the budget on a fast origin and caps it at stallMs', () => {
+    const timing = new OriginTiming();
+    for (let i = 0; i < 5; i++) timing.recordTtfb(2);
+    expect(timing.hedgeBudgetMs(2_000)).toBe(HEDGE_MIN_MS);
+    for (let i = 0; i < 16; i++) timing.recordTtfb(5_000);
+    expect(timing.hedgeBudgetMs(2_000)).toBe(2_000);
+  });
+
+  it('is twice the median time to headers plus 20 ms for a distant origin, robust to one outlier', () => {
+    const timing = new OriginTiming();
+    for (const ms of [60, 62, 58, 61, 3_000]) timing.recordTtfb(ms);
+    expect(timing.ttfbMs()).toBe(61);
+    expect(timing.hedgeBudgetMs(2_000)).toBe(142);
+  });
+
+  it('keeps only the last 16 samples', () => {
+    const timing = new OriginTiming();
+    for (let i = 0; i < 16; i++) timing.recordTtfb(1_000);
+    for (let i = 0; i < 16; i++) timing.recordTtfb(50);
+    expect(timing.ttfbMs()).toBe(50);
+  });
+
+  it('estimates transfer time from sampled throughput; small bodies and bad samples are ignored', () => {
+    const timing = new OriginTiming();
+    timing.recordTtfb(-1);
+    timing.recordTtfb(Number.NaN);
+    timing.recordTtfb(10);
+    timing.recordBody(1_000, 1); // too small to say anything about throughput
+    expect(timing.bytesPerMs()).toBeUndefined();
+    expect(timing.estimateMs(5_000_000)).toBe(10);
+    timing.recordBody(5_000_000, 1_000); // 5,000 bytes per ms
+    expect(timing.estimateMs(5_000_000)).toBe(1_010);
+  });
+
+  it('timedFetch records the time to headers', async () => {
+    const timing = new OriginTiming();
+    const response = await timedFetch(timing, () => new Promise((resolve) => setTimeout(() => resolve(new Response('x')), 30)));
+    expect(response.status).toBe(200);
+    expect(timing.ttfbMs()).toBeGreaterThanOrEqual(25);
+    expect(timing.ttfbMs()).toBeLessThan(1_000);
+  });
+});
