@@ -1,7 +1,8 @@
 /**
  * The options a plain `<script src="/swarmcdn/bridge.js">` tag carries: `data-manual` (do not
  * start; the site calls swarmcdn.startSwarm itself), `data-server`, `data-ice-servers` (JSON),
- * `data-region`, and the numbers `data-prefetch-bytes` and `data-upload-bytes-per-second`. Only these
+ * `data-region`, and the numbers `data-prefetch-bytes`, `data-upload-bytes-per-second`,
+ * `data-min-peer-bytes` and `data-hedge-ms`. Only these
  * are read; startSwarm validates the values.
  */
 import { SwarmError } from '../protocol/errors.js';
@@ -29,5 +30,7 @@ export function scriptSettings(dataset: Readonly<Record<string, string | undefin
   const number = (text: string): number | string => (/^\d+$/.test(text.trim()) ? Number(text) : text);
   if (dataset.prefetchBytes !== undefined) options.prefetchBytes = number(dataset.prefetchBytes) as number;
   if (dataset.uploadBytesPerSecond !== undefined) options.uploadBytesPerSecond = number(dataset.uploadBytesPerSecond) as number;
+  if (dataset.minPeerBytes !== undefined) options.minPeerBytes = number(dataset.minPeerBytes) as number;
+  if (dataset.hedgeMs !== undefined) options.hedgeMs = number(dataset.hedgeMs) as number;
   return { manual: dataset.manual !== undefined, options };
 }

@@ -114,6 +114,12 @@ describe('scriptSettings (the script tag)', () => {
     expect(scriptSettings({})).toEqual({ manual: false, options: {} });
   });
 
+  it('reads the numeric attributes as numbers, and leaves a non-number for startSwarm to refuse by name', () => {
+    const { options } = scriptSettings({ prefetchBytes: '0', uploadBytesPerSecond: '2500000', minPeerBytes: ' 1024 ', hedgeMs: '300' });
+    expect(options).toEqual({ prefetchBytes: 0, uploadBytesPerSecond: 2_500_000, minPeerBytes: 1024, hedgeMs: 300 });
+    expect(() => resolveSwarmOptions(scriptSettings({ hedgeMs: 'soon' }).options, PAGE)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', details: { option: 'hedgeMs' } }));
+  });
+
   it('data-manual (any value, even empty) means manual', () => {
     expect(scriptSettings({ manual: '' }).manual).toBe(true);
   });
