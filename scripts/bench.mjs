@@ -8,6 +8,11 @@
 // ratio that passes (null for none), `pass` true/false (null without a target). `info` is free-form.
 // The TypeScript side of this shape is bench/bench-result.ts.
 //
+// The benches: manifest, signal, p2p and site (dist/bench/site.js: about 7 minutes, two real sites
+// from npm in Chromium behind a shaping proxy; `npm run bench -- site` runs it alone). Each reports
+// its rows in the shape above; bench:site's time rows carry the higher-is-better inverse of its own
+// "SW ÷ no SW" figure (its value column), like bench:p2p's page-load row.
+//
 // Exit code: 1 when a bench crashed or printed no RESULT line; a MISS alone exits 0, because a
 // shared machine's noise should not fail a build, and the table says MISS plainly.
 import { spawn, spawnSync } from 'node:child_process';
