@@ -6,26 +6,18 @@
 
 /** What the injected tag asks the swarm for. */
 export interface SwarmTagOptions {
-  /**
-   * Bytes per second each visitor serves other visitors at most (startSwarm's
-   * `uploadBytesPerSecond`). No script attribute carries it (page-bridge/script-options.ts reads
-   * only server, ice-servers and region), so the tag is `data-manual` plus an inline start call.
-   */
+  /** Bytes per second each visitor serves other visitors at most (`data-upload-bytes-per-second`). */
   readonly uploadBytesPerSecond?: number;
 }
 
 /**
- * The tag: `bridge.js` with `data-manual`, then `swarmcdn.startSwarm({ iceServers: [] , … })`.
- * `iceServers: []` keeps WebRTC on host candidates (loopback), like `data-ice-servers="[]"`.
- * The guard keeps a page whose bridge failed to load from throwing: it then loads from the origin.
+ * The tag a site adds, as page-bridge/script-options.ts reads it: `bridge.js` with
+ * `data-ice-servers="[]"` (host candidates only: WebRTC stays on loopback) and, when given,
+ * `data-upload-bytes-per-second`. The bridge starts the swarm by itself and never throws at the page.
  */
 export function swarmTag(options: SwarmTagOptions = {}): string {
-  const start: Record<string, unknown> = { iceServers: [] };
-  if (options.uploadBytesPerSecond !== undefined) start.uploadBytesPerSecond = options.uploadBytesPerSecond;
-  return (
-    '<script src="/swarmcdn/bridge.js" data-manual></script>' +
-    `<script>window.swarmcdn&&window.swarmcdn.startSwarm(${JSON.stringify(start)})</script>`
-  );
+  const upload = options.uploadBytesPerSecond === undefined ? '' : ` data-upload-bytes-per-second="${options.uploadBytesPerSecond}"`;
+  return `<script src="/swarmcdn/bridge.js" data-ice-servers="[]"${upload}></script>`;
 }
 
 const HEAD_OPEN = /<head(?:\s[^>]*)?>/i;
