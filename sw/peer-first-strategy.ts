@@ -135,7 +135,10 @@ export class PeerFirstStrategy extends Strategy {
   private copied(job: SwarmJob, response: Response, started: number): Response {
     const rt = this.runtime;
     const whole = response.status === 200 && !job.request.headers.has('range') && response.body !== null;
-    if (!whole || rt.cache.isTainted(job.file.integrity)) return response;
+    // A file larger than a quarter of the cache would evict too much to be worth it, and a tee
+    // buffers what the copy has not read yet: such a file is left to the page alone.
+    const fits = job.file.size <= rt.settings().cacheBytes / 4;
+    if (!whole || !fits || rt.cache.isTainted(job.file.integrity)) return response;
     const [page, copy] = response.body!.tee();
     const headers = new Headers(response.headers);
     // The body fetch() hands over is already decoded: its encoding and length headers no longer describe it.
