@@ -135,9 +135,9 @@ export class PeerFirstStrategy extends Strategy {
   private copied(job: SwarmJob, response: Response, started: number): Response {
     const rt = this.runtime;
     const whole = response.status === 200 && !job.request.headers.has('range') && response.body !== null;
-    // A file larger than a quarter of the cache would evict too much to be worth it, and a tee
-    // buffers what the copy has not read yet: such a file is left to the page alone.
-    const fits = job.file.size <= rt.settings().cacheBytes / 4;
+    // A file larger than the whole cache could never be kept, and a tee buffers what the copy has
+    // not read yet: such a file is left to the page alone.
+    const fits = job.file.size <= rt.settings().cacheBytes;
     if (!whole || !fits || rt.cache.isTainted(job.file.integrity)) return response;
     const [page, copy] = response.body!.tee();
     const headers = new Headers(response.headers);
