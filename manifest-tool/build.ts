@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { contentType as contentTypeOf } from 'mime-types';
 import {
   DEFAULT_CHUNK_SIZE,
+  DEFAULT_MAX_ENVELOPE_BYTES,
   MANIFEST_PAYLOAD_TYPE,
   MANIFEST_TYPE,
   MAX_CHUNK_SIZE,
@@ -27,6 +28,8 @@ import { listSiteFiles, type SkippedEntry } from './walk-site.js';
 export const MANIFEST_FILE = 'swarmcdn-manifest.json';
 /** 30 days. */
 export const DEFAULT_EXPIRES_MS = 30 * 24 * 3600 * 1000;
+// Room kept under the verifiers' envelope cap for signatures `manifest sign` may add later.
+const SIGNATURE_HEADROOM = 64 * 1024;
 
 /** Everything `buildManifest` takes; only siteDir and keys are required. */
 export interface BuildOptions {
@@ -46,6 +49,8 @@ export interface BuildOptions {
   readonly pages?: boolean;
   /** The site's origin, so absolute URLs to it in pages count as the site's own files. */
   readonly origin?: string;
+  /** The envelope size verifiers accept (default theirs, 32 MiB); `pages` is left out rather than pass it. */
+  readonly maxEnvelopeBytes?: number;
   /** Hashing threads; default every core, 0 hashes on the calling thread. */
   readonly threads?: number;
   readonly now?: Date;
@@ -59,6 +64,8 @@ export interface BuildResult {
   readonly envelope: Envelope;
   readonly manifest: Manifest;
   readonly skipped: readonly SkippedEntry[];
+  /** Things the user should know that did not stop the build. */
+  readonly warnings: readonly string[];
   readonly stats: { files: number; bytes: number; pages: number; hashMs: number; pagesMs: number; totalMs: number; mbPerSec: number };
 }
 
@@ -144,23 +151,34 @@ export async function buildManifest(options: BuildOptions): Promise<BuildResult>
   const pagesMs = performance.now() - pagesStarted;
   const pageCount = Object.keys(pages).length;
   const now = options.now ?? new Date();
-  const manifest: Manifest = {
+  const base: Manifest = {
     type: MANIFEST_TYPE,
     version,
     issuedAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + expiresInMs).toISOString(),
     chunkSize,
     files: entries,
-    ...(pageCount > 0 ? { pages } : {}),
   };
-  const envelope = await signEnvelope(MANIFEST_PAYLOAD_TYPE, serializeManifest(manifest), options.keys);
-  await writeAtomically(out, envelopeToJson(envelope));
+  let manifest: Manifest = pageCount > 0 ? { ...base, pages } : base;
+  let envelope = await signEnvelope(MANIFEST_PAYLOAD_TYPE, serializeManifest(manifest), options.keys);
+  let text = envelopeToJson(envelope);
+  const warnings: string[] = [];
+  const limit = (options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES) - SIGNATURE_HEADROOM;
+  if (manifest.pages && Buffer.byteLength(text) > limit) {
+    // Every verifier would refuse the whole manifest; without `pages` the site still works.
+    warnings.push(`pages left out: with them the signed manifest is ${(Buffer.byteLength(text) / 1e6).toFixed(1)} MB, over the ${(limit / 1e6).toFixed(1)} MB verifiers accept`);
+    manifest = base;
+    envelope = await signEnvelope(MANIFEST_PAYLOAD_TYPE, serializeManifest(manifest), options.keys);
+    text = envelopeToJson(envelope);
+  }
+  await writeAtomically(out, text);
   const totalMs = performance.now() - started;
   return {
     out,
     envelope,
     manifest,
     skipped,
-    stats: { files: files.length, bytes: totalBytes, pages: pageCount, hashMs, pagesMs, totalMs, mbPerSec: totalBytes / 1e6 / Math.max(hashMs / 1000, 1e-6) },
+    warnings,
+    stats: { files: files.length, bytes: totalBytes, pages: manifest.pages ? pageCount : 0, hashMs, pagesMs, totalMs, mbPerSec: totalBytes / 1e6 / Math.max(hashMs / 1000, 1e-6) },
   };
 }

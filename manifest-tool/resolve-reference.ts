@@ -24,8 +24,16 @@ export function parseSiteOrigin(text: string): string | undefined {
   return url.origin;
 }
 
+// Most references that may be cached by their base's directory: bounds memory on huge sites.
+const MAX_CACHED = 1_000_000;
+// A reference that resolves to its base itself (empty, or only a query or fragment), so depends on all of it.
+const SELF_REFERENCE = /^[\x00-\x20]*(?:[?#]|$)/;
+
 /** Resolves references against files of one site whose origin is `origin`. */
 export class ReferenceResolver {
+  // Pages of one directory repeat the same references; parsing each URL once per directory halves the work.
+  private readonly cache = new Map<string, string | undefined>();
+
   constructor(private readonly origin: string = PLACEHOLDER_ORIGIN) {}
 
   /** The absolute URL of a manifest path, the base its own references resolve against. */
@@ -45,6 +53,18 @@ export class ReferenceResolver {
 
   /** The canonical manifest path a reference names, or undefined (other origin, query, unparsable). */
   resolve(reference: string, base: string): string | undefined {
+    // Any other reference resolves the same against every URL of the base's directory.
+    const cacheable = !base.includes('?') && !base.includes('#') && !SELF_REFERENCE.test(reference);
+    if (!cacheable) return this.resolveUncached(reference, base);
+    const key = `${base.slice(0, base.lastIndexOf('/') + 1)}\n${reference}`;
+    if (this.cache.has(key)) return this.cache.get(key);
+    const path = this.resolveUncached(reference, base);
+    if (this.cache.size >= MAX_CACHED) this.cache.clear();
+    this.cache.set(key, path);
+    return path;
+  }
+
+  private resolveUncached(reference: string, base: string): string | undefined {
     let url: URL;
     try {
       url = new URL(reference, base);

@@ -4,8 +4,10 @@
  * passes, the service worker's verifier reads the same lists, and `--no-pages` leaves them out.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { buildManifest } from '../../manifest-tool/build.js';
+import { loadSigningKey } from '../../manifest-tool/key-files.js';
 import { fromBase64, importPublicKeyPem, verifyManifest, type Envelope } from '../../protocol/index.js';
 import { TempDirs, assertCliBuilt, keygen, readEnvelope, swarmcdn, swarmcdnJson, writeTree, type KeyFiles } from '../support/cli.js';
 import { DOCS_REFERENCES, INDEX_REFERENCES, INDEX_REFERENCES_WITHOUT_ORIGIN, PAGE_SITE, SITE_ORIGIN } from '../support/page-site.js';
@@ -68,6 +70,23 @@ describe('manifest build records pages', () => {
     const payload = new TextDecoder().decode(fromBase64((JSON.parse(text) as Envelope).payload)!);
     expect(payload).not.toContain('"pages"');
     expect(payload.endsWith('}}}')).toBe(true); // files is the last field
+  });
+
+  it('leaves pages out, with a warning, rather than sign an envelope over the cap verifiers accept', async () => {
+    const withPages = await stat((await build()).out);
+    const without = await stat((await build('--no-pages')).out);
+    expect(withPages.size).toBeGreaterThan(without.size);
+    const keys = [await loadSigningKey(key.key)];
+    const headroom = 64 * 1024; // what the build keeps free for signatures added later
+    const between = headroom + Math.floor((withPages.size + without.size) / 2);
+    const out = join(root, 'capped.json');
+    const capped = await buildManifest({ siteDir: site, keys, out, threads: 0, maxEnvelopeBytes: between });
+    expect(capped.manifest).not.toHaveProperty('pages');
+    expect(capped.stats.pages).toBe(0);
+    expect(capped.warnings).toEqual([expect.stringMatching(/^pages left out/)]);
+    expect((await readEnvelope(out)).manifest).not.toHaveProperty('pages');
+    const roomy = await buildManifest({ siteDir: site, keys, out, threads: 0, maxEnvelopeBytes: headroom + withPages.size + 1024 });
+    expect({ pages: roomy.stats.pages, warnings: roomy.warnings }).toEqual({ pages: 2, warnings: [] });
   });
 
   it('refuses an --origin that is not an http(s) origin as a usage error', async () => {

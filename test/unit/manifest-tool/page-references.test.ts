@@ -82,7 +82,7 @@ describe('pageReferences over a fixture site', () => {
     expect(pages['/big.html']).toHaveLength(MAX_PAGE_REFERENCES);
   });
 
-  it('follows a file as a module only where it loads as one, and reads every fetching element', async () => {
+  it('follows a file as a module only where it loads as one, reads every fetching element, skips comments, textarea and noscript', async () => {
     const root = join(tmp, 'kinds');
     await writeSite(root, {
       'page.html': `<link rel="preload" as="script" href="m.js"><script type="module" src="m.js"></script>
@@ -90,14 +90,15 @@ describe('pageReferences over a fixture site', () => {
 <script type="application/json" src="data.json"></script><style>@import "s.css";</style>
 <object data="o.svg"></object><embed src="e.swf"><track src="t.vtt"><input type="image" src="i.png"><input src="no.png">
 <audio src="a.ogg"></audio><picture><source srcset="w1.webp 1x, w2.webp 2x"></picture>
-<link rel="preload" as="image" imagesrcset="r1.png 1x, r2.png 2x"><img src="a&amp;b.png"><img src="my pic.png"><img src="my%20pic.png">`,
+<link rel="preload" as="image" imagesrcset="r1.png 1x, r2.png 2x"><img src="a&amp;b.png"><img src="my pic.png"><img src="my%20pic.png">
+<img src='q"&#47;x.png'><!-- <img src="no.png"> --><textarea><img src="no.png"></textarea><noscript><img src="no.png"></noscript>`,
       'm.js': "import './n.js';", 'n.js': '', 'p.js': "export * from './q.js';", 'q.js': '', 'c.js': "import './d.js';", 'd.js': '',
       'legacy.js': '', 'data.json': '{}', 's.css': 'x { y: url(t.png) }', 't.png': '', 'o.svg': '', 'e.swf': '', 't.vtt': '',
-      'i.png': '', 'no.png': '', 'a.ogg': '', 'w1.webp': '', 'w2.webp': '', 'r1.png': '', 'r2.png': '', 'a&b.png': '', 'my pic.png': '',
+      'i.png': '', 'no.png': '', 'q"/x.png': '', 'a.ogg': '', 'w1.webp': '', 'w2.webp': '', 'r1.png': '', 'r2.png': '', 'a&b.png': '', 'my pic.png': '',
     });
     expect(await pageReferences(await sourceFiles(root))).toEqual({
       '/page.html': [
-        '/a&b.png', '/a.ogg', '/c.js', '/e.swf', '/i.png', '/m.js', '/my%20pic.png', '/n.js', '/o.svg', '/p.js', '/q.js',
+        '/a&b.png', '/a.ogg', '/c.js', '/e.swf', '/i.png', '/m.js', '/my%20pic.png', '/n.js', '/o.svg', '/p.js', '/q%22/x.png', '/q.js',
         '/r1.png', '/r2.png', '/s.css', '/t.png', '/t.vtt', '/w1.webp', '/w2.webp',
       ],
     });
