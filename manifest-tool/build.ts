@@ -28,7 +28,8 @@ import { listSiteFiles, type SkippedEntry } from './walk-site.js';
 export const MANIFEST_FILE = 'swarmcdn-manifest.json';
 /** 30 days. */
 export const DEFAULT_EXPIRES_MS = 30 * 24 * 3600 * 1000;
-// Room kept under the verifiers' envelope cap for signatures `manifest sign` may add later.
+// Room kept under the verifiers' envelope cap for the envelope's own fields and the signatures
+// (`manifest sign` may add up to MAX_SIGNATURES, ~200 bytes each).
 const SIGNATURE_HEADROOM = 64 * 1024;
 
 /** Everything `buildManifest` takes; only siteDir and keys are required. */
@@ -85,6 +86,16 @@ async function nextVersion(out: string): Promise<number> {
   } catch {
     throw new SwarmError('CONFIG_INVALID', `cannot read the version of the existing ${out}; pass --version`, { path: out });
   }
+}
+
+/** At most the bytes `pages` adds to the serialized manifest (paths are ASCII: canonical paths are percent-encoded). */
+function pagesJsonLength(pages: Readonly<Record<string, readonly string[]>>): number {
+  let length = ',"pages":{}'.length;
+  for (const [page, refs] of Object.entries(pages)) {
+    length += page.length + 6; // "page":[] and a comma (one too many for the last page)
+    for (const ref of refs) length += ref.length + 3; // "ref" and a comma (one too many per list)
+  }
+  return length;
 }
 
 /** Writes through a temp file and a rename, so a reader (the server) never sees half a manifest. */
@@ -159,18 +170,23 @@ export async function buildManifest(options: BuildOptions): Promise<BuildResult>
     chunkSize,
     files: entries,
   };
-  let manifest: Manifest = pageCount > 0 ? { ...base, pages } : base;
-  let envelope = await signEnvelope(MANIFEST_PAYLOAD_TYPE, serializeManifest(manifest), options.keys);
-  let text = envelopeToJson(envelope);
   const warnings: string[] = [];
-  const limit = (options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES) - SIGNATURE_HEADROOM;
-  if (manifest.pages && Buffer.byteLength(text) > limit) {
-    // Every verifier would refuse the whole manifest; without `pages` the site still works.
-    warnings.push(`pages left out: with them the signed manifest is ${(Buffer.byteLength(text) / 1e6).toFixed(1)} MB, over the ${(limit / 1e6).toFixed(1)} MB verifiers accept`);
-    manifest = base;
-    envelope = await signEnvelope(MANIFEST_PAYLOAD_TYPE, serializeManifest(manifest), options.keys);
-    text = envelopeToJson(envelope);
+  let manifest = base;
+  let payload = serializeManifest(base);
+  if (pageCount > 0) {
+    // Every verifier refuses the whole manifest over the cap, while without `pages` the site still
+    // works. Paths are ASCII, so the size is bounded before anything is serialized or signed.
+    const limit = (options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES) - SIGNATURE_HEADROOM;
+    const size = Math.ceil((payload.length + pagesJsonLength(pages)) / 3) * 4; // the base64 payload
+    if (size <= limit) {
+      manifest = { ...base, pages };
+      payload = serializeManifest(manifest);
+    } else {
+      warnings.push(`pages left out: with them the signed manifest is ${(size / 1e6).toFixed(1)} MB, over the ${(limit / 1e6).toFixed(1)} MB verifiers accept`);
+    }
   }
+  const envelope = await signEnvelope(MANIFEST_PAYLOAD_TYPE, payload, options.keys);
+  const text = envelopeToJson(envelope);
   await writeAtomically(out, text);
   const totalMs = performance.now() - started;
   return {
