@@ -8,7 +8,9 @@
  * (bench/site/site-round.ts) measures the four rows; medians over rounds (bench/site/figures.ts).
  *
  * Env: BENCH_REPEATS (rounds, default 3), BENCH_SITE_SITES (comma-separated subset),
- * BENCH_SITE_DWELL_MS (pause on each page, default 500), BENCH_SITE_PAGE_TIMEOUT_MS (60000),
+ * BENCH_SITE_DWELL_MS (pause on each page for W, N, A, C, default 300), BENCH_SITE_READ_MS (for B
+ * and B', landing included: the idle time in which the SW prefetches from peers, default 2000),
+ * BENCH_SITE_PAGE_TIMEOUT_MS (60000),
  * BENCH_SITE_MAX_SECONDS (whole-run watchdog, default 900; a full run takes about 7 minutes), BENCH_P2P_VERBOSE=1 (page consoles),
  * CHROMIUM (browser path).
  */
@@ -65,7 +67,7 @@ async function serve(site: PreparedSite): Promise<{ server: BenchServer; origins
   return { server, origins: { fastSw: await start(true, false), fastPlain: await start(false, false), wanSw: await start(true, true), wanPlain: await start(false, true) } };
 }
 
-async function runSite(name: (typeof SITE_NAMES)[number], rounds: number, pageTimeoutMs: number, dwellMs: number): Promise<{ figures: SiteFigure[]; rounds: SiteRound[]; site: PreparedSite; files: number; bytes: number }> {
+async function runSite(name: (typeof SITE_NAMES)[number], rounds: number, pageTimeoutMs: number, dwellMs: number, readMs: number): Promise<{ figures: SiteFigure[]; rounds: SiteRound[]; site: PreparedSite; files: number; bytes: number }> {
   phase = `${name}: assembling`;
   const site = await prepareSite(name);
   closers.push(() => site.cleanup());
@@ -80,7 +82,7 @@ async function runSite(name: (typeof SITE_NAMES)[number], rounds: number, pageTi
   for (let i = 1; i <= rounds; i++) {
     phase = `${name}: round ${i}/${rounds}`;
     log(`${phase} (times per page, ms)`);
-    const r = await runSiteRound({ browser: browser!, site, server, origins, pageTimeoutMs, dwellMs, log }, i);
+    const r = await runSiteRound({ browser: browser!, site, server, origins, pageTimeoutMs, dwellMs, readMs, log }, i);
     results.push(r);
     log(`  B${i} ${statsLine(r.b.stats)}`);
     log(`  B${i} used ${(r.bUsedBytes / 1e6).toFixed(2)} MB of manifest files; the proxy sent it ${(r.bOriginBytes / 1e6).toFixed(2)} MB of them; on the wire B got ${(r.bWireBytes / 1e6).toFixed(2)} MB, B' ${(r.bPlainWireBytes / 1e6).toFixed(2)} MB (the origin compresses text; peers carry file bytes)`);
@@ -95,7 +97,8 @@ async function runSite(name: (typeof SITE_NAMES)[number], rounds: number, pageTi
 async function main(): Promise<void> {
   const started = performance.now();
   const rounds = Math.max(1, envNumber('BENCH_REPEATS', 3));
-  const dwellMs = envNumber('BENCH_SITE_DWELL_MS', 500);
+  const dwellMs = envNumber('BENCH_SITE_DWELL_MS', 300);
+  const readMs = envNumber('BENCH_SITE_READ_MS', 2000);
   const pageTimeoutMs = envNumber('BENCH_SITE_PAGE_TIMEOUT_MS', 60_000);
   const only = (process.env.BENCH_SITE_SITES ?? '').split(',').filter(Boolean);
   for (const n of only) if (!isSiteName(n)) throw new Error(`BENCH_SITE_SITES: unknown site ${n} (sites: ${SITE_NAMES.join(', ')})`);
@@ -103,14 +106,14 @@ async function main(): Promise<void> {
   phase = 'launching Chromium';
   browser = await launchBrowser();
   const sites = [];
-  for (const name of names) sites.push(await runSite(name, rounds, pageTimeoutMs, dwellMs));
+  for (const name of names) sites.push(await runSite(name, rounds, pageTimeoutMs, dwellMs, readMs));
   const seconds = (performance.now() - started) / 1000;
 
   const figures = sites.flatMap((s) => s.figures);
   process.stdout.write(
     `\nsite: ${sites.map((s) => `${s.site.name} (${s.site.packages[0]}, ${s.files} files, ${(s.bytes / 1e6).toFixed(1)} MB, walk of ${s.site.walk.length})`).join('; ')}; ` +
       `median of ${rounds} rounds; ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}); ${seconds.toFixed(0)} s\n` +
-      `wide area: +${WAN_LATENCY_MS} ms per request, ${(WAN_BYTES_PER_SECOND * 8) / 1e6} Mbit/s per visitor; peers upload ≤ ${(PEER_UPLOAD_BYTES_PER_SECOND * 8) / 1e6} Mbit/s each\n\n`,
+      `wide area: +${WAN_LATENCY_MS} ms per request, ${(WAN_BYTES_PER_SECOND * 8) / 1e6} Mbit/s per visitor; peers upload ≤ ${(PEER_UPLOAD_BYTES_PER_SECOND * 8) / 1e6} Mbit/s each; B and B' read each page ${readMs} ms, the others ${dwellMs} ms\n\n`,
   );
   const fmt = (f: SiteFigure): string => (Number.isFinite(f.ratio) ? (f.lowerIsBetter ? `${f.ratio.toFixed(2)}×` : f.ratio.toFixed(3)) : '—');
   const table = figures.map((f) => [`${f.site}: ${f.name}`, fmt(f), `${f.lowerIsBetter ? '≤' : '≥'} ${f.lowerIsBetter ? `${f.target.toFixed(2)}×` : f.target.toFixed(2)}`, f.pass ? 'PASS' : 'MISS', f.detail]);

@@ -56,7 +56,13 @@ export interface RoundContext {
   readonly server: BenchServer;
   readonly origins: SiteOrigins;
   readonly pageTimeoutMs: number;
+  /** The pause on each page for W, N, A and C. */
   readonly dwellMs: number;
+  /**
+   * The pause on each page (landing included) for B and B': a visitor reading, the idle moment in
+   * which a page asks its SW to prefetch the linked pages' assets from peers. B' reads as long.
+   */
+  readonly readMs: number;
   readonly log: (line: string) => void;
 }
 
@@ -108,7 +114,8 @@ function removeNonHtml(site: PreparedSite, server: BenchServer, stash: string): 
 
 async function walk(ctx: RoundContext, name: string, proxy: ShapingProxy, withSw: boolean, verify?: Parameters<typeof walkSite>[1]['verify']): Promise<[Visitor, WalkResult]> {
   const v = await visitor(ctx, name);
-  const result = await walkSite(v, { origin: proxy.origin, site: ctx.site, withSw, manifestSizes: manifestSizes(ctx.server), pageTimeoutMs: ctx.pageTimeoutMs, dwellMs: ctx.dwellMs, verify });
+  const dwellMs = name.startsWith('B') ? ctx.readMs : ctx.dwellMs;
+  const result = await walkSite(v, { origin: proxy.origin, site: ctx.site, withSw, manifestSizes: manifestSizes(ctx.server), pageTimeoutMs: ctx.pageTimeoutMs, dwellMs, verify });
   const ms = result.pages.map((p) => (Number.isFinite(p.ms) ? p.ms.toFixed(0) : 'FAIL')).join(' / ');
   ctx.log(`  ${name.padEnd(4)} ${withSw ? 'SW   ' : 'no SW'} ${ms} ms${result.problems.length ? `  PROBLEMS: ${result.problems.join('; ')}` : ''}`);
   return [v, result];

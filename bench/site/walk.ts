@@ -68,6 +68,7 @@ export interface WalkOptions {
   /** URL path → size of each manifest file. */
   readonly manifestSizes: ReadonlyMap<string, number>;
   readonly pageTimeoutMs: number;
+  /** The pause on the landing page (after `swarm.ready`) and after each walk page: a visitor reading. */
   readonly dwellMs: number;
   /** Hash every manifest-file response: the base64 SHA-256 of each file, and its bytes for a 206. */
   readonly verify?: { readonly sha256: ReadonlyMap<string, string>; readonly bytes: (path: string) => Buffer };
@@ -159,6 +160,7 @@ export async function walkSite(visitor: Visitor, options: WalkOptions): Promise<
       problems.push(`landing: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+  await idle(options.dwellMs);
   visitor.page.on('request', onRequest);
   visitor.page.on('response', onResponse);
   visitor.page.on('requestfailed', onFailed);
