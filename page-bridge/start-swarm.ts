@@ -42,6 +42,8 @@ function createSwarm(config: SwarmConfig): Swarm {
   const link = new SwLink(config, bridge.api);
 
   pool.onOpen((peerId) => tracker.join(peerId));
+  // Both sockets' handshakes at once: the tracker's no longer waits for the peer id.
+  tracker.preconnect();
   pool.start();
   link.start();
 

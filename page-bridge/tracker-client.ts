@@ -118,11 +118,25 @@ export class TrackerClient {
   /** Joins as `peerId`; a new id (the peer was recreated) rejoins on a fresh socket. */
   join(peerId: string): void {
     if (this.#stopped || peerId === this.#peerId) return;
+    const first = this.#peerId === undefined;
     this.#peerId = peerId;
+    // The first id on a socket preconnect() opened: join on it (now, or when it opens).
+    if (first && this.#socket && this.#socket.readyState <= 1) {
+      if (this.#socket.readyState === 1) this.#sendJoin(this.#socket, peerId);
+      return;
+    }
     const previous = this.#socket;
     this.#lostSocket();
     previous?.close();
     this.#open();
+  }
+
+  /**
+   * Opens the socket before the peer has its id, so the WebSocket handshake runs beside PeerJS's
+   * own start instead of after it: the join goes out the moment `join` names the id.
+   */
+  preconnect(): void {
+    if (!this.#stopped && !this.#socket && this.#peerId === undefined) this.#open();
   }
 
   /** Files now held: announced now if joined, and after every (re)join. */
@@ -193,8 +207,7 @@ export class TrackerClient {
   }
 
   #open(): void {
-    const peerId = this.#peerId;
-    if (this.#stopped || !peerId) return;
+    if (this.#stopped) return;
     clearTimeout(this.#reconnect);
     const Socket = this.#deps.WebSocket ?? WebSocket;
     let ws: WebSocket;
@@ -206,10 +219,8 @@ export class TrackerClient {
     this.#socket = ws;
     const joinTimer = setTimeout(() => ws.close(), JOIN_TIMEOUT_MS);
     ws.onopen = () => {
-      const region = this.#config.region;
-      const join: TrackerClientMessage = { type: 'join', peerId, site: this.#deps.site, ...(region === undefined ? {} : { region }) };
-      this.#outbox.charge();
-      ws.send(JSON.stringify(join));
+      // Opened ahead of the id (preconnect): join() sends the join when the id comes.
+      if (this.#peerId !== undefined) this.#sendJoin(ws, this.#peerId);
     };
     ws.onmessage = (event: MessageEvent) => {
       if (this.#socket !== ws) return;
@@ -221,6 +232,13 @@ export class TrackerClient {
       this.#lostSocket();
       this.#retryLater();
     };
+  }
+
+  #sendJoin(ws: WebSocket, peerId: string): void {
+    const region = this.#config.region;
+    const join: TrackerClientMessage = { type: 'join', peerId, site: this.#deps.site, ...(region === undefined ? {} : { region }) };
+    this.#outbox.charge();
+    ws.send(JSON.stringify(join));
   }
 
   /** Handles one server frame; true once it was `joined`. */

@@ -113,6 +113,29 @@ describe('TrackerClient', () => {
     expect(client.isJoined).toBe(true);
   });
 
+  it('preconnect opens the socket before the id; the join goes out on it, whether the id comes before or after the open', async () => {
+    start().preconnect();
+    expect(FakeSocket.all).toHaveLength(1);
+    const early = FakeSocket.all[0]!;
+    early.accept();
+    expect(early.sent).toEqual([]);
+    client.join('me');
+    expect(FakeSocket.all).toHaveLength(1);
+    expect(early.sent).toEqual([{ type: 'join', peerId: 'me', site: 'https://site.example' }]);
+    client.close();
+
+    start().preconnect();
+    const late = FakeSocket.all[1]!;
+    client.join('me');
+    expect(late.sent).toEqual([]);
+    late.accept();
+    expect(FakeSocket.all).toHaveLength(2);
+    expect(late.sent).toEqual([{ type: 'join', peerId: 'me', site: 'https://site.example' }]);
+    // A second preconnect, or one after the id, opens nothing more.
+    client.preconnect();
+    expect(FakeSocket.all).toHaveLength(2);
+  });
+
   it('announces what was held before the join, then new files as they come, in batches of at most 4096', async () => {
     start().join('me');
     client.have([hash(1), hash(2), hash(1)]);
