@@ -131,7 +131,7 @@ export async function walkSite(visitor: Visitor, options: WalkOptions): Promise<
   const used = new Set<string>();
   const problems: string[] = [];
   const checks: Promise<void>[] = [];
-  let verify: { checked: number; identical: number; problems: string[] } | undefined = options.verify ? { checked: 0, identical: 0, problems: [] } : undefined;
+  const verify: { checked: number; identical: number; problems: string[] } | undefined = options.verify ? { checked: 0, identical: 0, problems: [] } : undefined;
   const sitePath = (url: string): string | undefined => {
     const u = new URL(url);
     return u.origin === origin && u.search === '' && manifestSizes.has(u.pathname) ? u.pathname : undefined;
@@ -188,6 +188,5 @@ export async function walkSite(visitor: Visitor, options: WalkOptions): Promise<
   }
   let stats: unknown;
   if (options.withSw) stats = await swarmStats(visitor).catch((error: unknown) => `unavailable: ${error instanceof Error ? error.message : String(error)}`);
-  if (verify) verify = { ...verify };
   return { visitor: visitor.name, pages, used, verify, stats, problems };
 }
