@@ -13,6 +13,7 @@ import { parseRange } from './byte-range.js';
 import { ChunkPipeline, type PipelineChunk, type PipelineContext } from './chunk-pipeline.js';
 import { chunkLength, chunkSpan, type ChunkSpan } from './chunk-span.js';
 import { withDeadline } from './deadline.js';
+import { fromHttpCache } from './http-cache-probe.js';
 import { copyOriginBody } from './origin-copy.js';
 import { timedFetch } from './origin-timing.js';
 import { decideRoute } from './route-decision.js';
@@ -98,10 +99,23 @@ export class PeerFirstStrategy extends Strategy {
     const route = decideRoute({ allCached: missingBytes === 0, holders, bridgeUp: bridge !== undefined, missingBytes, minPeerBytes: this.minPeerBytes ?? rt.settings().minPeerBytes });
     rt.stats.addRoute(route);
     const job: SwarmJob = { request, handler, file, chunkSize: manifest.chunkSize, span, bounds: { start, end }, ranged: bounds !== undefined };
-    if (route === 'origin') return this.fromOrigin(job, holders);
+    const spanBytes = end - start + 1;
+    // Nothing cached: the origin's own response. Part cached (a prefetch cut short by a
+    // navigation): the pipeline serves the cached chunks and asks the origin for the rest only.
+    if (route === 'origin' && missingBytes >= spanBytes) return this.fromOrigin(job, holders);
+    if (route === 'cache' && !job.ranged) {
+      const cached = await fromHttpCache(request.url, file.size, (r) => handler.fetch(r));
+      if (cached) {
+        rt.stats.addResponse('cache');
+        rt.stats.addBytes('cache', file.size);
+        // Still a use of the cached file (LRU), whichever cache answered.
+        void handler.waitUntil(rt.cache.touch(file.integrity));
+        return cached;
+      }
+    }
     const waited = route === 'peers' ? performance.now() : undefined;
     const { hedgeMs, stallMs } = rt.settings();
-    const ctx = this.context(job, bridge, { hedgeMs: route === 'peers' ? hedgeMs || rt.timing.hedgeBudgetMs(stallMs) : undefined });
+    const ctx = this.context(job, route === 'peers' ? bridge : undefined, { hedgeMs: route === 'peers' ? hedgeMs || rt.timing.hedgeBudgetMs(stallMs) : undefined });
     const answer = await this.respond(job, ctx, waited);
     return answer ?? this.passThrough(request, handler);
   }
