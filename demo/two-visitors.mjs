@@ -1,6 +1,6 @@
 // Checks the running demo the way a person would with two browsers: visitor A opens it and loads
 // everything, then visitor B opens it; B's readout must show bytes from peers. Headless Chromium,
-// one browser context per visitor, flags from shared/BROWSER-NOTES.md (WebRTC on loopback).
+// one browser context per visitor, flags from docs/browser-notes.md (WebRTC on loopback).
 //   npm start   (in another terminal), then:   node demo/two-visitors.mjs [url] [--screenshots DIR]
 // Exit 0 when B got bytes from peers, 1 otherwise. Every wait is bounded.
 import { mkdirSync } from 'node:fs';

@@ -51,7 +51,7 @@ export class SwLink {
     this.#container = container;
     container.addEventListener('message', this.#onMessage);
     container.addEventListener('controllerchange', this.#onControllerChange);
-    // Without it, messages from the SW wait until DOMContentLoaded (BROWSER-NOTES.md).
+    // Without it, messages from the SW wait until DOMContentLoaded (docs/browser-notes.md).
     container.startMessages();
     container.register(`${this.#config.server}/swarmcdn/sw.js`, { scope: '/' }).catch((error: unknown) => {
       console.warn('swarmcdn: service worker registration failed; the site keeps loading from the origin', error);

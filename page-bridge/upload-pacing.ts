@@ -1,7 +1,7 @@
 /**
  * When the serving side may put the next piece on a data channel. Two limits: the channel's own
  * send buffer (peerjs would happily queue megabytes, which stalls the first transfer for seconds —
- * BROWSER-NOTES.md), and the visitor's optional upload budget in bytes per second. Pure: the
+ * docs/browser-notes.md), and the visitor's optional upload budget in bytes per second. Pure: the
  * caller passes the channel's bufferedAmount and the clock, and does the waiting.
  */
 import { RateLimiter } from './rate-limiter.js';

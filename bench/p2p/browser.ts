@@ -1,12 +1,12 @@
 /**
- * Chromium for the bench: launched with the flags WebRTC needs on loopback (shared/BROWSER-NOTES.md),
+ * Chromium for the bench: launched with the flags WebRTC needs on loopback (docs/browser-notes.md),
  * one browser context per visitor, and the in-page calls every measurement shares: waiting for
  * the swarm, reading its stats. Every wait is bounded.
  */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { PageSwarmStats } from './page-types.js';
 
-/** Launch flags from shared/BROWSER-NOTES.md. */
+/** Launch flags: docs/browser-notes.md says why each is there. */
 export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',

@@ -1,6 +1,6 @@
 /**
  * Debian's Chromium, headless, launched with the flags WebRTC needs on a loopback-only machine
- * (shared/BROWSER-NOTES.md), and the visitors of one test file: each a browser context whose user
+ * (docs/browser-notes.md), and the visitors of one test file: each a browser context whose user
  * agent names it, so the server can tell visitors apart although all are 127.0.0.1.
  */
 import { chromium, type Browser } from 'playwright-core';
@@ -11,7 +11,7 @@ import { withTimeout } from './wait.js';
 /** The Chromium the tests drive (test tools' own browser downloads fail here). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
-/** Exactly the flags of shared/BROWSER-NOTES.md. */
+/** The flags docs/browser-notes.md explains. */
 export const CHROMIUM_ARGS: readonly string[] = Object.freeze([
   '--no-sandbox',
   '--disable-gpu',
