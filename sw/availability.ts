@@ -7,7 +7,7 @@
  * request is then sent to the origin, and only an origin failure waits for peers.
  */
 import { createStore, get, set, type UseStore } from 'idb-keyval';
-import { AVAILABILITY_PATH, parseAvailabilityView } from '../protocol/messages/availability.js';
+import { AVAILABILITY_PATH, MAX_ASSET_MAX_AGE_SECONDS, parseAvailabilityView } from '../protocol/messages/availability.js';
 import type { Sha256Sri } from '../protocol/index.js';
 import { CACHE_STORES, parseHolderCounts } from '../protocol/messages/sw-page.js';
 import { withDeadline } from './deadline.js';
@@ -26,6 +26,7 @@ const IDB_TIMEOUT_MS = 2_000;
 interface KeptView {
   readonly at: number;
   readonly files: Record<string, number>;
+  readonly assetMaxAge?: number;
 }
 
 /** What the view needs. */
@@ -40,6 +41,7 @@ export interface AvailabilityOptions {
 export class AvailabilityView {
   private counts = new Map<Sha256Sri, number>();
   private hasView = false;
+  private assetMaxAge: number | undefined;
   private persistTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly store: UseStore;
   /** Settles once the kept view is loaded (or found missing) and the first fetch of the server's view ended. */
@@ -98,7 +100,14 @@ export class AvailabilityView {
       FETCH_TIMEOUT_MS,
     ).catch(() => undefined);
     const view = parseAvailabilityView(answer);
-    if (view) this.apply(true, view.files);
+    if (!view) return;
+    this.apply(true, view.files);
+    this.assetMaxAge = view.assetMaxAgeSeconds;
+  }
+
+  /** The `cache-control` the origin gives site files (from the server's view), for the SW's own answers; undefined when unknown or 0. */
+  cacheControl(): string | undefined {
+    return this.assetMaxAge ? `public, max-age=${this.assetMaxAge}` : undefined;
   }
 
   private async loadKept(): Promise<void> {
@@ -107,14 +116,17 @@ export class AvailabilityView {
     if (this.hasView || typeof kept !== 'object' || kept === null) return;
     if (typeof kept.at !== 'number' || Date.now() - kept.at > MAX_KEPT_AGE_MS) return;
     const files = parseHolderCounts(kept.files);
-    if (files) this.apply(true, files);
+    if (!files) return;
+    this.apply(true, files);
+    const maxAge = kept.assetMaxAge;
+    if (typeof maxAge === 'number' && Number.isSafeInteger(maxAge) && maxAge >= 0 && maxAge <= MAX_ASSET_MAX_AGE_SECONDS) this.assetMaxAge = maxAge;
   }
 
   private schedulePersist(): void {
     if (this.persistTimer !== undefined) return;
     this.persistTimer = setTimeout(() => {
       this.persistTimer = undefined;
-      const kept: KeptView = { at: Date.now(), files: Object.fromEntries(this.counts) };
+      const kept: KeptView = { at: Date.now(), files: Object.fromEntries(this.counts), ...(this.assetMaxAge === undefined ? {} : { assetMaxAge: this.assetMaxAge }) };
       void set(STORE_KEY, kept, this.store).catch(() => undefined);
     }, PERSIST_EVERY_MS);
   }

@@ -1,10 +1,7 @@
 /**
- * The origin route's side copy. A request the swarm cannot serve goes to the origin with nothing
- * added: the page gets the origin's own response as it streams. Its body is teed, and the copy is
- * cut into chunks, checked against the manifest and written to the cache, so this visitor holds
- * the file for the next one. A chunk that does not match (a stale manifest) taints the file:
- * nothing of it is cached or shared. The copy never holds the page up: it reads at its own pace and
- * the page's branch is the response.
+ * Reads a whole-file origin body into the cache, chunk by chunk, each checked against the manifest
+ * (origin-copier.ts hands it the browser's cached copy of what the origin served). A chunk that
+ * does not match (a stale manifest) taints the file: nothing of it is cached or shared.
  */
 import type { ManifestFile } from '../protocol/index.js';
 import type { ChunkCache } from './chunk-cache.js';

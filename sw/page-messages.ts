@@ -3,7 +3,11 @@
  * Everything is parsed first (parsePageToSwMessage); anything else is ignored.
  */
 import { parsePageToSwMessage } from '../protocol/messages/sw-page.js';
+import { withDeadline } from './deadline.js';
 import type { SwarmRuntime } from './swarm-runtime.js';
+
+/** How long a prefetch waits for the copies of what the origin just served (they free it from re-fetching those). */
+const COPY_FIRST_MS = 3_000;
 
 /** The sender of a message that is a window or worker client (it has an id). */
 function senderClient(source: ExtendableMessageEvent['source']): Client | undefined {
@@ -48,7 +52,9 @@ export function handlePageMessage(event: ExtendableMessageEvent, runtime: SwarmR
       return;
     case 'swarmcdn/prefetch': {
       const client = senderClient(source);
-      if (client) keepAlive(runtime.prefetcher.run(client.id, message.pages));
+      // The page is idle: first what the origin served is copied into the cache, then peers fill the rest.
+      // Bounded: a slow copy must not keep peers from starting.
+      if (client) keepAlive(withDeadline(runtime.copier.flush(), COPY_FIRST_MS).then(() => runtime.prefetcher.run(client.id, message.pages)));
       return;
     }
     case 'swarmcdn/keyids':

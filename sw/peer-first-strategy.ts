@@ -1,7 +1,7 @@
 /**
  * The Workbox strategy of the swarm path. Each request is routed the moment it arrives
  * (route-decision.ts): from the cache, from peers with the origin hedging behind them, or straight
- * to the origin with its bytes copied into the cache on the side. Every chunk from the cache or a
+ * to the origin (its bytes copied into the cache once pages are idle). Every chunk from the cache or a
  * peer is verified before it is served. When the origin fails for a listed file, peers that hold
  * it get a bounded wait to serve it instead. A site with its own Workbox SW can register it on its
  * own routes.
@@ -14,7 +14,6 @@ import { ChunkPipeline, type PipelineChunk, type PipelineContext } from './chunk
 import { chunkLength, chunkSpan, type ChunkSpan } from './chunk-span.js';
 import { withDeadline } from './deadline.js';
 import { fromHttpCache } from './http-cache-probe.js';
-import { copyOriginBody } from './origin-copy.js';
 import { timedFetch } from './origin-timing.js';
 import { decideRoute } from './route-decision.js';
 import { matchSwarmRequest, type MatchOptions } from './route-match.js';
@@ -128,14 +127,13 @@ export class PeerFirstStrategy extends Strategy {
   private async fromOrigin(job: SwarmJob, holders: number | undefined): Promise<Response> {
     const rt = this.runtime;
     rt.stats.addResponse('origin');
-    const started = performance.now();
     let response: Response | undefined;
     try {
       response = await timedFetch(rt.timing, () => job.handler.fetch(job.request));
     } catch {
       response = undefined;
     }
-    if (!originFailed(response)) return this.copied(job, response!, started);
+    if (!originFailed(response)) return this.copied(job, response!);
     if (this.originDownWaitMs <= 0 || holders === 0) return response ?? Response.error();
     const waitedFrom = performance.now();
     const ctx = this.context(job, undefined, { origin: 'never', peersUntil: Date.now() + this.originDownWaitMs });
@@ -145,33 +143,18 @@ export class PeerFirstStrategy extends Strategy {
     return rescued ?? response ?? Response.error();
   }
 
-  /** The origin's response for the page; a whole-file 200 is teed and its copy cached, verified. */
-  private copied(job: SwarmJob, response: Response, started: number): Response {
+  /** The origin's response for the page, as it is; a whole-file 200 is noted for a copy into the cache once pages are idle. */
+  private copied(job: SwarmJob, response: Response): Response {
     const rt = this.runtime;
-    const whole = response.status === 200 && !job.request.headers.has('range') && response.body !== null;
-    // A file larger than the whole cache could never be kept, and a tee buffers what the copy has
-    // not read yet: such a file is left to the page alone.
-    const fits = job.file.size <= rt.settings().cacheBytes;
-    if (!whole || !fits || rt.cache.isTainted(job.file.integrity)) return response;
-    const [page, copy] = response.body!.tee();
-    const headers = new Headers(response.headers);
-    // The body fetch() hands over is already decoded: its encoding and length headers no longer describe it.
-    for (const name of ['content-encoding', 'content-length', 'transfer-encoding']) headers.delete(name);
-    let bytes = 0;
-    const work = copyOriginBody(copy, job.file, job.chunkSize, {
-      cache: rt.cache,
-      signal: new AbortController().signal,
-      onBytes: (n) => {
-        bytes += n;
-        rt.stats.addBytes('origin', n);
-      },
-    }).then(() => {
-      rt.timing.recordBody(bytes, performance.now() - started);
-      rt.reporter.poke();
-      return rt.cache.touch(job.file.integrity);
-    });
-    void job.handler.waitUntil(work.catch(() => undefined));
-    return new Response(page, { status: response.status, statusText: response.statusText, headers });
+    if (response.status !== 200 || job.ranged) return response;
+    // The body is the page's, untouched: its length is the file's (the manifest's, for the counters).
+    rt.stats.addBytes('origin', job.file.size);
+    rt.reporter.poke();
+    // A file larger than the whole cache could never be kept.
+    if (job.file.size <= rt.settings().cacheBytes && !rt.cache.isTainted(job.file.integrity)) {
+      void job.handler.waitUntil(rt.copier.note(job.request.url, job.file, job.chunkSize).then(() => rt.cache.touch(job.file.integrity)));
+    }
+    return response;
   }
 
   /**
@@ -200,6 +183,10 @@ export class PeerFirstStrategy extends Strategy {
       void Promise.all([pipeline.settled(), rt.cache.touch(job.file.integrity)]).finally(ended);
     });
     const { status, headers } = swarmHeaders(job.file, job.ranged ? job.bounds : undefined);
+    // The origin's lifetime for the file: the browser's memory cache then reuses this answer on the
+    // next page as it would the origin's, instead of asking the SW (and IndexedDB) again.
+    const cacheControl = rt.availability.cacheControl();
+    if (cacheControl) headers.set('cache-control', cacheControl);
     return new Response(body, { status, headers });
   }
 

@@ -9,6 +9,7 @@ import { AvailabilityView } from './availability.js';
 import { BridgeRegistry, type ClientsLike } from './bridge-registry.js';
 import { ChunkCache } from './chunk-cache.js';
 import { ManifestStore } from './manifest-store.js';
+import { OriginCopier } from './origin-copier.js';
 import { OriginTiming } from './origin-timing.js';
 import { Prefetcher } from './prefetcher.js';
 import { StatsReporter } from './stats-reporter.js';
@@ -27,6 +28,8 @@ export interface SwarmRuntime {
   readonly timing: OriginTiming;
   /** Fills the cache from peers while pages are idle. */
   readonly prefetcher: Prefetcher;
+  /** Copies what the origin served into the cache while pages are idle. */
+  readonly copier: OriginCopier;
   /** The settings in force (the latest a bridge sent, else the defaults). */
   settings(): SwSettings;
   /** Applies a bridge's settings; resolves once the cache fits its new bound. */
@@ -72,6 +75,7 @@ export function createSwarmRuntime(options: SwarmRuntimeOptions): SwarmRuntime {
   let settings: SwSettings = SW_DEFAULTS;
   let requestId = 0;
   const nextRequestId = (): number => (requestId = (requestId + 1) % Number.MAX_SAFE_INTEGER);
+  const copier = new OriginCopier({ cache, fetch: (request) => fetch(request) });
   const prefetcher = new Prefetcher({ manifest, cache, bridges, stats, availability, settings: () => settings, nextRequestId });
   return {
     manifest,
@@ -82,6 +86,7 @@ export function createSwarmRuntime(options: SwarmRuntimeOptions): SwarmRuntime {
     availability,
     timing,
     prefetcher,
+    copier,
     settings: () => settings,
     applySettings: (next) => {
       settings = next;

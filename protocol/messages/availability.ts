@@ -22,7 +22,15 @@ export interface AvailabilityView {
   readonly manifestVersion: number;
   /** Positive integer counts. */
   readonly files: Readonly<Record<Sha256Sri, number>>;
+  /**
+   * The max-age (seconds) the origin gives the site's files. A SW gives its own answers for them the
+   * same lifetime, so the browser's memory cache reuses them across pages as it would the origin's.
+   */
+  readonly assetMaxAgeSeconds?: number;
 }
+
+/** The longest asset lifetime a view may carry: one year, the longest any cache honours. */
+export const MAX_ASSET_MAX_AGE_SECONDS = 31_536_000;
 
 /** Why a map of counts was refused; the tracker parser turns `tooMany` into its own code. */
 export type AvailabilityCountsResult =
@@ -63,7 +71,10 @@ export function parseAvailabilityView(value: unknown, maxEntries: number = MAX_A
     // A view lists held files only: a count of 0 is not a view the server sends.
     const counts = readAvailabilityCounts(value.files, maxEntries, 1);
     if (!counts.ok) return undefined;
-    return Object.freeze({ manifestVersion, files: Object.freeze(counts.files) });
+    const { assetMaxAgeSeconds: maxAge } = value;
+    if (maxAge !== undefined && (typeof maxAge !== 'number' || !Number.isSafeInteger(maxAge) || maxAge < 0 || maxAge > MAX_ASSET_MAX_AGE_SECONDS)) return undefined;
+    const view = { manifestVersion, files: Object.freeze(counts.files) };
+    return Object.freeze(maxAge === undefined ? view : { ...view, assetMaxAgeSeconds: maxAge });
   } catch {
     // A getter or proxy on a caller's object (never JSON) could throw; the answer is still "not a view".
     return undefined;

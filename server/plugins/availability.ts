@@ -22,6 +22,7 @@ const viewSchema = {
   properties: {
     manifestVersion: { type: 'integer', minimum: 0 },
     files: { type: 'object', additionalProperties: { type: 'integer', minimum: 1 } },
+    assetMaxAgeSeconds: { type: 'integer', minimum: 0 },
   },
   required: ['manifestVersion', 'files'],
 } as const;
@@ -34,6 +35,7 @@ export const availabilityPlugin: FastifyPluginAsync<AvailabilityPluginOptions> =
     if (asked !== undefined && !isTrackerSite(asked)) throw new SwarmError('REQUEST_INVALID', 'site is not a site the tracker accepts');
     const site = asked ?? `${request.protocol}://${request.host}`;
     reply.header('cache-control', 'no-store');
-    return availability.view(site);
+    // The origin's own lifetime for site files (server/plugins/origin.ts): a SW's answers get the same.
+    return { ...availability.view(site), assetMaxAgeSeconds: app.swarmcdn.options.maxAgeSeconds };
   });
 };

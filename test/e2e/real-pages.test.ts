@@ -57,7 +57,9 @@ it('alone, a visitor waits on the swarm for nothing, and becomes a holder of wha
     // Static routing: the walk's navigations and the bridge script never reached the fetch handler.
     expect({ navigate: sw.fetchEvents.navigate, swarmcdn: sw.fetchEvents.swarmcdn }).toEqual({ navigate: 0, swarmcdn: 0 });
     expect(sw.fetchEvents.other).toBeGreaterThan(0);
-    // The origin's bytes were copied into the cache, verified, and announced.
+    // The origin's bytes were copied into the cache (read back from the browser's HTTP cache, not
+    // fetched twice), verified, and announced.
+    const twice = e2e().site.assets.filter((p) => e2e().server.requests.count({ visitor: 'a', path: p }) > 1);
     const aId = await a.peerId();
     const hashes = await Promise.all(e2e().site.assets.map(async (p) => ({ path: p, hash: (await e2e().site.entry(p)).integrity })));
     await waitFor(
@@ -65,6 +67,7 @@ it('alone, a visitor waits on the swarm for nothing, and becomes a holder of wha
       (missing) => missing.length === 0,
       { timeoutMs: 15_000, intervalMs: 100, what: 'the tracker to list a as a holder of every asset (missing shown)' },
     );
+    expect(twice.concat(e2e().site.assets.filter((p) => e2e().server.requests.count({ visitor: 'a', path: p }) > 1))).toEqual([]);
   });
 }, 120_000);
 

@@ -195,13 +195,13 @@ describe('availability', () => {
     expect(own.status).toBe(200);
     expect(own.cacheControl).toBe('no-store');
     const expected = { [F['a.js']!]: 2, [F['b.css']!]: 1 };
-    expect(parseAvailabilityView(own.body)).toEqual({ manifestVersion: 1, files: expected });
+    expect(parseAvailabilityView(own.body)).toEqual({ manifestVersion: 1, files: expected, assetMaxAgeSeconds: 300 });
     // The pushes add up to the same view, in every session of the site and only there.
     for (const client of [a, b]) await eventually(() => sameView(client.view, expected), `${JSON.stringify(client.view)}`);
     await eventually(() => sameView(elsewhere.view, { [F['c.png']!]: 1 }), `${JSON.stringify(elsewhere.view)}`);
     expect((await getView(`?site=${encodeURIComponent(origin)}`)).body).toEqual(own.body);
-    expect((await getView(`?site=${encodeURIComponent(OTHER_SITE)}`)).body).toEqual({ manifestVersion: 1, files: { [F['c.png']!]: 1 } });
-    expect((await getView(`?site=${encodeURIComponent('https://nobody.example')}`)).body).toEqual({ manifestVersion: 1, files: {} });
+    expect((await getView(`?site=${encodeURIComponent(OTHER_SITE)}`)).body).toEqual({ manifestVersion: 1, files: { [F['c.png']!]: 1 }, assetMaxAgeSeconds: 300 });
+    expect((await getView(`?site=${encodeURIComponent('https://nobody.example')}`)).body).toEqual({ manifestVersion: 1, files: {}, assetMaxAgeSeconds: 300 });
     for (const bad of ['?site=', '?site=a%20b', `?site=${'x'.repeat(257)}`, '?site=a&site=b']) {
       const refused = await getView(bad);
       expect([bad, refused.status, (refused.body as { code?: unknown }).code]).toEqual([bad, 400, 'REQUEST_INVALID']);
@@ -220,6 +220,6 @@ describe('availability', () => {
     await eventually(() => app.swarmcdn.currentManifest?.version === 2, 'version 2 never published', 5000);
     expect(await a.nextAvailability((m) => m.full, 5000)).toEqual({ type: 'availability', full: true, files: { [F['b.css']!]: 1, [F['d.txt']!]: 1 } });
     expect(await x.nextAvailability((m) => m.full, 5000)).toEqual({ type: 'availability', full: true, files: { [F['b.css']!]: 1 } });
-    expect((await getView()).body).toEqual({ manifestVersion: 2, files: { [F['b.css']!]: 1, [F['d.txt']!]: 1 } });
+    expect((await getView()).body).toEqual({ manifestVersion: 2, files: { [F['b.css']!]: 1, [F['d.txt']!]: 1 }, assetMaxAgeSeconds: 300 });
   });
 });

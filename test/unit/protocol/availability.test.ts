@@ -22,6 +22,12 @@ describe('parseAvailabilityView', () => {
     expect(parseAvailabilityView(JSON.parse(`{"manifestVersion":1,"files":{"${H}":7}}`))).toEqual({ manifestVersion: 1, files: { [H]: 7 } });
   });
 
+  it('carries the origin\'s asset max-age when the server sends one, bounded', () => {
+    expect(parseAvailabilityView({ manifestVersion: 1, files: {}, assetMaxAgeSeconds: 300 })).toEqual({ manifestVersion: 1, files: {}, assetMaxAgeSeconds: 300 });
+    expect(parseAvailabilityView({ manifestVersion: 1, files: {}, assetMaxAgeSeconds: 0 })).toEqual({ manifestVersion: 1, files: {}, assetMaxAgeSeconds: 0 });
+    for (const bad of [-1, 1.5, '300', 31_536_001]) expect(parseAvailabilityView({ manifestVersion: 1, files: {}, assetMaxAgeSeconds: bad })).toBeUndefined();
+  });
+
   it('refuses every other shape with undefined, never throwing', () => {
     const bad: unknown[] = [
       undefined, null, 42, 'view', [], { files: {} }, { manifestVersion: 1 }, { manifestVersion: -1, files: {} },
