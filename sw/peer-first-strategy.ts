@@ -120,27 +120,40 @@ export class PeerFirstStrategy extends Strategy {
   }
 
   /**
-   * The origin at once, with nothing added: its response goes to the page as it streams, and a
-   * whole-file 200 is copied into the cache on the side. When the origin fails, peers that hold the
-   * file (or might: no view yet) get a bounded wait; if they fail too, the page gets the origin's answer.
+   * The origin at once, with nothing added: its response goes to the page as it is, and a
+   * whole-file 200 is copied into the cache once pages are idle. When the origin fails, peers that
+   * hold the file (or might: no view yet) get a bounded wait; if they fail too, the page gets the
+   * origin's answer.
    */
   private async fromOrigin(job: SwarmJob, holders: number | undefined): Promise<Response> {
     const rt = this.runtime;
-    rt.stats.addResponse('origin');
     let response: Response | undefined;
     try {
       response = await timedFetch(rt.timing, () => job.handler.fetch(job.request));
     } catch {
       response = undefined;
     }
-    if (!originFailed(response)) return this.copied(job, response!);
-    if (this.originDownWaitMs <= 0 || holders === 0) return response ?? Response.error();
-    const waitedFrom = performance.now();
+    if (!originFailed(response)) {
+      rt.stats.addResponse('origin');
+      return this.copied(job, response!);
+    }
+    const rescued = this.originDownWaitMs > 0 && holders !== 0 ? await this.fromPeersOnly(job) : undefined;
+    if (rescued) {
+      void response?.body?.cancel().catch(() => undefined);
+      return rescued;
+    }
+    // The page sees what it would have seen without us.
+    rt.stats.addResponse('origin');
+    return response ?? Response.error();
+  }
+
+  /** The origin failed: peers only, bounded by the origin-down wait (a bridge may still be coming up). */
+  private async fromPeersOnly(job: SwarmJob): Promise<Response | undefined> {
+    const rt = this.runtime;
     const ctx = this.context(job, undefined, { origin: 'never', peersUntil: Date.now() + this.originDownWaitMs });
-    const rescued = await this.respond(job, ctx, waitedFrom);
+    const rescued = await this.respond(job, ctx, performance.now());
     rt.stats.addOriginDown(rescued !== undefined);
-    if (rescued) void response?.body?.cancel().catch(() => undefined);
-    return rescued ?? response ?? Response.error();
+    return rescued;
   }
 
   /** The origin's response for the page, as it is; a whole-file 200 is noted for a copy into the cache once pages are idle. */

@@ -78,6 +78,13 @@ const SLOWEST = 5;
 const idle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('base64');
 
+/**
+ * A response whose body devtools no longer has: a resource the page took from the browser's memory
+ * cache (a SW answer carries the origin's max-age, so the next page reuses it). It is checked after
+ * the walk by fetching the path in the page, through the SW.
+ */
+const UNREAD = 'body unavailable';
+
 /** Hashes one response; resolves to a problem, or undefined when complete and identical. */
 async function checkResponse(response: Response, path: string, verify: NonNullable<WalkOptions['verify']>): Promise<string | undefined> {
   const status = response.status();
@@ -85,8 +92,8 @@ async function checkResponse(response: Response, path: string, verify: NonNullab
   let body: Buffer;
   try {
     body = await withTimeout(response.body(), 30_000, `${path}: body`);
-  } catch (error) {
-    return `body unavailable: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+  } catch {
+    return UNREAD;
   }
   if (status === 200) return sha256(body) === verify.sha256.get(path) ? undefined : `200 with ${body.length} bytes that differ from the file`;
   const range = /^bytes (\d+)-(\d+)\//.exec((await response.allHeaders())['content-range'] ?? '');
@@ -125,6 +132,23 @@ async function measurePage(visitor: Visitor, site: SiteLayout, timeoutMs: number
   ).then((t) => ({ ...t, readyMs }));
 }
 
+/** Each response devtools could not read, fetched again in the page (through the SW) and hashed. */
+async function recheckUnread(visitor: Visitor, paths: ReadonlyMap<string, number>, tally: { identical: number; problems: string[] }, verify: NonNullable<WalkOptions['verify']>): Promise<void> {
+  for (const [path, responses] of paths) {
+    const got = await withTimeout(
+      visitor.page.evaluate(async (p: string) => {
+        const response = await fetch(p);
+        const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await response.arrayBuffer()));
+        return { status: response.status, sha256: btoa(String.fromCharCode(...digest)) };
+      }, path),
+      30_000,
+      `${visitor.name}: re-reading ${path}`,
+    ).catch((error: unknown) => ({ status: 0, sha256: String(error) }));
+    if (got.status === 200 && got.sha256 === verify.sha256.get(path)) tally.identical += responses;
+    else tally.problems.push(`${path}: memory-cached response, re-read through the SW: HTTP ${got.status}, ${got.status === 200 ? 'bytes differ' : got.sha256}`);
+  }
+}
+
 /** Walks the site as `visitor` (a fresh context with its visitor cookie set). */
 export async function walkSite(visitor: Visitor, options: WalkOptions): Promise<WalkResult> {
   const { origin, site, manifestSizes } = options;
@@ -132,6 +156,8 @@ export async function walkSite(visitor: Visitor, options: WalkOptions): Promise<
   const problems: string[] = [];
   const checks: Promise<void>[] = [];
   const verify: { checked: number; identical: number; problems: string[] } | undefined = options.verify ? { checked: 0, identical: 0, problems: [] } : undefined;
+  /** Responses devtools could not read, by path: each counts once it is re-read. */
+  const unread = new Map<string, number>();
   const sitePath = (url: string): string | undefined => {
     const u = new URL(url);
     return u.origin === origin && u.search === '' && manifestSizes.has(u.pathname) ? u.pathname : undefined;
@@ -145,7 +171,13 @@ export async function walkSite(visitor: Visitor, options: WalkOptions): Promise<
     if (!verify || !options.verify || path === undefined || response.request().isNavigationRequest()) return;
     const v = verify;
     v.checked++;
-    checks.push(checkResponse(response, path, options.verify).then((problem) => (problem === undefined ? void v.identical++ : void v.problems.push(`${path}: ${problem}`))));
+    checks.push(
+      checkResponse(response, path, options.verify).then((problem) => {
+        if (problem === undefined) v.identical++;
+        else if (problem === UNREAD) unread.set(path, (unread.get(path) ?? 0) + 1);
+        else v.problems.push(`${path}: ${problem}`);
+      }),
+    );
   };
   const onFailed = (request: Request): void => {
     const path = sitePath(request.url());
@@ -186,6 +218,7 @@ export async function walkSite(visitor: Visitor, options: WalkOptions): Promise<
     visitor.page.off('response', onResponse);
     visitor.page.off('requestfailed', onFailed);
   }
+  if (verify && options.verify) await recheckUnread(visitor, unread, verify, options.verify);
   let stats: unknown;
   if (options.withSw) stats = await swarmStats(visitor).catch((error: unknown) => `unavailable: ${error instanceof Error ? error.message : String(error)}`);
   return { visitor: visitor.name, pages, used, verify, stats, problems };
