@@ -73,6 +73,11 @@ export class BridgeRegistry {
     old.port.close();
   }
 
+  /** The bridge a client handed over, without a liveness check (the caller just heard from that client). */
+  get(clientId: string): BridgeHandle | undefined {
+    return this.bridges.get(clientId);
+  }
+
   /** Every bridge, newest first. */
   all(): BridgeHandle[] {
     return [...this.bridges.values()].reverse();

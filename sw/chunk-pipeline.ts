@@ -11,6 +11,7 @@ import type { ChunkCache } from './chunk-cache.js';
 import { chunkLength, type ChunkSpan } from './chunk-span.js';
 import { fetchChunkFromPeers, type PeerFetchContext } from './peer-chunk-fetch.js';
 import { readOriginSpan } from './origin-span-reader.js';
+import { originWouldFinishFirst } from './rate-hedge.js';
 import type { ByteSource } from './sw-stats.js';
 import { verifyChunk } from './verify-chunk.js';
 
@@ -38,7 +39,13 @@ export interface PipelineContext extends Omit<PeerFetchContext, 'progress'> {
   readonly originDownWaitMs?: number;
   /** A bridge, waiting for one up to `waitMs` (peers-only retries, when the first choice found none). */
   readonly chooseBridge?: (waitMs: number) => Promise<BridgeHandle | undefined>;
+  /**
+   * The origin's measured pace: when peers deliver so slowly that the origin would finish the rest
+   * clearly sooner, it takes the rest (the rate hedge). Undefined: no rate hedge.
+   */
+  readonly originPace?: { readonly ttfbMs: () => number; readonly bytesPerMs: () => number | undefined };
 }
+
 
 /** A peers-only chunk that failed is asked again after this long (new holders, a bridge that came up). */
 const PEER_RETRY_MS = 250;
@@ -76,6 +83,8 @@ export class ChunkPipeline {
   private peersUntil: number | undefined;
   private hedgeTimer: ReturnType<typeof setTimeout> | undefined;
   private peerChunks = 0;
+  private peerBytes = 0;
+  private firstPeerAt = 0;
   /** True once the origin failed and the pipeline turned to peers for the rest. */
   originFailed = false;
 
@@ -203,9 +212,12 @@ export class ChunkPipeline {
     const outcome = await fetchChunkFromPeers({ ...this.ctx, progress: this.progress }, bridge, { file: this.file.integrity, chunk, size }, slot.abort.signal);
     if (outcome.ok) {
       this.peerChunks += 1;
+      this.peerBytes += outcome.bytes.byteLength;
+      if (this.peerChunks === 1) this.firstPeerAt = Date.now();
       clearTimeout(this.hedgeTimer);
       this.store(index, outcome.bytes);
       slot.resolve({ index, bytes: outcome.bytes, source: 'peer' });
+      if (this.peersSlowerThanOrigin()) this.hedge(true);
       this.launch();
     } else if (outcome.reason !== 'aborted') {
       this.peerFailed(slot);
@@ -234,14 +246,32 @@ export class ChunkPipeline {
   }
 
   /** No chunk from peers within the hedge budget: the origin takes the span from the first chunk not yet held. */
-  private hedge(): void {
-    if (this.peerChunks > 0 || this.abort.signal.aborted || this.peersUntil !== undefined) return;
+  private hedge(evenAfterPeerBytes = false): void {
+    if ((this.peerChunks > 0 && !evenAfterPeerBytes) || this.abort.signal.aborted || this.peersUntil !== undefined) return;
     for (let i = this.cursor; i <= this.span.last; i++) {
       const slot = this.slots.get(i);
       if (slot?.settled || this.ctx.cache.hasChunk(this.file.chunks[i]!)) continue;
       this.toOrigin(i);
       return;
     }
+  }
+
+  /** The rate hedge (rate-hedge.ts): would the origin finish the rest clearly before the peers? Never in peers-only mode. */
+  private peersSlowerThanOrigin(): boolean {
+    const pace = this.ctx.originPace;
+    if (!pace || this.peersUntil !== undefined) return false;
+    let leftBytes = 0;
+    for (let i = this.cursor; i <= this.span.last; i++) {
+      if (!this.slots.get(i)?.settled && !this.fromOrigin(i)) leftBytes += chunkLength(i, this.file.size, this.chunkSize);
+    }
+    return originWouldFinishFirst({
+      peerChunks: this.peerChunks,
+      peerBytes: this.peerBytes,
+      sinceFirstMs: Date.now() - this.firstPeerAt,
+      leftBytes,
+      originTtfbMs: pace.ttfbMs(),
+      originBytesPerMs: pace.bytesPerMs(),
+    });
   }
 
   /**

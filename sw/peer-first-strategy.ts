@@ -39,6 +39,8 @@ const DEFAULT_WINDOW = 8;
 const DEFAULT_ORIGIN_DOWN_WAIT_MS = 10_000;
 /** The cache index loads from IndexedDB at SW start; past this a request does without. */
 const STATE_READY_WAIT_MS = 2_000;
+/** Origin answers at least this large are timed for the origin's pace (smaller ones measure latency, not rate). */
+const PACE_SAMPLE_BYTES = 256 * 1024;
 /** A SW with no availability view at all (none kept) waits this long for the server's: one round trip, bounded. */
 const VIEW_WAIT_MS = 500;
 
@@ -114,7 +116,11 @@ export class PeerFirstStrategy extends Strategy {
     }
     const waited = route === 'peers' ? performance.now() : undefined;
     const { hedgeMs, stallMs } = rt.settings();
-    const ctx = this.context(job, route === 'peers' ? bridge : undefined, { hedgeMs: route === 'peers' ? hedgeMs || rt.timing.hedgeBudgetMs(stallMs) : undefined });
+    const peers = route === 'peers';
+    const ctx = this.context(job, peers ? bridge : undefined, {
+      hedgeMs: peers ? hedgeMs || rt.timing.hedgeBudgetMs(stallMs) : undefined,
+      originPace: peers ? { ttfbMs: () => rt.timing.ttfbMs(), bytesPerMs: () => rt.timing.bytesPerMs() } : undefined,
+    });
     const answer = await this.respond(job, ctx, waited);
     return answer ?? this.passThrough(request, handler);
   }
@@ -167,7 +173,30 @@ export class PeerFirstStrategy extends Strategy {
     if (job.file.size <= rt.settings().cacheBytes && !rt.cache.isTainted(job.file.integrity)) {
       void job.handler.waitUntil(rt.copier.note(job.request.url, job.file, job.chunkSize).then(() => rt.cache.touch(job.file.integrity)));
     }
-    return response;
+    return job.file.size >= PACE_SAMPLE_BYTES && response.body ? this.paced(response) : response;
+  }
+
+  /**
+   * The same response, its body timed on the way through (bytes only counted, never copied): the
+   * origin's pace in file bytes per ms, compression included, for the rate hedge.
+   */
+  private paced(response: Response): Response {
+    const timing = this.runtime.timing;
+    const started = performance.now();
+    let bytes = 0;
+    const meter = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        bytes += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+      flush() {
+        timing.recordBody(bytes, performance.now() - started);
+      },
+    });
+    const headers = new Headers(response.headers);
+    // The body fetch() hands over is already decoded: its encoding and length headers no longer describe it.
+    for (const name of ['content-encoding', 'content-length']) headers.delete(name);
+    return new Response(response.body!.pipeThrough(meter), { status: response.status, statusText: response.statusText, headers });
   }
 
   /**
@@ -215,7 +244,7 @@ export class PeerFirstStrategy extends Strategy {
     return event.clientId || event.resultingClientId || undefined;
   }
 
-  private context(job: SwarmJob, bridge: BridgeHandle | undefined, mode: Pick<PipelineContext, 'hedgeMs' | 'origin' | 'peersUntil'>): PipelineContext {
+  private context(job: SwarmJob, bridge: BridgeHandle | undefined, mode: Pick<PipelineContext, 'hedgeMs' | 'origin' | 'peersUntil' | 'originPace'>): PipelineContext {
     const rt = this.runtime;
     const clientId = this.clientId(job.handler);
     return {

@@ -99,18 +99,20 @@ export class Prefetcher {
     await cache.ready;
     const skip = (file: ManifestFile): boolean => cache.isTainted(file.integrity) || file.chunks.every((c) => cache.hasChunk(c));
     const plan = planPrefetch(manifest, pages, { holders: (f) => availability.holders(f), mostHeld: () => availability.mostHeld(), skip }, budget);
+    this.deps.stats.addPrefetchPlan(plan.length);
     if (plan.length === 0) return;
-    // The page that asked is idle and has a bridge; a busy SW may still fail a quick liveness check,
-    // so the first choice may wait for the page to hand its bridge again.
-    if (!(await this.deps.bridges.choose(clientId, BRIDGE_WAIT_MS, { force: true }))) return;
+    // The page that asked just spoke to us: its own bridge, with no liveness check (a busy browser
+    // can take longer than the check allows); else wait for the page to hand one over.
+    const first = this.deps.bridges.get(clientId) ?? (await this.deps.bridges.choose(clientId, BRIDGE_WAIT_MS, { force: true }));
+    if (!first) return;
     let next = 0;
     // A few workers take the plan in order; each stops when a newer prefetch replaced this one, the
     // manifest changed, or the page's bridge is gone.
     const worker = async (): Promise<void> => {
       while (next < plan.length) {
         const file = plan[next++]!;
-        if (generation !== this.generation || store.current() !== manifest) return;
-        const bridge = await this.deps.bridges.choose(clientId, 0);
+        if (generation !== this.generation || store.current()?.version !== manifest.version) return;
+        const bridge = this.deps.bridges.get(clientId) ?? (await this.deps.bridges.choose(clientId, 0));
         if (!bridge) return;
         if (await this.fetchFile(file, manifest.chunkSize, bridge)) this.deps.stats.addPrefetch(file.size);
       }

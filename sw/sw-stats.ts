@@ -19,7 +19,7 @@ export class SwStatsCounter {
   private readonly routes = { cache: 0, peers: 0, origin: 0 };
   private readonly swarmWait = { requests: 0, ms: 0 };
   private readonly originDown = { rescued: 0, failed: 0 };
-  private readonly prefetch = { files: 0, bytes: 0 };
+  private readonly prefetch = { files: 0, bytes: 0, planned: 0 };
   private readonly fetchEvents = { navigate: 0, swarmcdn: 0, other: 0 };
 
   /** Real bytes received from a source (never a length someone claimed). */
@@ -47,6 +47,11 @@ export class SwStatsCounter {
   /** The origin failed a manifest file; peers served it (`rescued`) or could not. */
   addOriginDown(rescued: boolean): void {
     this.originDown[rescued ? 'rescued' : 'failed'] += 1;
+  }
+
+  /** A prefetch planned this many files (they add to `prefetch.planned`). */
+  addPrefetchPlan(files: number): void {
+    this.prefetch.planned += files;
   }
 
   /** A file prefetched from peers, complete and verified in the cache. */

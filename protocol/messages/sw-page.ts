@@ -71,8 +71,8 @@ export interface SwStats {
   readonly swarmWait: { readonly requests: number; readonly ms: number };
   /** Origin failures (network error, 5xx, 404) answered from peers instead, and those peers could not save. */
   readonly originDown: { readonly rescued: number; readonly failed: number };
-  /** Files prefetched from peers into the cache, and their bytes (also counted in `bytes.peer`). */
-  readonly prefetch: { readonly files: number; readonly bytes: number };
+  /** Files prefetched from peers into the cache, and their bytes (also counted in `bytes.peer`); files prefetches planned. */
+  readonly prefetch: { readonly files: number; readonly bytes: number; readonly planned: number };
   /** The availability view: whether the SW has one, and how many files it says peers hold. */
   readonly availability: { readonly known: boolean; readonly files: number };
   /** Fetch events this SW run saw: navigations, swarmcdn's own routes, the rest (static routing keeps the first two away). */

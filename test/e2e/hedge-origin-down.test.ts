@@ -3,6 +3,8 @@
  * - A holder that answers slowly: the request goes to peers (they hold the file, the bridge is up),
  *   no verified byte arrives within the budget measured from the origin's latency, and the origin
  *   takes the whole span; the page waits the budget, not the 2 s stall rule.
+ * - A holder slower than the origin (its uplink capped): after a few chunks, the origin, at its
+ *   measured pace, takes the rest in one Range request.
  * - The origin failing (the file deleted: 404): peers that hold the file serve it, byte-identical;
  *   a file nobody holds fails at once, with the origin's own answer and no wait.
  */
@@ -11,6 +13,7 @@ import { join } from 'node:path';
 import { expect, it } from '@jest/globals';
 import { checkBody, useE2e } from './support/env.js';
 import { PATHS } from './support/site.js';
+import { waitFor } from './support/wait.js';
 
 const e2e = useE2e();
 
@@ -45,6 +48,38 @@ it('a holder that answers slowly: the origin takes over within the measured budg
     expect(elapsed).toBeLessThan(2_000);
     // One origin request took the whole span.
     expect(server.requests.find({ visitor: 'hedged', path: PATHS.medium, after: mark }).map((r) => r.range)).toEqual([`bytes=0-${medium.size - 1}`]);
+    // The slow holder leaves, so the next test's holder is the only one.
+    const slowId = await a.peerId();
+    await a.close();
+    const entry = await e2e().site.entry(PATHS.medium);
+    await waitFor(() => server.holders(entry.integrity), (h) => !h.includes(slowId), { timeoutMs: 15_000, what: 'the tracker to forget the slow holder' });
+  });
+}, 90_000);
+
+it('a holder slower than the origin: after a few chunks, the origin takes the rest at its measured pace', async () => {
+  await e2e().run(async () => {
+    const { server } = e2e();
+    const medium = e2e().file(PATHS.medium);
+    // 4 MB/s: the first chunks arrive well within the first-byte budget, then the pace shows.
+    const a = await e2e().visitor('paced-holder', { uploadBytesPerSecond: 4_000_000 });
+    await e2e().seed(a, [PATHS.medium]);
+    // The fixture's fixed 2 s first-byte budget stays: only the rate can hand the rest to the origin.
+    const b = await e2e().visitor('rate-hedged');
+    // An origin answer of a file nobody holds gives B the origin's pace (loopback: far above 4 MB/s).
+    checkBody(await b.fetch(PATHS.images[3]), e2e().file(PATHS.images[3]), 'an origin answer to time');
+    const mark = server.requests.mark();
+    const before = await b.sw();
+    checkBody(await b.fetch(PATHS.medium), medium, 'rate-hedged fetch');
+    const after = await b.sw();
+    const peer = after.bytes.peer - before.bytes.peer;
+    const origin = after.bytes.origin - before.bytes.origin;
+    expect(after.routes.peers - before.routes.peers).toBe(1);
+    // Some chunks from the peer, the rest (at least a MiB) from the origin, in one Range request past the start.
+    expect(peer).toBeGreaterThanOrEqual(3 * 256 * 1024);
+    expect(origin).toBeGreaterThanOrEqual(1024 * 1024);
+    const ranges = server.requests.find({ visitor: 'rate-hedged', path: PATHS.medium, after: mark }).map((r) => r.range ?? '');
+    expect(ranges).toHaveLength(1);
+    expect(Number(/^bytes=(\d+)-/.exec(ranges[0]!)?.[1])).toBeGreaterThan(0);
   });
 }, 90_000);
 
