@@ -11,6 +11,7 @@ import type { ChunkCache } from './chunk-cache.js';
 import { chunkLength, type ChunkSpan } from './chunk-span.js';
 import { fetchChunkFromPeers, type PeerFetchContext } from './peer-chunk-fetch.js';
 import { readOriginSpan } from './origin-span-reader.js';
+import { createSlot, type Slot } from './pipeline-slot.js';
 import { originWouldFinishFirst } from './rate-hedge.js';
 import type { ByteSource } from './sw-stats.js';
 import { verifyChunk } from './verify-chunk.js';
@@ -55,17 +56,6 @@ export interface PipelineChunk {
   readonly index: number;
   readonly bytes: Uint8Array;
   readonly source: ByteSource;
-}
-
-interface Slot {
-  readonly index: number;
-  readonly promise: Promise<PipelineChunk>;
-  abort: AbortController;
-  /** 'cache' while its bytes are being read from IndexedDB: such a slot is not missing. */
-  phase: 'cache' | 'peer';
-  settled: boolean;
-  resolve(chunk: PipelineChunk): void;
-  reject(error: unknown): void;
 }
 
 /** Produces the verified chunks of one span of one file, in order. */
@@ -158,31 +148,7 @@ export class ChunkPipeline {
   private slot(index: number): Slot {
     const existing = this.slots.get(index);
     if (existing) return existing;
-    let resolve!: (c: PipelineChunk) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise<PipelineChunk>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    // A rejection nobody awaits (the response was cancelled) must not surface as unhandled.
-    promise.catch(() => undefined);
-    const slot: Slot = {
-      index,
-      promise,
-      abort: new AbortController(),
-      phase: 'cache',
-      settled: false,
-      resolve: (c) => {
-        if (slot.settled) return;
-        slot.settled = true;
-        resolve(c);
-      },
-      reject: (e) => {
-        if (slot.settled) return;
-        slot.settled = true;
-        reject(e);
-      },
-    };
+    const slot = createSlot(index);
     this.slots.set(index, slot);
     return slot;
   }
