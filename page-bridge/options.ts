@@ -35,6 +35,8 @@ export interface SwarmOptions {
   minPeerBytes?: number;
   /** A fixed budget (ms) for peers' first verified bytes before the origin takes over; 0 (default): twice the origin's measured latency. */
   hedgeMs?: number;
+  /** Hand the rest of a file to the origin when peers deliver slower than its measured pace (default true). */
+  rateHedge?: boolean;
 }
 
 /** The options after defaults and validation. */
@@ -53,6 +55,7 @@ export interface SwarmConfig {
   readonly prefetchBytes: number;
   readonly minPeerBytes: number;
   readonly hedgeMs: number;
+  readonly rateHedge: boolean;
 }
 
 /** Every default, in one place (server's default is the page's origin, known only at run time). */
@@ -65,6 +68,7 @@ export const SWARM_DEFAULTS = Object.freeze({
   prefetchBytes: SW_DEFAULTS.prefetchBytes,
   minPeerBytes: SW_DEFAULTS.minPeerBytes,
   hedgeMs: SW_DEFAULTS.hedgeMs,
+  rateHedge: SW_DEFAULTS.rateHedge,
   upload: true,
   /** 16: two chunks per default peer slot; each costs at most one chunk of memory while it is read and sent. */
   maxUploads: 16,
@@ -84,6 +88,7 @@ const KNOWN = new Set<string>([
   'prefetchBytes',
   'minPeerBytes',
   'hedgeMs',
+  'rateHedge',
 ]);
 
 /** ICE server entries and URLs per entry: a real configuration has a handful. */
@@ -99,6 +104,11 @@ function integer(option: string, value: unknown, min: number, max: number): numb
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
     fail(option, `must be an integer from ${min} to ${max}`);
   }
+  return value;
+}
+
+function flag(option: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') fail(option, 'must be a boolean');
   return value;
 }
 
@@ -175,5 +185,6 @@ export function resolveSwarmOptions(input: unknown, pageOrigin: string): SwarmCo
     prefetchBytes: integer('prefetchBytes', given('prefetchBytes') ?? SWARM_DEFAULTS.prefetchBytes, 0, Number.MAX_SAFE_INTEGER),
     minPeerBytes: integer('minPeerBytes', given('minPeerBytes') ?? SWARM_DEFAULTS.minPeerBytes, 0, Number.MAX_SAFE_INTEGER),
     hedgeMs: integer('hedgeMs', given('hedgeMs') ?? SWARM_DEFAULTS.hedgeMs, 0, 60_000),
+    rateHedge: flag('rateHedge', given('rateHedge') ?? SWARM_DEFAULTS.rateHedge),
   });
 }

@@ -13,7 +13,7 @@ import type { SwarmConfig } from './options.js';
 import { deferred } from './wait.js';
 
 /** The slice of the options the SW link uses. */
-export type SwLinkConfig = Pick<SwarmConfig, 'server' | 'cacheBytes' | 'stallMs' | 'prefetchBytes' | 'minPeerBytes' | 'hedgeMs'>;
+export type SwLinkConfig = Pick<SwarmConfig, 'server' | 'cacheBytes' | 'stallMs' | 'prefetchBytes' | 'minPeerBytes' | 'hedgeMs' | 'rateHedge'>;
 
 /** An unanswered bridge offer is made again after this long (the SW answers once its first manifest load is done)… */
 const OFFER_RETRY_MS = 5_000;
@@ -141,8 +141,8 @@ export class SwLink {
     // The SW may answer on the port as well as to the page: either counts (Comlink ignores types it does not know).
     port1.addEventListener('message', (event: MessageEvent) => this.#handle(event.data));
     Comlink.expose(this.#api, port1);
-    const { cacheBytes, stallMs, prefetchBytes, minPeerBytes, hedgeMs } = this.#config;
-    const settings = { cacheBytes, stallMs, prefetchBytes, minPeerBytes, hedgeMs };
+    const { cacheBytes, stallMs, prefetchBytes, minPeerBytes, hedgeMs, rateHedge } = this.#config;
+    const settings = { cacheBytes, stallMs, prefetchBytes, minPeerBytes, hedgeMs, rateHedge };
     this.#post(controller, { type: 'swarmcdn/bridge', port: port2, settings }, [port2]);
     clearTimeout(this.#retry);
     this.#retry = setTimeout(() => {

@@ -115,11 +115,11 @@ export class PeerFirstStrategy extends Strategy {
       }
     }
     const waited = route === 'peers' ? performance.now() : undefined;
-    const { hedgeMs, stallMs } = rt.settings();
+    const { hedgeMs, stallMs, rateHedge } = rt.settings();
     const peers = route === 'peers';
     const ctx = this.context(job, peers ? bridge : undefined, {
       hedgeMs: peers ? hedgeMs || rt.timing.hedgeBudgetMs(stallMs) : undefined,
-      originPace: peers ? { ttfbMs: () => rt.timing.ttfbMs(), bytesPerMs: () => rt.timing.bytesPerMs() } : undefined,
+      originPace: peers && rateHedge ? { ttfbMs: () => rt.timing.ttfbMs(), bytesPerMs: () => rt.timing.bytesPerMs() } : undefined,
     });
     const answer = await this.respond(job, ctx, waited);
     return answer ?? this.passThrough(request, handler);

@@ -121,12 +121,12 @@ function write(dir: string, url: string, bytes: Buffer | string): BenchFile {
 /**
  * The page A and B open: the bridge with no ICE servers (loopback only), nothing else. This bench
  * measures the peer path itself, so prefetch is off (it would turn the timed fetch into a cache
- * read) and the hedge has a fixed 2 s budget (the measured one hands a cold connection's first
- * chunk to a loopback origin, which is right for a page and wrong for a throughput row).
+ * read), the hedge has a fixed 2 s budget and the rate hedge is off (against a loopback origin both
+ * would hand the file to the origin, which is right for a page and wrong for a throughput row).
  */
 const SWARM_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>swarmcdn bench</title><link rel="icon" href="data:,"></head>
-<body><p>swarmcdn bench visitor</p><script src="/swarmcdn/bridge.js" data-ice-servers="[]" data-prefetch-bytes="0" data-hedge-ms="2000"></script></body></html>
+<body><p>swarmcdn bench visitor</p><script src="/swarmcdn/bridge.js" data-ice-servers="[]" data-prefetch-bytes="0" data-hedge-ms="2000" data-rate-hedge="false"></script></body></html>
 `;
 
 /**

@@ -91,6 +91,8 @@ export interface SwSettings {
   readonly minPeerBytes: number;
   /** A fixed budget for peers' first verified bytes before the origin takes over; 0: measured from the origin's latency. */
   readonly hedgeMs: number;
+  /** Peers slower than the origin's measured pace hand it the rest of a file (sw/rate-hedge.ts). */
+  readonly rateHedge: boolean;
 }
 
 /** SW → page. */
@@ -134,6 +136,7 @@ export const SW_DEFAULTS: SwSettings = Object.freeze({
   /** 64 KiB: below it a peer cannot beat even a distant origin by enough to pay for the hop (sw/route-decision.ts). */
   minPeerBytes: 64 * 1024,
   hedgeMs: 0,
+  rateHedge: true,
 });
 
 /** Holder counts in one availability message at most (a manifest of 100,000 files fits in a handful). */
@@ -160,8 +163,9 @@ export function parseSwSettings(value: unknown): SwSettings | undefined {
   const prefetchBytes = value.prefetchBytes === undefined ? SW_DEFAULTS.prefetchBytes : value.prefetchBytes;
   const minPeerBytes = value.minPeerBytes === undefined ? SW_DEFAULTS.minPeerBytes : value.minPeerBytes;
   const hedgeMs = value.hedgeMs === undefined ? SW_DEFAULTS.hedgeMs : value.hedgeMs;
-  if (!isCount(prefetchBytes) || !isCount(minPeerBytes) || !isCount(hedgeMs) || hedgeMs > 60_000) return undefined;
-  return { cacheBytes, stallMs, prefetchBytes, minPeerBytes, hedgeMs };
+  const rateHedge = value.rateHedge === undefined ? SW_DEFAULTS.rateHedge : value.rateHedge;
+  if (!isCount(prefetchBytes) || !isCount(minPeerBytes) || !isCount(hedgeMs) || hedgeMs > 60_000 || typeof rateHedge !== 'boolean') return undefined;
+  return { cacheBytes, stallMs, prefetchBytes, minPeerBytes, hedgeMs, rateHedge };
 }
 
 /**

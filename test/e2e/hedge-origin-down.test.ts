@@ -18,7 +18,7 @@ import { waitFor } from './support/wait.js';
 const e2e = useE2e();
 
 /** The fixture page's default (hedgeMs 2000, a fixed budget) replaced by the measured one, as on a real site. */
-const MEASURED_HEDGE = { hedgeMs: 0 };
+const MEASURED_HEDGE = { hedgeMs: 0, rateHedge: true };
 
 it('a holder that answers slowly: the origin takes over within the measured budget', async () => {
   await e2e().run(async () => {
@@ -64,7 +64,7 @@ it('a holder slower than the origin: after a few chunks, the origin takes the re
     const a = await e2e().visitor('paced-holder', { uploadBytesPerSecond: 4_000_000 });
     await e2e().seed(a, [PATHS.medium]);
     // The fixture's fixed 2 s first-byte budget stays: only the rate can hand the rest to the origin.
-    const b = await e2e().visitor('rate-hedged');
+    const b = await e2e().visitor('rate-hedged', { rateHedge: true });
     // An origin answer of a file nobody holds gives B the origin's pace (loopback: far above 4 MB/s).
     checkBody(await b.fetch(PATHS.images[3]), e2e().file(PATHS.images[3]), 'an origin answer to time');
     const mark = server.requests.mark();

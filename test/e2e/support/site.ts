@@ -14,10 +14,10 @@ import { makeWav } from './wav.js';
 
 /**
  * The page: loads the bridge without its automatic start (`data-manual`) and starts the swarm with
- * `{ iceServers: [], minPeerBytes: 0, prefetchBytes: 0, hedgeMs: 2000 }` plus whatever JSON the test put in the hash
+ * `{ iceServers: [], minPeerBytes: 0, prefetchBytes: 0, hedgeMs: 2000, rateHedge: false }` plus whatever JSON the test put in the hash
  * (stallMs, uploadBytesPerSecond…): these tests prove the peer path itself on small files, one fetch
- * at a time, so the size threshold, prefetch and the measured hedge (which on loopback hands a cold
- * connection's first chunk to the origin) are off unless a test turns them on
+ * at a time, so the size threshold, prefetch and the measured hedges (on loopback the origin is
+ * always faster than a peer, so they would hand it every file) are off unless a test turns them on
  * (test/e2e/real-site*.test.ts run the defaults);
  * the bridge then exposes the Swarm as `swarmcdn.swarm`. A failing startSwarm (CONFIG_INVALID for
  * a bad hash option, or no bridge at all) is recorded for `Visitor.ready`, not thrown.
@@ -31,7 +31,7 @@ export const INDEX_HTML = `<!doctype html>
 <script>
   window.swarmcdnE2e = { startError: undefined };
   try {
-    swarmcdn.startSwarm(Object.assign({ iceServers: [], minPeerBytes: 0, prefetchBytes: 0, hedgeMs: 2000 }, JSON.parse(decodeURIComponent(location.hash.slice(1) || '%7B%7D'))));
+    swarmcdn.startSwarm(Object.assign({ iceServers: [], minPeerBytes: 0, prefetchBytes: 0, hedgeMs: 2000, rateHedge: false }, JSON.parse(decodeURIComponent(location.hash.slice(1) || '%7B%7D'))));
   } catch (error) {
     swarmcdnE2e.startError = String(error && error.code ? error.code + ': ' + error.message : error);
   }

@@ -34,6 +34,7 @@ describe('resolveSwarmOptions', () => {
       prefetchBytes: SW_DEFAULTS.prefetchBytes,
       minPeerBytes: SW_DEFAULTS.minPeerBytes,
       hedgeMs: 0,
+      rateHedge: true,
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(SWARM_DEFAULTS)).toBe(true);
@@ -118,6 +119,8 @@ describe('scriptSettings (the script tag)', () => {
     const { options } = scriptSettings({ prefetchBytes: '0', uploadBytesPerSecond: '2500000', minPeerBytes: ' 1024 ', hedgeMs: '300' });
     expect(options).toEqual({ prefetchBytes: 0, uploadBytesPerSecond: 2_500_000, minPeerBytes: 1024, hedgeMs: 300 });
     expect(() => resolveSwarmOptions(scriptSettings({ hedgeMs: 'soon' }).options, PAGE)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', details: { option: 'hedgeMs' } }));
+    expect(scriptSettings({ rateHedge: 'false' }).options).toEqual({ rateHedge: false });
+    expect(() => resolveSwarmOptions(scriptSettings({ rateHedge: 'no' }).options, PAGE)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', details: { option: 'rateHedge' } }));
   });
 
   it('data-manual (any value, even empty) means manual', () => {

@@ -9,7 +9,7 @@ import * as Comlink from 'comlink';
 import { SW_STATS_TIMEOUT_MS, SwLink } from '../../../page-bridge/sw-link.js';
 import type { BridgeApi, SwStats } from '../../../protocol/messages/sw-page.js';
 
-const CONFIG = { server: 'https://site.example', cacheBytes: 1_000_000, stallMs: 1_500, prefetchBytes: 2_000_000, minPeerBytes: 1_000, hedgeMs: 0 };
+const CONFIG = { server: 'https://site.example', cacheBytes: 1_000_000, stallMs: 1_500, prefetchBytes: 2_000_000, minPeerBytes: 1_000, hedgeMs: 0, rateHedge: true };
 
 class FakeController {
   readonly posted: { message: Record<string, unknown>; transfer: unknown[] }[] = [];
@@ -84,7 +84,7 @@ describe('SwLink', () => {
     container.controller = new FakeController();
     withContainer(container).start();
     const [offer] = container.controller.of('swarmcdn/bridge');
-    expect(offer?.message.settings).toEqual({ cacheBytes: 1_000_000, stallMs: 1_500, prefetchBytes: 2_000_000, minPeerBytes: 1_000, hedgeMs: 0 });
+    expect(offer?.message.settings).toEqual({ cacheBytes: 1_000_000, stallMs: 1_500, prefetchBytes: 2_000_000, minPeerBytes: 1_000, hedgeMs: 0, rateHedge: true });
     const port = offer?.message.port as MessagePort;
     expect(offer?.transfer).toEqual([port]);
     const remote = Comlink.wrap<BridgeApi>(port);

@@ -6,13 +6,13 @@ const sri = (c: string): string => `sha256-${c.repeat(43)}=`;
 
 describe('parseSwSettings', () => {
   it('fills what an older bridge does not send with the defaults', () => {
-    expect(parseSwSettings({ cacheBytes: 10, stallMs: 100 })).toEqual({ cacheBytes: 10, stallMs: 100, prefetchBytes: SW_DEFAULTS.prefetchBytes, minPeerBytes: SW_DEFAULTS.minPeerBytes, hedgeMs: 0 });
+    expect(parseSwSettings({ cacheBytes: 10, stallMs: 100 })).toEqual({ cacheBytes: 10, stallMs: 100, prefetchBytes: SW_DEFAULTS.prefetchBytes, minPeerBytes: SW_DEFAULTS.minPeerBytes, hedgeMs: 0, rateHedge: true });
   });
 
   it('takes every setting, and refuses a bad one', () => {
-    const full = { cacheBytes: 10, stallMs: 100, prefetchBytes: 0, minPeerBytes: 5, hedgeMs: 300 };
+    const full = { cacheBytes: 10, stallMs: 100, prefetchBytes: 0, minPeerBytes: 5, hedgeMs: 300, rateHedge: false };
     expect(parseSwSettings(full)).toEqual(full);
-    for (const bad of [{ prefetchBytes: -1 }, { minPeerBytes: 1.5 }, { hedgeMs: 60_001 }, { hedgeMs: '5' }]) {
+    for (const bad of [{ prefetchBytes: -1 }, { minPeerBytes: 1.5 }, { hedgeMs: 60_001 }, { hedgeMs: '5' }, { rateHedge: 'no' }]) {
       expect(parseSwSettings({ ...full, ...bad })).toBeUndefined();
     }
   });
