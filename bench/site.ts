@@ -20,7 +20,7 @@ import { formatTable, printResult } from './bench-result.js';
 import { launchBrowser } from './p2p/browser.js';
 import { startBenchServer, type BenchServer } from './p2p/server.js';
 import { benchRow, siteFigures, slowestLines, statsLine, type SiteFigure } from './site/figures.js';
-import { ShapingProxy } from './site/shaping-proxy.js';
+import { BARE_SW_TAG, ShapingProxy } from './site/shaping-proxy.js';
 import { manifestSizes, runSiteRound, type SiteOrigins, type SiteRound } from './site/site-round.js';
 import { isSiteName, prepareSite, SITE_NAMES, swarmTag, type PreparedSite } from './site/sites.js';
 
@@ -64,7 +64,9 @@ async function serve(site: PreparedSite): Promise<{ server: BenchServer; origins
     closers.push(() => proxy.close());
     return proxy;
   };
-  return { server, origins: { fastSw: await start(true, false), fastPlain: await start(false, false), wanSw: await start(true, true), wanPlain: await start(false, true) } };
+  const fastBare = await ShapingProxy.start({ ...base, tag: BARE_SW_TAG, bareSw: true, latencyMs: 0, bytesPerSecond: undefined });
+  closers.push(() => fastBare.close());
+  return { server, origins: { fastSw: await start(true, false), fastPlain: await start(false, false), fastBare, wanSw: await start(true, true), wanPlain: await start(false, true) } };
 }
 
 async function runSite(name: (typeof SITE_NAMES)[number], rounds: number, pageTimeoutMs: number, dwellMs: number, readMs: number): Promise<{ figures: SiteFigure[]; rounds: SiteRound[]; site: PreparedSite; files: number; bytes: number }> {

@@ -18,10 +18,25 @@ import { TokenBucket } from './token-bucket.js';
 /** The cookie that names a visitor to the proxy. */
 export const VISITOR_COOKIE = 'swarmcdn-bench-visitor';
 
+/** Where a proxy with `bareSw` serves the bare SW (never forwarded). */
+export const BARE_SW_PATH = '/bench-bare-sw.js';
+/**
+ * The ceiling row's SW: it claims every page and answers every non-navigation request with
+ * `fetch(request)`, nothing else, so the walk pays only for having a SW in front of each request.
+ */
+const BARE_SW_SCRIPT = `self.addEventListener('install', (e) => e.waitUntil(self.skipWaiting()));
+self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
+self.addEventListener('fetch', (e) => { if (e.request.mode !== 'navigate') e.respondWith(fetch(e.request)); });
+`;
+/** The tag the bare-SW origin injects: register that SW, nothing of swarmcdn. */
+export const BARE_SW_TAG = `<script>navigator.serviceWorker && navigator.serviceWorker.register('${BARE_SW_PATH}')</script>`;
+
 /** How a proxy shapes and rewrites. */
 export interface ProxyOptions {
   readonly upstreamPort: number;
   /** The swarm tag to put first in every HTML `<head>`; undefined serves HTML untouched. */
+  /** Serve the ceiling row's bare SW at BARE_SW_PATH. */
+  readonly bareSw?: boolean;
   readonly tag: string | undefined;
   /** Added per request (and per WebSocket round trip); 0 for none. */
   readonly latencyMs: number;
@@ -128,6 +143,11 @@ export class ShapingProxy {
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = pathOf(req.url);
+    if (this.options.bareSw && path === BARE_SW_PATH) {
+      res.writeHead(200, { 'content-type': 'application/javascript', 'cache-control': 'no-cache', 'service-worker-allowed': '/' });
+      res.end(BARE_SW_SCRIPT);
+      return;
+    }
     const dest = String(req.headers['sec-fetch-dest'] ?? '');
     const record: ProxyRecord = { visitor: visitorOf(req), path, dest, status: 0, wireBytes: 0, fileBytes: 0, startedAt: performance.now(), endedAt: 0, complete: false };
     this.records.push(record);

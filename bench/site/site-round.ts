@@ -24,6 +24,8 @@ export interface SiteOrigins {
   /** Loopback, no shaping: with the tag (W), without (N). */
   readonly fastSw: ShapingProxy;
   readonly fastPlain: ShapingProxy;
+  /** Loopback, with a bare pass-through SW and nothing of swarmcdn: the ceiling of any SW design. */
+  readonly fastBare: ShapingProxy;
   /** Shaped: with the tag (A, B, C), without (B'). */
   readonly wanSw: ShapingProxy;
   readonly wanPlain: ShapingProxy;
@@ -33,6 +35,8 @@ export interface SiteOrigins {
 export interface SiteRound {
   readonly w: WalkResult;
   readonly n: WalkResult;
+  /** The same walk with the bare SW (the ceiling row). */
+  readonly s: WalkResult;
   readonly a: WalkResult;
   readonly b: WalkResult;
   readonly bPlain: WalkResult;
@@ -134,6 +138,15 @@ export async function runSiteRound(ctx: RoundContext, i: number): Promise<SiteRo
       await v.context.close();
     }
 
+    // The ceiling beside row 1: the same walk with a bare SW that only passes requests on.
+    {
+      const v = await visitor(ctx, `S${i}`);
+      const r = await walkSite(v, { origin: origins.fastBare.origin, site: ctx.site, withSw: false, waitControlled: true, manifestSizes: manifestSizes(ctx.server), pageTimeoutMs: ctx.pageTimeoutMs, dwellMs: ctx.dwellMs });
+      ctx.log(`  S${i}   bare SW ${r.pages.map((p) => (Number.isFinite(p.ms) ? p.ms.toFixed(0) : 'FAIL')).join(' / ')} ms${r.problems.length ? `  PROBLEMS: ${r.problems.join('; ')}` : ''}`);
+      fast.S = r;
+      await v.context.close();
+    }
+
     // 2. Wide area.
     const [aV, a] = await walk(ctx, `A${i}`, origins.wanSw, true);
     open.push(aV);
@@ -176,7 +189,7 @@ export async function runSiteRound(ctx: RoundContext, i: number): Promise<SiteRo
       restore();
     }
     const cMissing = [...a.used].filter((p) => !c.used.has(p));
-    return { w: fast.W!, n: fast.N!, a, b, bPlain, c, bUsedBytes, bOriginBytes, bWireBytes, bPlainWireBytes, aUnannounced, cMissing };
+    return { w: fast.W!, n: fast.N!, s: fast.S!, a, b, bPlain, c, bUsedBytes, bOriginBytes, bWireBytes, bPlainWireBytes, aUnannounced, cMissing };
   } finally {
     await Promise.allSettled(open.map((v) => v.context.close()));
   }

@@ -65,6 +65,8 @@ export interface WalkOptions {
   readonly origin: string;
   readonly site: SiteLayout;
   readonly withSw: boolean;
+  /** Wait on the landing page until some SW controls it (the ceiling row's bare SW). */
+  readonly waitControlled?: boolean;
   /** URL path → size of each manifest file. */
   readonly manifestSizes: ReadonlyMap<string, number>;
   readonly pageTimeoutMs: number;
@@ -191,6 +193,9 @@ export async function walkSite(visitor: Visitor, options: WalkOptions): Promise<
     } catch (error) {
       problems.push(`landing: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+  if (options.waitControlled) {
+    await visitor.page.waitForFunction(() => Boolean(navigator.serviceWorker?.controller), undefined, { timeout: 20_000 }).catch(() => problems.push('landing: no SW took control'));
   }
   await idle(options.dwellMs);
   visitor.page.on('request', onRequest);
