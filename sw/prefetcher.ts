@@ -115,6 +115,8 @@ export class Prefetcher {
         const bridge = this.deps.bridges.get(clientId) ?? (await this.deps.bridges.choose(clientId, 0));
         if (!bridge) return;
         if (await this.fetchFile(file, manifest.chunkSize, bridge)) this.deps.stats.addPrefetch(file.size);
+        // A file that failed may mean the page went away (its port never answers): stop if it did.
+        else if (!(await this.deps.bridges.choose(clientId, 0))) return;
       }
     };
     await Promise.all(Array.from({ length: Math.min(PREFETCH_FILES_AT_ONCE, plan.length) }, worker));
