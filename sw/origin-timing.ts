@@ -1,8 +1,8 @@
 /**
- * What the origin costs, measured from the SW's own origin requests (the availability view, the
- * manifest, every origin answer): time to response headers and body throughput, as medians of the
- * last few samples. The swarm is given a budget from them: a peer that cannot beat the origin's own
- * latency by then is not worth waiting for. On loopback the budget floors at HEDGE_MIN_MS; behind
+ * What the origin costs, measured from the SW's own origin requests (the availability view, every
+ * origin answer and origin Range request): time to response headers, and the pace of large bodies,
+ * as medians of the last few samples. The swarm is given budgets from them: a peer that cannot
+ * beat the origin's own latency (first byte) or pace (the rate hedge) is not worth waiting for. On loopback the budget floors at HEDGE_MIN_MS; behind
  * a 60 ms origin it is ~150 ms.
  */
 
@@ -59,12 +59,6 @@ export class OriginTiming {
    */
   hedgeBudgetMs(stallMs: number): number {
     return Math.min(stallMs, Math.max(HEDGE_MIN_MS, 2 * this.ttfbMs() + 20));
-  }
-
-  /** The origin's estimated time for `bytes`: latency plus transfer at the measured rate (latency alone before any). */
-  estimateMs(bytes: number): number {
-    const rate = this.bytesPerMs();
-    return this.ttfbMs() + (rate ? bytes / rate : 0);
   }
 }
 
