@@ -9,9 +9,9 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { prepareSite, injectTag, type PreparedSite, type SiteName } from '../../../bench/site/sites.js';
-import { fromBase64, parseManifest, type Manifest } from '../../../protocol/index.js';
+import type { Manifest } from '../../../protocol/index.js';
 import { assertCliBuilt, keygen, swarmcdnJson } from '../../support/cli.js';
-import type { E2eSite, SiteFile } from './site.js';
+import { readSiteManifest, siteEntry, type E2eSite, type SiteFile } from './site.js';
 
 /** The plain tag with host-only ICE (the test machine has no STUN); every other option is the default. */
 const TAG = '<script src="/swarmcdn/bridge.js" data-ice-servers="[]"></script>';
@@ -42,8 +42,7 @@ export async function makeNpmSite(name: SiteName): Promise<NpmSite> {
   try {
     for (const file of await htmlFiles(prepared.dir)) await writeFile(file, injectTag(await readFile(file, 'utf8'), TAG));
     const keys = await keygen(prepared.workDir);
-    const manifestFile = join(prepared.dir, 'swarmcdn-manifest.json');
-    const manifest = async (): Promise<Manifest> => parseManifest(fromBase64((JSON.parse(await readFile(manifestFile, 'utf8')) as { payload: string }).payload)!);
+    const manifest = (): Promise<Manifest> => readSiteManifest(prepared.dir);
     const publish = async (): Promise<number> => {
       const run = await swarmcdnJson<{ version: number }>(['manifest', 'build', prepared.dir, '--key', keys.key, '--threads', '0']);
       if (run.code !== 0) throw new Error(`manifest build failed: ${JSON.stringify(run)}`);
@@ -64,11 +63,7 @@ export async function makeNpmSite(name: SiteName): Promise<NpmSite> {
       assets,
       outside: files.get(prepared.landing)!,
       manifest,
-      entry: async (path) => {
-        const found = (await manifest()).files[path];
-        if (!found) throw new Error(`${path} is not in the manifest`);
-        return found;
-      },
+      entry: (path) => siteEntry(prepared.dir, path),
       bytes: (path) => readFile(diskPath(prepared.dir, path)),
       publish,
       removeAssets: async () => {

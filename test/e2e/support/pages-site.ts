@@ -9,10 +9,10 @@
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fromBase64, parseManifest, type Manifest } from '../../../protocol/index.js';
+import type { Manifest } from '../../../protocol/index.js';
 import { TempDirs, assertCliBuilt, bytesOf, keygen, swarmcdnJson, writeTree } from '../../support/cli.js';
 import { makePng } from './png.js';
-import type { E2eSite, SiteFile } from './site.js';
+import { readSiteManifest, siteEntry, type E2eSite, type SiteFile } from './site.js';
 
 /** The plain tag a site adds: default options but host-only ICE (the test machine has no STUN). */
 const TAG = '<script src="/swarmcdn/bridge.js" data-ice-servers="[]"></script>';
@@ -86,11 +86,7 @@ h1.brand { font-family: Brand, sans-serif; }
   await writeTree(dir, Object.fromEntries(Object.entries(contents).map(([path, bytes]) => [path.slice(1), bytes])));
   const info = (path: string): SiteFile => ({ path, size: contents[path]!.length, sha256: createHash('sha256').update(contents[path]!).digest('hex') });
   const files = new Map(Object.keys(contents).map((p) => [p, info(p)] as const));
-  const manifestFile = join(dir, 'swarmcdn-manifest.json');
-  const manifest = async (): Promise<Manifest> => {
-    const envelope = JSON.parse(await readFile(manifestFile, 'utf8')) as { payload: string };
-    return parseManifest(fromBase64(envelope.payload)!);
-  };
+  const manifest = (): Promise<Manifest> => readSiteManifest(dir);
   const publish = async (): Promise<number> => {
     const run = await swarmcdnJson<{ version: number }>(['manifest', 'build', dir, '--key', keys.key, '--threads', '0']);
     if (run.code !== 0) throw new Error(`manifest build failed: ${JSON.stringify(run)}`);
@@ -106,11 +102,7 @@ h1.brand { font-family: Brand, sans-serif; }
     // No file outside the manifest in this site; the landing page stands in where a test needs one.
     outside: info('/index.html'),
     manifest,
-    entry: async (path) => {
-      const found = (await manifest()).files[path];
-      if (!found) throw new Error(`${path} is not in the manifest`);
-      return found;
-    },
+    entry: (path) => siteEntry(dir, path),
     bytes: (path) => readFile(join(dir, ...path.slice(1).split('/'))),
     publish,
     removeAssets: async () => {

@@ -104,6 +104,22 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** Decodes (without verifying: tests assert on it) the manifest a site directory's envelope carries. */
+export async function readSiteManifest(dir: string): Promise<Manifest> {
+  const file = join(dir, 'swarmcdn-manifest.json');
+  const envelope = JSON.parse(await readFile(file, 'utf8')) as { payload: string };
+  const payload = fromBase64(envelope.payload);
+  if (!payload) throw new Error(`${file}: payload is not base64`);
+  return parseManifest(payload);
+}
+
+/** The manifest entry of `path`, or a clear error when the manifest does not list it. */
+export async function siteEntry(dir: string, path: string): Promise<ManifestFile> {
+  const found = (await readSiteManifest(dir)).files[path];
+  if (!found) throw new Error(`${path} is not in the manifest`);
+  return found;
+}
+
 const EXCLUDE = 'private/**';
 
 /** A fixture PNG at its size from IMAGE_SIZES. */
@@ -134,14 +150,7 @@ export async function makeSite(options: { large?: boolean; media?: boolean } = {
 
   const fileInfo = (path: string): SiteFile => ({ path, size: contents[path]!.length, sha256: sha256Hex(contents[path]!) });
   const files = new Map(Object.keys(contents).filter((p) => p !== PATHS.outside).map((p) => [p, fileInfo(p)] as const));
-  const manifestFile = join(dir, 'swarmcdn-manifest.json');
-
-  const manifest = async (): Promise<Manifest> => {
-    const envelope = JSON.parse(await readFile(manifestFile, 'utf8')) as { payload: string };
-    const payload = fromBase64(envelope.payload);
-    if (!payload) throw new Error(`${manifestFile}: payload is not base64`);
-    return parseManifest(payload);
-  };
+  const manifest = (): Promise<Manifest> => readSiteManifest(dir);
 
   const publish = async (): Promise<number> => {
     const run = await swarmcdnJson<{ version: number }>(['manifest', 'build', dir, '--key', keys.key, '--exclude', EXCLUDE, '--threads', '0']);
@@ -161,11 +170,7 @@ export async function makeSite(options: { large?: boolean; media?: boolean } = {
     files,
     outside: fileInfo(PATHS.outside),
     manifest,
-    entry: async (path) => {
-      const found = (await manifest()).files[path];
-      if (!found) throw new Error(`${path} is not in the manifest`);
-      return found;
-    },
+    entry: (path) => siteEntry(dir, path),
     bytes: (path) => readFile(join(dir, ...path.slice(1).split('/'))),
     publish,
     cleanup: () => temps.cleanup(),
