@@ -15,6 +15,7 @@ export const ERROR_CATALOGUE = {
   MANIFEST_THRESHOLD: { status: 400, summary: 'fewer trusted keys signed than the threshold requires' },
   MANIFEST_EXPIRED: { status: 400, summary: 'the manifest is past its expiresAt' },
   MANIFEST_ROLLBACK: { status: 409, summary: 'the manifest version is lower than one already accepted' },
+  MANIFEST_VERSION_CONFLICT: { status: 409, summary: 'the manifest has the version of one already published, with other content' },
   MANIFEST_PATH_INVALID: { status: 400, summary: 'a file key is not an absolute, normalized, percent-encoded URL path' },
   MANIFEST_TREE_MISMATCH: { status: 409, summary: 'the files on disk differ from the manifest (changed, missing or unlisted)' },
   // Keys and configuration.
