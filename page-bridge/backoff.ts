@@ -6,7 +6,7 @@ export interface BackoffPolicy {
   readonly maxMs: number;
 }
 
-/** The reconnect policy of the tracker socket and the signalling peer: 0.5 s doubling up to 30 s. */
+/** The reconnect policy of the signalling socket (which carries the tracker too): 0.5 s doubling up to 30 s. */
 export const RECONNECT_BACKOFF: BackoffPolicy = Object.freeze({ baseMs: 500, maxMs: 30_000 });
 
 /** The delay before attempt `attempt` (0 for the first retry): between half and all of min(max, base·2^attempt). */

@@ -1,5 +1,5 @@
 /**
- * A bounded queue of text messages sent in order, no faster than a rate: the tracker closes a
+ * A bounded queue of messages sent in order, no faster than a rate: the tracker closes a
  * socket that goes over its limit (50 messages/s, 200 at once by default), and a page loading
  * hundreds of files would ask for all of them in one tick. Messages wait while there is nowhere to
  * send them (the socket is down or not joined); `kick` resumes.
@@ -7,11 +7,11 @@
 import { RateLimiter } from './rate-limiter.js';
 
 /** Where queued messages go: a sender while one is ready, else undefined. */
-export type OutboxSink = () => ((text: string) => void) | undefined;
+export type OutboxSink<T> = () => ((message: T) => void) | undefined;
 
 /** Ordered, rate-paced, bounded outgoing messages. */
-export class PacedOutbox {
-  #queue: string[] = [];
+export class PacedOutbox<T> {
+  #queue: T[] = [];
   readonly #limiter: RateLimiter;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
@@ -20,7 +20,7 @@ export class PacedOutbox {
     ratePerSecond: number,
     burst: number,
     private readonly max: number,
-    private readonly sink: OutboxSink,
+    private readonly sink: OutboxSink<T>,
   ) {
     this.#limiter = new RateLimiter(ratePerSecond, burst, Date.now());
   }
@@ -31,18 +31,18 @@ export class PacedOutbox {
   }
 
   /** Queues a message (first in line with `front`); false when the queue is full and it was dropped. */
-  push(text: string, front = false): boolean {
+  push(message: T, front = false): boolean {
     if (this.#stopped || this.#queue.length >= this.max) return false;
-    if (front) this.#queue.unshift(text);
-    else this.#queue.push(text);
+    if (front) this.#queue.unshift(message);
+    else this.#queue.push(message);
     this.kick();
     return true;
   }
 
   /** Puts messages at the head of the queue, in their order (past the size bound: they replace what was lost). */
-  pushFront(texts: readonly string[]): void {
+  pushFront(messages: readonly T[]): void {
     if (this.#stopped) return;
-    this.#queue = [...texts, ...this.#queue];
+    this.#queue = [...messages, ...this.#queue];
     this.kick();
   }
 

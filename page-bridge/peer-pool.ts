@@ -9,11 +9,13 @@
 import { Peer, type DataConnection, type PeerOptions } from 'peerjs';
 import type { ErrorCode } from '../protocol/errors.js';
 import { PEER_PROTOCOL_LABEL } from '../protocol/messages/peer.js';
+import { TRACKER_SERVER_TYPES } from '../protocol/messages/tracker.js';
 import { backoffDelay } from './backoff.js';
 import type { ChunkReader } from './chunk-reader.js';
 import type { PageCounters } from './counters.js';
 import type { SwarmConfig } from './options.js';
 import { PeerSession } from './peer-session.js';
+import { filterServerFrames, sendOnServerSocket } from './server-frames.js';
 import { UploadBudget } from './upload-pacing.js';
 import { deferred, within } from './wait.js';
 
@@ -60,6 +62,8 @@ export class PeerPool {
   readonly #unavailable = new Map<string, () => void>();
   readonly #dropped = new Set<string>();
   readonly #openListeners: ((peerId: string) => void)[] = [];
+  readonly #serverListeners: ((message: unknown) => void)[] = [];
+  readonly #downListeners: (() => void)[] = [];
   readonly #opened = deferred<string>();
   #peer: Peer | undefined;
   #attempt = 0;
@@ -94,6 +98,22 @@ export class PeerPool {
   /** Calls `listener` with the peer id each time a peer opens (a new id after the peer had to be recreated). */
   onOpen(listener: (peerId: string) => void): void {
     this.#openListeners.push(listener);
+  }
+
+  /** Calls `listener` with each tracker frame the signalling socket receives (parsed JSON, not yet checked). */
+  onServerMessage(listener: (message: unknown) => void): void {
+    this.#serverListeners.push(listener);
+  }
+
+  /** Calls `listener` each time the signalling socket drops or the peer is destroyed. */
+  onServerDown(listener: () => void): void {
+    this.#downListeners.push(listener);
+  }
+
+  /** Sends a message to the server on the signalling socket (the tracker's); false while it is not open. */
+  sendToServer(message: { readonly type: string }): boolean {
+    const peer = this.#peer;
+    return peer !== undefined && !this.#stopped && sendOnServerSocket(peer, message);
   }
 
   /** Creates the peer (once). */
@@ -156,6 +176,16 @@ export class PeerPool {
   #createPeer(): void {
     const peer = new Peer(peerOptions(this.#config));
     this.#peer = peer;
+    // The tracker's frames share this socket: they go to the tracker client, never to peerjs.
+    filterServerFrames(peer, (message) => {
+      const type = (message as { type?: unknown } | null)?.type;
+      if (typeof type !== 'string' || !TRACKER_SERVER_TYPES.has(type)) return false;
+      if (this.#peer === peer) for (const listener of this.#serverListeners) listener(message);
+      return true;
+    });
+    const down = (): void => {
+      if (this.#peer === peer) for (const listener of this.#downListeners) listener();
+    };
     peer.on('open', (id) => {
       this.#attempt = 0;
       this.#opened.resolve(id);
@@ -163,9 +193,15 @@ export class PeerPool {
     });
     peer.on('connection', (conn) => this.#incoming(conn));
     // The signalling socket dropped: the peer and its connections live on; reconnect it for new connections.
-    peer.on('disconnected', () => this.#scheduleRetry(() => peer.disconnected && !peer.destroyed && peer.reconnect()));
+    peer.on('disconnected', () => {
+      down();
+      this.#scheduleRetry(() => peer.disconnected && !peer.destroyed && peer.reconnect());
+    });
     // Destroyed (it never opened, or the server refused it): a new peer with a new id, after a backoff.
-    peer.on('close', () => this.#scheduleRetry(() => this.#peer === peer && this.#createPeer()));
+    peer.on('close', () => {
+      down();
+      this.#scheduleRetry(() => this.#peer === peer && this.#createPeer());
+    });
     peer.on('error', (error) => {
       // EXPIRE from the server: the peer we offered to is gone. Its id ends the message (peerjs gives no field).
       if (error.type !== 'peer-unavailable') return;

@@ -31,7 +31,9 @@ export function startSwarm(options?: SwarmOptions): Swarm {
 function createSwarm(config: SwarmConfig): Swarm {
   const counters = new PageCounters();
   const pool = new PeerPool(config, counters, createChunkReader());
+  // The tracker rides the peer's signalling socket: one WebSocket, and an id the server issued.
   const tracker = new TrackerClient(config, {
+    channel: { send: (message) => pool.sendToServer(message) },
     site: location.origin,
     // Called only once the socket is up, long after `link` below exists.
     onManifest: (version) => link.manifestChanged(version),
@@ -41,9 +43,9 @@ function createSwarm(config: SwarmConfig): Swarm {
   const bridge = createBridgeApi(pool, tracker);
   const link = new SwLink(config, bridge.api);
 
-  pool.onOpen((peerId) => tracker.join(peerId));
-  // Both sockets' handshakes at once: the tracker's no longer waits for the peer id.
-  tracker.preconnect();
+  pool.onOpen(() => tracker.connected());
+  pool.onServerMessage((message) => tracker.receive(message));
+  pool.onServerDown(() => tracker.disconnected());
   pool.start();
   link.start();
 

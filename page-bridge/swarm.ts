@@ -41,6 +41,6 @@ export interface Swarm {
   readonly bridge: BridgeApi;
   /** The page's counters and the SW's. */
   stats(): Promise<PageStats>;
-  /** Closes the tracker socket, every peer connection and the PeerJS peer; startSwarm then starts afresh. */
+  /** Closes every peer connection and the PeerJS peer (and with it the one socket to the server); startSwarm then starts afresh. */
   stop(): Promise<void>;
 }

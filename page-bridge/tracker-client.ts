@@ -1,28 +1,35 @@
 /**
- * The page's side of the tracker protocol, on its own WebSocket (ws(s)://server/swarmcdn/tracker):
- * join with the PeerJS id, announce what the SW holds (`have`/`lost`, batched), ask who holds a
- * file (`want` → `peers`, answers cached ~2 s and shared by concurrent askers), report a peer whose
- * chunk failed verification, forward byte stats, and ping within the server's alive timeout. A
- * `manifest` push is handed on (the SW refetches). The socket comes back after a drop with a capped
- * backoff, and the held set is announced again. `availability` pushes (holder counts) are handed to
- * the SW the same way. Outgoing messages are paced under the server's
- * rate limit (exceeding it closes the socket). Every frame the server sends goes through
- * parseTrackerServerMessage; one that does not parse is ignored.
+ * The page's side of the tracker protocol, carried by the page's signalling (PeerJS) socket: one
+ * WebSocket per page, and the server knows the tracker peer is the id that socket proved. On every
+ * (re)open of that socket the client joins; it announces what the SW holds (`have`/`lost`,
+ * batched), asks who holds a file (`want` → `peers`, answers cached ~2 s and shared by concurrent
+ * askers), reports a peer whose chunk failed verification, and forwards byte stats. A `manifest`
+ * push is handed on (the SW refetches), and so are `availability` pushes (holder counts). The
+ * socket's reconnects are the peer pool's (with backoff); after each, the held set is announced
+ * again. Outgoing messages are paced under the server's rate limit (exceeding it closes the
+ * socket). Every frame the server sends goes through parseTrackerServerMessage; one that does not
+ * parse is ignored.
  */
 import type { Sha256Sri } from '../protocol/manifest/types.js';
 import type { ByteCounts } from '../protocol/messages/sw-page.js';
 import { TRACKER_LIMITS, parseTrackerServerMessage, type TrackerClientMessage } from '../protocol/messages/tracker.js';
-import { backoffDelay } from './backoff.js';
 import { HolderCache } from './holder-cache.js';
 import type { SwarmConfig } from './options.js';
 import { PacedOutbox } from './paced-outbox.js';
 import { deferred } from './wait.js';
 
 /** The slice of the options the tracker client uses. */
-export type TrackerConfig = Pick<SwarmConfig, 'server' | 'region'>;
+export type TrackerConfig = Pick<SwarmConfig, 'region'>;
+
+/** Where tracker messages go: the page's signalling socket (the peer pool's). */
+export interface TrackerChannel {
+  /** Sends one message; false when the socket is not open (the message is not sent). */
+  send(message: TrackerClientMessage): boolean;
+}
 
 /** What the tracker client needs from the page around it. */
 export interface TrackerDeps {
+  readonly channel: TrackerChannel;
   /** The page's origin: the swarm it joins. */
   readonly site: string;
   /** The tracker pushed a new manifest version. */
@@ -31,18 +38,12 @@ export interface TrackerDeps {
   readonly onAvailability?: (full: boolean, files: Readonly<Record<Sha256Sri, number>>) => void;
   /** Upload bytes not yet reported (added to each stats message). */
   readonly takeUpload: () => number;
-  readonly WebSocket?: typeof WebSocket;
 }
 
-const TRACKER_PATH = '/swarmcdn/tracker';
 /** A `want` unanswered after this long counts as no holders: the SW's own wait is about as short. */
 export const WANT_TIMEOUT_MS = 2_000;
-/** 20 s: well inside the server's alive timeout (90 s by default) even when a ping is delayed. */
-const PING_INTERVAL_MS = 20_000;
 /** Stats are summed and sent at most this often (each message counts against the rate limit). */
 const STATS_INTERVAL_MS = 5_000;
-/** A socket that has not joined within this time is closed and tried again. */
-const JOIN_TIMEOUT_MS = 10_000;
 /** 40 messages/s, 100 at once: under the server's default 50/s and 200 burst, so pacing here never trips it. */
 const SEND_RATE = 40;
 const SEND_BURST = 100;
@@ -50,11 +51,6 @@ const SEND_BURST = 100;
 const MAX_OUTBOX = 2_048;
 /** Hashes this page announces at most: the server's default cap per peer. */
 const MAX_HELD = 100_000;
-
-/** The tracker's WebSocket URL for a server base URL. */
-export function trackerUrl(server: string): string {
-  return `${server.replace(/^http/, 'ws')}${TRACKER_PATH}`;
-}
 
 /** Splits a list into messages of at most maxHashesPerMessage hashes. */
 export function hashBatches(hashes: readonly Sha256Sri[], max: number = TRACKER_LIMITS.maxHashesPerMessage): Sha256Sri[][] {
@@ -68,7 +64,7 @@ interface Want {
   readonly done: (peers: readonly string[]) => void;
 }
 
-/** One tracker connection, kept alive for the page's life. */
+/** The page's tracker client, for the page's life. */
 export class TrackerClient {
   readonly #config: TrackerConfig;
   readonly #deps: TrackerDeps;
@@ -76,33 +72,20 @@ export class TrackerClient {
   readonly #holders = new HolderCache();
   readonly #wants = new Map<number, Want>();
   readonly #asking = new Map<Sha256Sri, Promise<readonly string[]>>();
-  readonly #outbox = new PacedOutbox(SEND_RATE, SEND_BURST, MAX_OUTBOX, () => {
-    const ws = this.#socket;
-    return ws && ws.readyState === 1 && this.#joined ? (text: string) => ws.send(text) : undefined;
-  });
+  readonly #outbox = new PacedOutbox<TrackerClientMessage>(SEND_RATE, SEND_BURST, MAX_OUTBOX, () =>
+    this.#joined ? (message: TrackerClientMessage) => void this.#deps.channel.send(message) : undefined,
+  );
   readonly #joinedOnce = deferred<void>();
   #stats = { peer: 0, cache: 0, origin: 0, upload: 0 };
-  #socket: WebSocket | undefined;
-  #peerId: string | undefined;
   #joined = false;
   #requestIds = 0;
-  #attempt = 0;
   #stopped = false;
-  #reconnect: ReturnType<typeof setTimeout> | undefined;
   readonly #ticker: ReturnType<typeof setInterval>;
 
   constructor(config: TrackerConfig, deps: TrackerDeps) {
     this.#config = config;
     this.#deps = deps;
-    let sinceStats = 0;
-    this.#ticker = setInterval(() => {
-      sinceStats += STATS_INTERVAL_MS;
-      this.#flushStats();
-      if (sinceStats >= PING_INTERVAL_MS) {
-        sinceStats = 0;
-        if (this.#socket?.readyState === 1) this.#enqueue({ type: 'ping' }, true);
-      }
-    }, STATS_INTERVAL_MS);
+    this.#ticker = setInterval(() => this.#flushStats(), STATS_INTERVAL_MS);
   }
 
   /** Resolves when the tracker first answered `joined` (never rejects). */
@@ -115,28 +98,22 @@ export class TrackerClient {
     return this.#joined;
   }
 
-  /** Joins as `peerId`; a new id (the peer was recreated) rejoins on a fresh socket. */
-  join(peerId: string): void {
-    if (this.#stopped || peerId === this.#peerId) return;
-    const first = this.#peerId === undefined;
-    this.#peerId = peerId;
-    // The first id on a socket preconnect() opened: join on it (now, or when it opens).
-    if (first && this.#socket && this.#socket.readyState <= 1) {
-      if (this.#socket.readyState === 1) this.#sendJoin(this.#socket, peerId);
-      return;
-    }
-    const previous = this.#socket;
+  /**
+   * The signalling socket (re)opened: join on it. The server takes the id the socket proved, so
+   * the join names no id; a new peer (a new id) is a new socket, and a new session.
+   */
+  connected(): void {
+    if (this.#stopped) return;
     this.#lostSocket();
-    previous?.close();
-    this.#open();
+    const region = this.#config.region;
+    const join: TrackerClientMessage = { type: 'join', site: this.#deps.site, ...(region === undefined ? {} : { region }) };
+    this.#outbox.charge();
+    this.#deps.channel.send(join);
   }
 
-  /**
-   * Opens the socket before the peer has its id, so the WebSocket handshake runs beside PeerJS's
-   * own start instead of after it: the join goes out the moment `join` names the id.
-   */
-  preconnect(): void {
-    if (!this.#stopped && !this.#socket && this.#peerId === undefined) this.#open();
+  /** The signalling socket dropped: what was queued and asked was for it. */
+  disconnected(): void {
+    this.#lostSocket();
   }
 
   /** Files now held: announced now if joined, and after every (re)join. */
@@ -196,62 +173,29 @@ export class TrackerClient {
     this.#stats.upload += delta.upload;
   }
 
-  /** Closes the socket for good. */
+  /** Stops for good (the socket is the peer pool's to close). */
   close(): void {
     this.#stopped = true;
     clearInterval(this.#ticker);
-    clearTimeout(this.#reconnect);
     this.#outbox.stop();
-    this.#socket?.close();
     this.#lostSocket();
   }
 
-  #open(): void {
-    if (this.#stopped) return;
-    clearTimeout(this.#reconnect);
-    const Socket = this.#deps.WebSocket ?? WebSocket;
-    let ws: WebSocket;
-    try {
-      ws = new Socket(trackerUrl(this.#config.server));
-    } catch {
-      return this.#retryLater();
-    }
-    this.#socket = ws;
-    const joinTimer = setTimeout(() => ws.close(), JOIN_TIMEOUT_MS);
-    ws.onopen = () => {
-      // Opened ahead of the id (preconnect): join() sends the join when the id comes.
-      if (this.#peerId !== undefined) this.#sendJoin(ws, this.#peerId);
-    };
-    ws.onmessage = (event: MessageEvent) => {
-      if (this.#socket !== ws) return;
-      if (this.#receive(event.data)) clearTimeout(joinTimer);
-    };
-    ws.onclose = () => {
-      clearTimeout(joinTimer);
-      if (this.#socket !== ws) return;
-      this.#lostSocket();
-      this.#retryLater();
-    };
+  /** Handles one tracker frame from the socket (the value peerjs parsed); true once it was `joined`. */
+  receive(data: unknown): boolean {
+    if (this.#stopped) return false;
+    return this.#receive(data);
   }
 
-  #sendJoin(ws: WebSocket, peerId: string): void {
-    const region = this.#config.region;
-    const join: TrackerClientMessage = { type: 'join', peerId, site: this.#deps.site, ...(region === undefined ? {} : { region }) };
-    this.#outbox.charge();
-    ws.send(JSON.stringify(join));
-  }
-
-  /** Handles one server frame; true once it was `joined`. */
   #receive(data: unknown): boolean {
-    const parsed = parseTrackerServerMessage(typeof data === 'string' ? data : '');
+    const parsed = parseTrackerServerMessage(data);
     if (!parsed.ok) return false;
     const message = parsed.value;
     switch (message.type) {
       case 'joined':
         this.#joined = true;
-        this.#attempt = 0;
         // The held set goes first, ahead of anything queued while the socket was down.
-        this.#outbox.pushFront(hashBatches([...this.#held]).map((hashes) => JSON.stringify({ type: 'have', hashes })));
+        this.#outbox.pushFront(hashBatches([...this.#held]).map((hashes): TrackerClientMessage => ({ type: 'have', hashes })));
         this.#joinedOnce.resolve();
         return true;
       case 'peers': {
@@ -267,7 +211,7 @@ export class TrackerClient {
         this.#deps.onAvailability?.(message.full, message.files);
         return false;
       case 'error':
-        // The server closes the socket after an error; onclose reconnects.
+        // The server closes the socket after an error; the peer pool reconnects it.
         console.warn(`swarmcdn: tracker error ${message.code}`);
         return false;
       case 'pong':
@@ -276,7 +220,6 @@ export class TrackerClient {
   }
 
   #lostSocket(): void {
-    this.#socket = undefined;
     this.#joined = false;
     // What was queued was for that socket: the held set is announced again on the next join.
     this.#outbox.clear();
@@ -284,14 +227,8 @@ export class TrackerClient {
     for (const want of [...this.#wants.values()]) want.done([]);
   }
 
-  #retryLater(): void {
-    if (this.#stopped) return;
-    clearTimeout(this.#reconnect);
-    this.#reconnect = setTimeout(() => this.#open(), backoffDelay(this.#attempt++));
-  }
-
   #enqueue(message: TrackerClientMessage, front = false): void {
-    if (!this.#stopped) this.#outbox.push(JSON.stringify(message), front);
+    if (!this.#stopped) this.#outbox.push(message, front);
   }
 
   #flushStats(): void {

@@ -33,10 +33,9 @@ export const ERROR_CATALOGUE = {
   TRACKER_TOO_MANY_HASHES: { status: 413, summary: 'a tracker message lists, or a peer holds, more hashes than allowed' },
   TRACKER_RATE_LIMITED: { status: 429, summary: 'a tracker client sent messages faster than its rate allows' },
   TRACKER_NOT_JOINED: { status: 400, summary: 'a tracker message other than join or ping arrived before join' },
-  TRACKER_ALREADY_JOINED: { status: 409, summary: 'a second join arrived on a tracker socket that already joined' },
+  TRACKER_ALREADY_JOINED: { status: 409, summary: 'a second join arrived on a socket whose tracker session already joined' },
   TRACKER_ID_TAKEN: { status: 409, summary: 'another live tracker connection already joined with this peer id and site' },
-  TRACKER_FULL: { status: 503, summary: 'the tracker holds as many connections as it accepts' },
-  TRACKER_TIMEOUT: { status: 408, summary: 'a tracker socket sent nothing for longer than the alive timeout' },
+  TRACKER_ID_NOT_OWNED: { status: 403, summary: 'a tracker join named a peer id other than the one its signalling socket proved' },
   TRACKER_SLOW_CLIENT: { status: 503, summary: 'a tracker client does not read its answers and its send buffer overflowed' },
   // Server: HTTP answers at the edge (server/error-reply.ts maps every failure to one of these).
   NOT_FOUND: { status: 404, summary: 'nothing is served at this path' },

@@ -31,7 +31,6 @@ export interface SignallingOptions {
 
 /** Tracker tuning. */
 export interface TrackerOptions {
-  path: string;
   /** Peers per `want` answer (K). */
   maxPeersPerAnswer: number;
   /** Distinct reporters after which a peer is quarantined in every swarm. */
@@ -43,9 +42,6 @@ export interface TrackerOptions {
   maxMessageBytes: number;
   ratePerSecond: number;
   rateBurst: number;
-  /** A socket silent for this long is closed. */
-  aliveTimeoutMs: number;
-  maxConnections: number;
   /** How often each site's availability changes are pushed to its sessions, as one delta. */
   availabilityIntervalMs: number;
 }
@@ -105,7 +101,6 @@ export const DEFAULTS = Object.freeze({
     idTtlMs: 60_000,
   }),
   tracker: Object.freeze<TrackerOptions>({
-    path: '/swarmcdn/tracker',
     maxPeersPerAnswer: 5,
     quarantineReports: 3,
     maxHavePerPeer: 100_000,
@@ -113,8 +108,6 @@ export const DEFAULTS = Object.freeze({
     maxMessageBytes: 512 * 1024,
     ratePerSecond: 50,
     rateBurst: 200,
-    aliveTimeoutMs: 90_000,
-    maxConnections: 20_000,
     // 1 s: fresh enough for a page's next requests, and one frame per site per second at most.
     availabilityIntervalMs: 1000,
   }),
@@ -146,7 +139,6 @@ export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
   positiveIntegers('signalling', signalling as unknown as Record<string, unknown>);
   positiveIntegers('tracker', tracker as unknown as Record<string, unknown>);
   urlPrefix('signalling.path', signalling.path);
-  urlPrefix('tracker.path', tracker.path);
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(signalling.key)) fail('signalling.key must be 1-64 letters, digits, _ or -');
   if (options.watch && !options.signingKeyFile) fail('watch needs signingKeyFile: only a server that signs can rebuild');
   const maxAgeSeconds = options.maxAgeSeconds ?? DEFAULTS.maxAgeSeconds;

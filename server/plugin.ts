@@ -25,6 +25,7 @@ import { statsPlugin } from './plugins/stats.js';
 import { trackerPlugin } from './plugins/tracker.js';
 import { createMemoryStore } from './store/memory-store.js';
 import { AvailabilityHub } from './tracker/availability-hub.js';
+import { TrackerService } from './tracker/tracker-service.js';
 
 const swarmcdn: FastifyPluginAsync<ServerOptions> = async (app, rawOptions) => {
   // The Fastify plugin options object may carry Fastify's own fields (prefix, logLevel); take ours.
@@ -52,10 +53,20 @@ const swarmcdn: FastifyPluginAsync<ServerOptions> = async (app, rawOptions) => {
     await scope.register(fastifyCompress, compressOptions);
     await scope.register(manifestPlugin, { keys: keys.keys });
     await scope.register(assetsPlugin);
-    await scope.register(signallingPlugin);
     // One hub: the tracker feeds and flushes it, the HTTP route reads it.
     const availability = new AvailabilityHub({ store: ctx.store.tracker, manifest: () => ctx.currentManifest });
-    await scope.register(trackerPlugin, { availability });
+    // The tracker rides the signalling socket: one WebSocket per page, its id proven by its token.
+    const tracker = new TrackerService({
+      options: ctx.options.tracker,
+      store: ctx.store.tracker,
+      bytes: ctx.bytes,
+      gauges: ctx.connections,
+      availability,
+      manifestVersion: () => ctx.currentManifest?.version,
+      log: app.log.child({ plugin: 'tracker' }),
+    });
+    await scope.register(signallingPlugin, { tracker });
+    await scope.register(trackerPlugin, { tracker });
     await scope.register(availabilityPlugin, { availability });
     await scope.register(statsPlugin);
     // Last: its wildcard route is the catch-all for everything the others do not answer.

@@ -1,6 +1,8 @@
 /**
- * The tracker protocol: page ⇄ server over the tracker's own WebSocket, one JSON object per text
- * frame. Both directions are `unknown` until a parser here turns them into a typed value or a
+ * The tracker protocol: page ⇄ server over the page's signalling (PeerJS) WebSocket, one JSON
+ * object per text frame, beside PeerJS's own frames. Tracker types are lower case and PeerJS's
+ * upper case, so the two never collide; a client puts `type` first (JSON.stringify of an object
+ * literal that starts with it), which lets the server route a frame by its first bytes. Both directions are `unknown` until a parser here turns them into a typed value or a
  * catalogue code; the parsers never throw and never copy fields they do not know (so a
  * `__proto__` key or a stray field cannot ride along into the server's objects).
  */
@@ -39,7 +41,8 @@ const MAX_ERROR_MESSAGE_CHARS = 1024;
 
 /** Client → server. */
 export type TrackerClientMessage =
-  | { readonly type: 'join'; readonly peerId: string; readonly site: string; readonly region?: string }
+  /** `peerId`, when given, must be the socket's own signalling id (the server knows it anyway). */
+  | { readonly type: 'join'; readonly site: string; readonly peerId?: string; readonly region?: string }
   | { readonly type: 'have'; readonly hashes: readonly Sha256Sri[] }
   | { readonly type: 'lost'; readonly hashes: readonly Sha256Sri[] }
   | { readonly type: 'want'; readonly hash: Sha256Sri; readonly requestId?: number }
@@ -64,6 +67,12 @@ export type TrackerServerMessage =
   | { readonly type: 'availability'; readonly full: boolean; readonly files: Readonly<Record<Sha256Sri, number>> }
   | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string }
   | { readonly type: 'pong' };
+
+/** Every client message type: lower case, unlike PeerJS's, so one socket carries both. */
+export const TRACKER_CLIENT_TYPES: ReadonlySet<string> = new Set(['join', 'have', 'lost', 'want', 'report', 'stats', 'ping']);
+
+/** Every server message type (the page's socket hands these to the tracker client, the rest to peerjs). */
+export const TRACKER_SERVER_TYPES: ReadonlySet<string> = new Set(['joined', 'peers', 'manifest', 'availability', 'error', 'pong']);
 
 /** The `type` of a client message. */
 export type TrackerClientMessageType = TrackerClientMessage['type'];
@@ -121,16 +130,20 @@ function optional<T>(value: unknown, read: (v: unknown) => T): T | undefined {
   return value === undefined ? undefined : read(value);
 }
 
-/** Runs a reader over a frame's text: size cap, JSON, an object with a string `type`. */
+/**
+ * Runs a reader over a frame: its text (size cap, JSON), or the value a transport already parsed
+ * from one (peerjs parses every frame of its socket); either way an object with a string `type`.
+ */
 function parseFrame<T>(raw: unknown, maxChars: number, read: (m: Record<string, unknown>, type: string) => T): TrackerParseResult<T> {
   try {
-    if (typeof raw !== 'string') refuse('not a text frame');
-    if (raw.length > maxChars) refuse(`frame longer than ${maxChars}`, 'TRACKER_FRAME_TOO_LARGE');
-    let message: unknown;
-    try {
-      message = JSON.parse(raw);
-    } catch {
-      refuse('not JSON');
+    let message: unknown = raw;
+    if (typeof raw === 'string') {
+      if (raw.length > maxChars) refuse(`frame longer than ${maxChars}`, 'TRACKER_FRAME_TOO_LARGE');
+      try {
+        message = JSON.parse(raw);
+      } catch {
+        refuse('not JSON');
+      }
     }
     if (!isRecord(message) || typeof message.type !== 'string') refuse('not an object with a type');
     return { ok: true, value: read(message, message.type) };
@@ -148,8 +161,9 @@ export function parseTrackerClientMessage(raw: string, limits: TrackerParseLimit
     switch (type) {
       case 'join': {
         const region = optional(m.region, (v) => matching(v, REGION_RE, 'region'));
-        const join = { type, peerId: matching(m.peerId, PEER_ID_RE, 'peerId'), site: matching(m.site, SITE_RE, 'site') };
-        return region === undefined ? join : { ...join, region };
+        const peerId = optional(m.peerId, (v) => matching(v, PEER_ID_RE, 'peerId'));
+        const join = { type, site: matching(m.site, SITE_RE, 'site') };
+        return { ...join, ...(peerId === undefined ? {} : { peerId }), ...(region === undefined ? {} : { region }) };
       }
       case 'have':
       case 'lost':
@@ -175,8 +189,8 @@ export function parseTrackerClientMessage(raw: string, limits: TrackerParseLimit
   });
 }
 
-/** Turns a frame the tracker sent into a typed message, or a coded refusal. Never throws. */
-export function parseTrackerServerMessage(raw: string, limits: Pick<TrackerParseLimits, 'maxMessageChars'> = {}): TrackerParseResult<TrackerServerMessage> {
+/** Turns a frame the tracker sent (its text, or the value peerjs parsed from it) into a typed message, or a coded refusal. Never throws. */
+export function parseTrackerServerMessage(raw: unknown, limits: Pick<TrackerParseLimits, 'maxMessageChars'> = {}): TrackerParseResult<TrackerServerMessage> {
   return parseFrame(raw, limits.maxMessageChars ?? TRACKER_LIMITS.maxMessageChars, (m, type): TrackerServerMessage => {
     switch (type) {
       case 'joined': {

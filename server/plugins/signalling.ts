@@ -4,7 +4,8 @@
  * - `GET {path}/{key}/id` issues a fresh id (text) and records it in the store for idTtlMs;
  * - `GET {path}/{key}/peers` is always refused (401, as the stock server without discovery);
  * - `GET {path}` describes the server, like the stock server's root;
- * - the WebSocket `{path}/peerjs?key=…&id=…&token=…` is the relay (server/signalling/).
+ * - the WebSocket `{path}/peerjs?key=…&id=…&token=…` is the relay (server/signalling/), and
+ *   carries the page's tracker messages too (given a tracker: server/tracker/tracker-service.ts).
  * @fastify/websocket must be registered before this plugin (buildServer does it once for all).
  *
  * Speed and memory: see server/signalling/signalling-hub.ts. One more thing happens here: the
@@ -23,6 +24,8 @@ import type { WebSocket } from 'ws';
 import { SwarmError } from '../../protocol/errors.js';
 import { sendError } from '../error-reply.js';
 import { SignallingHub } from '../signalling/signalling-hub.js';
+import { networkKey } from '../tracker/network-key.js';
+import type { TrackerService } from '../tracker/tracker-service.js';
 
 /** What `GET {path}` answers: the stock server's fields, saying which server this is. */
 const DESCRIPTION = Object.freeze({
@@ -43,8 +46,13 @@ const KEY_PARAMS = {
   required: ['key'],
 } as const;
 
+/** The signalling plugin's options: the tracker its sockets carry (none: relay only). */
+export interface SignallingPluginOptions {
+  readonly tracker?: TrackerService;
+}
+
 /** Registers the id routes and the relay WebSocket. */
-export const signallingPlugin: FastifyPluginAsync = async (app) => {
+export const signallingPlugin: FastifyPluginAsync<SignallingPluginOptions> = async (app, { tracker }) => {
   if (!app.hasDecorator('websocketServer')) {
     throw new SwarmError('CONFIG_INVALID', 'register @fastify/websocket before the signalling plugin');
   }
@@ -61,6 +69,7 @@ export const signallingPlugin: FastifyPluginAsync = async (app) => {
     textFramesAreUtf8: wsOptions?.skipUTF8Validation !== true,
     // ws negotiates permessage-deflate only when the server offers it; unknown options count as offering.
     writeFrames: wsOptions !== undefined && (wsOptions.perMessageDeflate === false || wsOptions.perMessageDeflate === undefined),
+    ...(tracker === undefined ? {} : { tracker }),
   });
   const onSocketError = socketErrorListener(log);
 
@@ -95,7 +104,7 @@ export const signallingPlugin: FastifyPluginAsync = async (app) => {
   // the stock client understands, not as an HTTP 400 before the upgrade.
   app.get(`${options.path}/peerjs`, { websocket: true }, (socket: WebSocket, request) => {
     releaseUpgradeRequest(socket, request.raw.socket, onSocketError);
-    hub.admit(socket, request.query);
+    hub.admit(socket, request.query, networkKey(request.ip));
   });
 
   app.addHook('onClose', async () => {

@@ -5,6 +5,7 @@
  */
 import type { WebSocket } from 'ws';
 import type { TokenBucketState } from '../token-bucket.js';
+import type { TrackerSession } from '../tracker/session.js';
 
 /** One admitted client. */
 export class PeerConnection implements TokenBucketState {
@@ -14,11 +15,15 @@ export class PeerConnection implements TokenBucketState {
   lastSeen: number;
   /** Set once the server closes it or it closes; later frames are ignored. */
   closed = false;
+  /** The tracker session this socket's first tracker frame opened. */
+  tracker: TrackerSession | undefined = undefined;
 
   constructor(
     /** The server-issued id this socket holds. */
     readonly id: string,
     readonly socket: PeerSocket,
+    /** The client address's network (server/tracker/network-key.ts): the tracker groups and caps by it. */
+    readonly networkKey: string,
     now: number,
     burst: number,
   ) {

@@ -15,6 +15,10 @@
  *   (write-batch.ts), so frames that arrive together leave in one syscall, with no added delay;
  * - per-message debug logging is behind a flag refreshed by the sweep, so a disabled level costs
  *   one branch, not an object literal.
+ *
+ * The same socket carries the page's tracker messages (server/tracker/tracker-service.ts): a frame
+ * that starts as one (tracker-frame.ts) goes to the socket's TrackerSession, which applies the
+ * tracker's own caps and rate, and knows the socket's proven id.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData } from 'ws';
@@ -37,6 +41,9 @@ import { PeerRegistry } from './peer-registry.js';
 import { relayFrame, splicedFrame } from './relay-frame.js';
 import { takeToken } from '../token-bucket.js';
 import { WriteBatch } from './write-batch.js';
+import { hasTrackerType, startsAsTrackerFrame } from './tracker-frame.js';
+import type { SessionSocket } from '../tracker/session.js';
+import type { TrackerService } from '../tracker/tracker-service.js';
 
 // RFC 6455 §7.4.1 close codes.
 const NORMAL = 1000;
@@ -58,6 +65,8 @@ export interface SignallingHubDeps {
   readonly textFramesAreUtf8: boolean;
   /** True when no socket can negotiate an extension (permessage-deflate off): relayed frames may bypass ws's sender. */
   readonly writeFrames: boolean;
+  /** The tracker the sockets carry (none: a tracker frame is refused like any unknown type). */
+  readonly tracker?: TrackerService;
 }
 
 /**
@@ -73,6 +82,7 @@ export class SignallingHub {
   readonly #gauges: ConnectionGauges;
   readonly #log: FastifyBaseLogger;
   readonly #textFramesAreUtf8: boolean;
+  readonly #tracker: TrackerService | undefined;
   readonly #registry: PeerRegistry;
   readonly #queue: OfflineQueue;
   readonly #batch: WriteBatch;
@@ -92,6 +102,7 @@ export class SignallingHub {
     this.#gauges = deps.gauges;
     this.#log = deps.log;
     this.#textFramesAreUtf8 = deps.textFramesAreUtf8;
+    this.#tracker = deps.tracker;
     this.#batch = new WriteBatch(deps.writeFrames);
     this.#registry = new PeerRegistry(this.#o.idTtlMs);
     this.#queue = new OfflineQueue({ perPeer: this.#o.queuePerPeer, total: this.#o.queueTotal, bytes: QUEUE_BYTES });
@@ -123,8 +134,8 @@ export class SignallingHub {
     return this.#queue.size;
   }
 
-  /** Admits or refuses a new socket, given its URL query. Never throws. */
-  admit(socket: PeerSocket, query: unknown): void {
+  /** Admits or refuses a new socket, given its URL query and its address's network key. Never throws. */
+  admit(socket: PeerSocket, query: unknown, networkKey: string): void {
     try {
       const decision = decideAdmission(query, this.#o, this.#registry, this.#store);
       if (!decision.ok) {
@@ -134,7 +145,7 @@ export class SignallingHub {
         return;
       }
       const now = Date.now();
-      const conn = new PeerConnection(decision.id, socket, now, this.#o.rateBurst);
+      const conn = new PeerConnection(decision.id, socket, networkKey, now, this.#o.rateBurst);
       socket[PEER] = conn;
       socket.on('message', this.#onMessage);
       socket.on('close', this.#onClose);
@@ -186,8 +197,10 @@ export class SignallingHub {
     if (conn.closed) return;
     try {
       const raw = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-      if (raw.length > this.#o.maxMessageBytes) return this.#reject(conn, 'SIGNAL_FRAME_TOO_LARGE', TOO_BIG);
       const now = Date.now();
+      // Tracker frames have their own size cap and rate (the session checks both).
+      if (this.#tracker !== undefined && startsAsTrackerFrame(raw)) return this.#trackerFrame(conn, raw, isBinary, now);
+      if (raw.length > this.#o.maxMessageBytes) return this.#reject(conn, 'SIGNAL_FRAME_TOO_LARGE', TOO_BIG);
       conn.lastSeen = now;
       if (!takeToken(conn, now, this.#perMs, this.#o.rateBurst)) return this.#reject(conn, 'SIGNAL_RATE_LIMITED', POLICY);
       const rawIsUtf8 = !isBinary && this.#textFramesAreUtf8;
@@ -200,6 +213,7 @@ export class SignallingHub {
       const message = parsePeerjsClientMessage(raw);
       if (message.type === 'HEARTBEAT') return;
       if (message.type === 'REJECTED') {
+        if (message.reason === 'unknown-type' && this.#tracker !== undefined && hasTrackerType(raw)) return this.#trackerFrame(conn, raw, isBinary, now);
         if (this.#debug) this.#log.debug({ peer: conn.id, reason: message.reason }, 'signalling frame malformed');
         return this.#reject(conn, message.code, POLICY);
       }
@@ -209,6 +223,32 @@ export class SignallingHub {
       this.#log.error({ err: error, peer: conn.id }, 'signalling frame handling failed');
       this.#close(conn, INTERNAL_ERROR, 'INTERNAL', Date.now(), true);
     }
+  }
+
+  /** A tracker message: to the socket's session, opened by its first one. */
+  #trackerFrame(conn: PeerConnection, raw: Buffer, isBinary: boolean, now: number): void {
+    conn.lastSeen = now;
+    const session = (conn.tracker ??= this.#tracker!.open(this.#sessionSocket(conn), conn.id, conn.networkKey));
+    session.receive(raw.length, isBinary, () => raw.toString('utf8'));
+  }
+
+  /** What a tracker session drives: this socket, through the hub's batched writes and its close. */
+  #sessionSocket(conn: PeerConnection): SessionSocket {
+    return {
+      get bufferedAmount() {
+        return conn.socket.bufferedAmount;
+      },
+      send: (text) => this.#send(conn, text),
+      close: (code, reason) => this.#close(conn, code, reason, Date.now(), true),
+    };
+  }
+
+  /** The socket is done: its tracker peer and everything it announced go with it. */
+  #endTracker(conn: PeerConnection): void {
+    const session = conn.tracker;
+    if (session === undefined) return;
+    conn.tracker = undefined;
+    this.#tracker?.close(session);
   }
 
   #relay(conn: PeerConnection, type: PeerjsRelayType, dstId: string, frame: Outgoing, now: number): void {
@@ -247,6 +287,7 @@ export class SignallingHub {
   #close(conn: PeerConnection, closeCode: number, reason: string, now: number, registered: boolean): void {
     if (conn.closed) return;
     conn.closed = true;
+    this.#endTracker(conn);
     if (registered && this.#registry.remove(conn, now)) this.#gauges.signalling = this.#registry.size;
     try {
       conn.socket.close(closeCode, reason);
@@ -258,6 +299,7 @@ export class SignallingHub {
   /** The socket closed (either side): forget it, unless the server already did. */
   #detach(conn: PeerConnection): void {
     conn.closed = true;
+    this.#endTracker(conn);
     if (this.#registry.remove(conn, Date.now())) {
       this.#gauges.signalling = this.#registry.size;
       if (this.#debug) this.#log.debug({ peer: conn.id }, 'signalling peer gone');

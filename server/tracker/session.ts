@@ -1,7 +1,9 @@
 /**
- * One tracker connection: its rate, its size caps, the join, and what each message does to the
- * store. The plugin only wires sockets to sessions; everything a client can send is decided here.
- * A violation answers `error {code}` and closes this socket only; nothing a client sends throws.
+ * One page's tracker session, carried by its signalling socket: its rate, its size caps, the join,
+ * and what each message does to the store. The signalling hub only hands frames over; everything a
+ * client can send the tracker is decided here. The session's peer id is the one the socket proved
+ * to signalling (an issued id and its token), never one a message names. A violation answers
+ * `error {code}` and closes this socket only; nothing a client sends throws.
  */
 import { ERROR_CATALOGUE, type ErrorCode } from '../../protocol/index.js';
 import { parseTrackerClientMessage, type TrackerClientMessage, type TrackerServerMessage } from '../../protocol/messages/tracker.js';
@@ -42,7 +44,6 @@ export interface SessionDeps {
 // WebSocket close codes (RFC 6455 §7.4.1).
 const POLICY_VIOLATION = 1008;
 const MESSAGE_TOO_BIG = 1009;
-const GOING_AWAY = 1001;
 const TRY_AGAIN_LATER = 1013;
 const INTERNAL_ERROR = 1011;
 
@@ -51,15 +52,13 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 function closeCodeFor(code: ErrorCode): number {
   if (code === 'TRACKER_FRAME_TOO_LARGE') return MESSAGE_TOO_BIG;
-  if (code === 'TRACKER_TIMEOUT') return GOING_AWAY;
-  if (code === 'TRACKER_FULL' || code === 'TRACKER_SLOW_CLIENT') return TRY_AGAIN_LATER;
+  if (code === 'TRACKER_SLOW_CLIENT') return TRY_AGAIN_LATER;
   if (code === 'INTERNAL') return INTERNAL_ERROR;
   return POLICY_VIOLATION;
 }
 
-/** One client of the tracker, from its socket's open to its close. */
+/** One client of the tracker, from its first tracker frame to its socket's close. */
 export class TrackerSession implements AvailabilitySink {
-  #lastFrameAt: number;
   #peer: PeerRecord | undefined;
   #open = true;
   readonly #bucket: TokenBucket;
@@ -69,22 +68,17 @@ export class TrackerSession implements AvailabilitySink {
     /** This socket's network key (network-key.ts), fixed at connection time. */
     private readonly networkKey: string,
     private readonly deps: SessionDeps,
+    /** The id the socket proved to signalling: the only id this session can join as. */
+    private readonly ownerId: string,
   ) {
-    this.#lastFrameAt = deps.now();
-    this.#bucket = new TokenBucket(deps.options.ratePerSecond, deps.options.rateBurst, this.#lastFrameAt);
-  }
-
-  /** When the last frame arrived: the plugin's shared sweep closes sockets silent for too long. */
-  get lastFrameAt(): number {
-    return this.#lastFrameAt;
+    this.#bucket = new TokenBucket(deps.options.ratePerSecond, deps.options.rateBurst, deps.now());
   }
 
   /** One frame from the socket; `text` decodes it only once the cheap checks have passed. */
   receive(byteLength: number, isBinary: boolean, text: () => string): void {
     if (!this.#open) return;
     const { options } = this.deps;
-    this.#lastFrameAt = this.deps.now();
-    if (!this.#bucket.take(this.#lastFrameAt)) return this.fail('TRACKER_RATE_LIMITED');
+    if (!this.#bucket.take(this.deps.now())) return this.fail('TRACKER_RATE_LIMITED');
     if (byteLength > options.maxMessageBytes) return this.fail('TRACKER_FRAME_TOO_LARGE');
     if (isBinary) return this.fail('TRACKER_MALFORMED');
     const parsed = parseTrackerClientMessage(text(), {
@@ -143,7 +137,7 @@ export class TrackerSession implements AvailabilitySink {
 
   #handle(message: TrackerClientMessage): void {
     if (message.type === 'ping') return this.#send({ type: 'pong' });
-    if (message.type === 'join') return this.#join(message.peerId, message.site, message.region);
+    if (message.type === 'join') return this.#join(message.peerId ?? this.ownerId, message.site, message.region);
     const peer = this.#peer;
     if (!peer) return this.fail('TRACKER_NOT_JOINED');
     const { store, options } = this.deps;
@@ -174,6 +168,8 @@ export class TrackerSession implements AvailabilitySink {
   #join(peerId: string, site: string, region: string | undefined): void {
     const { store } = this.deps;
     if (this.#peer) return this.fail('TRACKER_ALREADY_JOINED');
+    // A join may name its id (the stock protocol did); only the socket's own is accepted.
+    if (peerId !== this.ownerId) return this.fail('TRACKER_ID_NOT_OWNED');
     // Refuse rather than replace: peer ids travel in every `peers` answer, so replacing would let
     // anyone who was told an id take over that peer's place in the swarm.
     if (store.getPeer(site, peerId)) return this.fail('TRACKER_ID_TAKEN');

@@ -7,7 +7,6 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
-import { once } from 'node:events';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,6 +28,7 @@ import {
 import { AVAILABILITY_PATH, parseAvailabilityView } from '../../protocol/messages/availability.js';
 import { parseTrackerServerMessage, type TrackerServerMessage } from '../../protocol/messages/tracker.js';
 import { buildServer } from '../../server/build-server.js';
+import { signalledSocket } from './server-helpers.js';
 
 const INTERVAL_MS = 50;
 const OTHER_SITE = 'https://b.example';
@@ -41,7 +41,6 @@ let publicPem: string;
 let siteDir: string;
 let app: FastifyInstance;
 let origin: string;
-let trackerUrl: string;
 /** Integrity of each of the site's files, by name. */
 const F: Record<string, Sha256Sri> = {};
 
@@ -75,6 +74,7 @@ class Client {
   view: Record<string, number> = {};
 
   private constructor(readonly ws: WebSocket) {
+    ws.removeAllListeners('message');
     ws.on('message', (data) => {
       const parsed = parseTrackerServerMessage(String(data));
       if (!parsed.ok) return void this.invalid.push(String(data));
@@ -89,12 +89,12 @@ class Client {
     });
   }
 
+  /** A page's socket (signalling and tracker in one), joined to `site`; `peerId` only names it in failures. */
   static async joined(peerId: string, site = origin): Promise<Client> {
-    const ws = new WebSocket(trackerUrl);
+    const { ws } = await signalledSocket(origin);
     const client = new Client(ws);
     clients.push(client);
-    await once(ws, 'open');
-    ws.send(JSON.stringify({ type: 'join', peerId, site }));
+    ws.send(JSON.stringify({ type: 'join', site }));
     await eventually(() => client.inbox.some((m) => m.type === 'joined'), `${peerId} never joined`);
     return client;
   }
@@ -147,7 +147,6 @@ beforeAll(async () => {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   origin = `http://127.0.0.1:${port}`;
-  trackerUrl = `ws://127.0.0.1:${port}${app.swarmcdn.options.tracker.path}`;
 });
 
 afterEach(async () => {

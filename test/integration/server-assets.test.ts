@@ -201,15 +201,16 @@ describe('compressed bundles', () => {
 describe('GET /swarmcdn/stats', () => {
   it('reports peers, swarms, content entries, bytes by source and the manifest version', async () => {
     const s = await startServer({ siteDir: await temps.make(), signingKeyFile: a.key });
-    const client = await WsClient.open(`${s.url.replace('http', 'ws')}/swarmcdn/tracker`);
-    client.send({ type: 'join', peerId: 'stats-peer', site: 'https://site.example' });
+    const client = await WsClient.signalled(s.url);
+    client.send({ type: 'join', site: 'https://site.example' });
     await client.next((m) => m.type === 'joined');
     client.send({ type: 'have', hashes: [`sha256-${'A'.repeat(43)}=`] });
     client.send({ type: 'stats', peer: 1000, cache: 200, origin: 30 });
     const stats = async () => (await fetch(`${s.url}/swarmcdn/stats`)).json();
     for (let i = 0; i < 50 && (await stats()).bytes.peer === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await stats()).toEqual({
-      peers: { signalling: 0, tracker: 1, tracked: 1 },
+      // One socket: the page's signalling connection carries its tracker session.
+      peers: { signalling: 1, tracker: 1, tracked: 1 },
       swarms: 1,
       contentEntries: 1,
       bytes: { peer: 1000, cache: 200, origin: 30 },
@@ -226,7 +227,7 @@ describe('options', () => {
     ['no siteDir', {} as ServerOptions],
     ['watch without a key', { siteDir: '.', watch: true }],
     ['a negative max-age', { siteDir: '.', maxAgeSeconds: -1 }],
-    ['a tracker path that is not a URL path', { siteDir: '.', tracker: { path: 'tracker' } }],
+    ['a signalling path that is not a URL path', { siteDir: '.', signalling: { path: 'peerjs' } }],
     ['a zero connection cap', { siteDir: '.', signalling: { maxConnections: 0 } }],
     ['public keys that are not PEM', { siteDir: '.', publicKeys: ['nope'] }],
   ];

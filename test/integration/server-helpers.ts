@@ -50,6 +50,46 @@ export function rawGet(port: number, target: string): Promise<RawResponse> {
   });
 }
 
+let tokens = 0;
+
+/** A page's signalling socket, open (the server sent OPEN): its proven id and token. */
+export interface SignalledSocket {
+  readonly ws: WebSocket;
+  readonly id: string;
+  readonly token: string;
+  /** Every frame received after OPEN, as text. */
+  readonly frames: string[];
+}
+
+/**
+ * Opens the socket a page uses for signalling and tracker alike, as the stock peerjs client does:
+ * an id from `GET …/peerjs/id`, then the WebSocket with that id and a token; resolves on OPEN.
+ * `id`/`token` given: reconnects with them (the server decides whether that is allowed).
+ */
+export async function signalledSocket(
+  baseUrl: string,
+  options: { readonly localAddress?: string; readonly id?: string; readonly token?: string } = {},
+): Promise<SignalledSocket> {
+  const id = options.id ?? (await (await fetch(`${baseUrl}/swarmcdn/peerjs/peerjs/id`)).text());
+  const token = options.token ?? `t${++tokens}x${process.pid}`;
+  const url = `${baseUrl.replace(/^http/, 'ws')}/swarmcdn/peerjs/peerjs?key=peerjs&id=${encodeURIComponent(id)}&token=${token}&version=1.5.5`;
+  const ws = new WebSocket(url, { localAddress: options.localAddress ?? '127.0.0.1' });
+  const frames: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    ws.on('message', (data) => {
+      const text = String(data);
+      if (text === '{"type":"OPEN"}') resolve();
+      else frames.push(text);
+    });
+    ws.once('error', reject);
+    ws.once('close', (code, reason) => reject(new Error(`signalling socket closed before OPEN: ${code} ${String(reason)} ${frames.join(' ')}`)));
+  });
+  ws.removeAllListeners('error');
+  ws.removeAllListeners('close');
+  ws.on('error', () => undefined);
+  return { ws, id, token, frames };
+}
+
 /** A WebSocket client that keeps every JSON message it receives. */
 export class WsClient {
   readonly messages: Record<string, unknown>[] = [];
@@ -60,6 +100,15 @@ export class WsClient {
       this.messages.push(JSON.parse(String(data)) as Record<string, unknown>);
       for (const w of this.waiters.splice(0)) w();
     });
+  }
+
+  /** A page's signalling socket (signalledSocket), which carries the tracker too; `id` is its proven id. */
+  static async signalled(baseUrl: string): Promise<WsClient & { readonly id: string }> {
+    const { ws, id, frames } = await signalledSocket(baseUrl);
+    ws.removeAllListeners('message');
+    const client = new WsClient(ws);
+    for (const frame of frames) client.messages.push(JSON.parse(frame) as Record<string, unknown>);
+    return Object.assign(client, { id });
   }
 
   /** Connects and resolves once open. */

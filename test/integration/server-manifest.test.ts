@@ -112,9 +112,9 @@ describe('a changed manifest file', () => {
     const dir = await site();
     await build(dir, keys.key);
     const s = await started({ siteDir: dir, publicKeys: [pub] });
-    const client = await WsClient.open(`${s.url.replace('http', 'ws')}/swarmcdn/tracker`);
+    const client = await WsClient.signalled(s.url);
     clients.push(client);
-    client.send({ type: 'join', peerId: 'p1', site: 'default' });
+    client.send({ type: 'join', site: 'default' });
     await client.next((m) => m.type === 'joined');
 
     await build(dir, keys.key, ['--version', '5']);
@@ -136,9 +136,9 @@ describe('a changed manifest file', () => {
     await build(dir, keys.key, ['--version', '3']);
     const logs = new LogCapture();
     const s = await started({ siteDir: dir, publicKeys: [pub], logger: logs.logger('warn') });
-    const client = await WsClient.open(`${s.url.replace('http', 'ws')}/swarmcdn/tracker`);
+    const client = await WsClient.signalled(s.url);
     clients.push(client);
-    client.send({ type: 'join', peerId: 'p2', site: 'default' });
+    client.send({ type: 'join', site: 'default' });
     await client.next((m) => m.type === 'joined');
     const good = await (await fetch(`${s.url}/swarmcdn/manifest`)).text();
 

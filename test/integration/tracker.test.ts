@@ -1,8 +1,11 @@
 /**
- * The tracker over real WebSockets against buildServer listening on 127.0.0.1: answers bounded
- * to K with the holders count, region first, the asker and quarantined peers left out, lost and
- * closed peers gone, manifest pushes within a second, and every kind of offender closed with its
- * code while the others keep working. Every frame the server sends must pass the client parser.
+ * The tracker over real WebSockets against buildServer listening on 127.0.0.1, carried by each
+ * page's signalling socket (an issued id, proven with its token): answers bounded to K with the
+ * holders count, region first, the asker and quarantined peers left out, lost and closed peers
+ * gone, manifest pushes within a second, no identity but the socket's own, and every kind of
+ * offender closed with its code while the others keep working. Every tracker frame the server
+ * sends must pass the client parser. Clients are named in the tests; `id(name)` is the id the
+ * server issued them, and `names(ids)` reads an answer back as names.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
@@ -14,7 +17,8 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { parseTrackerServerMessage, type TrackerServerMessage } from '../../protocol/messages/tracker.js';
 import { buildServer } from '../../server/build-server.js';
-import type { TrackerOptions } from '../../server/options.js';
+import type { SignallingOptions, TrackerOptions } from '../../server/options.js';
+import { LogCapture, signalledSocket, startServer as startLoggedServer } from './server-helpers.js';
 
 const SITE = 'https://a.example';
 const OTHER_SITE = 'https://b.example';
@@ -26,48 +30,61 @@ type Message<T extends TrackerServerMessage['type']> = Extract<TrackerServerMess
 const servers: FastifyInstance[] = [];
 const siteDirs: string[] = [];
 
-async function startServer(tracker: Partial<TrackerOptions>): Promise<{ app: FastifyInstance; url: string }> {
+async function startServer(tracker: Partial<TrackerOptions>, signalling: Partial<SignallingOptions> = {}): Promise<{ app: FastifyInstance; url: string }> {
   const siteDir = await mkdtemp(join(tmpdir(), 'swarmcdn-tracker-'));
   siteDirs.push(siteDir);
   // ws refuses frames over the largest endpoint cap itself (close 1009, no error frame); a larger
   // signalling cap lets a frame just over the tracker's reach the tracker's check and its code.
-  const app = buildServer({ siteDir, tracker, signalling: { maxMessageBytes: 1024 * 1024 } });
+  const app = buildServer({ siteDir, tracker, signalling: { maxMessageBytes: 1024 * 1024, ...signalling } });
   await app.listen({ host: '127.0.0.1', port: 0 });
   servers.push(app);
   const { port } = app.server.address() as AddressInfo;
-  return { app, url: `ws://127.0.0.1:${port}${app.swarmcdn.options.tracker.path}` };
+  return { app, url: `http://127.0.0.1:${port}` };
 }
 
 const clients: Client[] = [];
 let requestIds = 0;
+/** Test name → the id the server issued that client (the latest client of that name). */
+const issued = new Map<string, string>();
+const id = (name: string): string => issued.get(name) ?? name;
+const names = (ids: readonly string[]): string[] => ids.map((i) => [...issued].find(([, v]) => v === i)?.[0] ?? i);
 
-/** A tracker client: an inbox of parsed server frames, and the close code and reason. */
+/** A page's socket used for the tracker: an inbox of parsed tracker frames, refusals, and the close code and reason. */
 class Client {
   readonly inbox: TrackerServerMessage[] = [];
   readonly invalid: string[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
 
-  private constructor(readonly ws: WebSocket) {
+  private constructor(
+    readonly ws: WebSocket,
+    readonly id: string,
+    readonly token: string,
+  ) {
+    ws.removeAllListeners('message');
     ws.on('message', (data) => {
-      const parsed = parseTrackerServerMessage(String(data));
-      if (parsed.ok) this.inbox.push(parsed.value);
-      else this.invalid.push(String(data));
+      const text = String(data);
+      const parsed = parseTrackerServerMessage(text);
+      if (parsed.ok) return void this.inbox.push(parsed.value);
+      // A refusal of the signalling relay (PeerJS's ERROR frame) reads as the tracker's error, with its code.
+      const frame = JSON.parse(text) as { type?: string; payload?: { code?: string; msg?: string } };
+      if (frame.type === 'ERROR' && frame.payload?.code) this.inbox.push({ type: 'error', code: frame.payload.code, message: frame.payload.msg ?? '' } as TrackerServerMessage);
+      else this.invalid.push(text);
     });
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
 
-  static async open(url: string, localAddress = '127.0.0.1'): Promise<Client> {
-    const ws = new WebSocket(url, { localAddress });
-    const client = new Client(ws);
+  static async open(url: string, localAddress = '127.0.0.1', name?: string): Promise<Client> {
+    const socket = await signalledSocket(url, { localAddress });
+    const client = new Client(socket.ws, socket.id, socket.token);
     clients.push(client);
-    await once(ws, 'open');
+    if (name !== undefined) issued.set(name, socket.id);
     return client;
   }
 
-  static async joined(url: string, peerId: string, options: { site?: string; region?: string; localAddress?: string } = {}): Promise<Client> {
-    const client = await Client.open(url, options.localAddress);
-    client.send({ type: 'join', peerId, site: options.site ?? SITE, ...(options.region ? { region: options.region } : {}) });
-    await client.next('joined');
+  static async joined(url: string, name: string, options: { site?: string; region?: string; localAddress?: string } = {}): Promise<Client> {
+    const client = await Client.open(url, options.localAddress, name);
+    client.send({ type: 'join', site: options.site ?? SITE, ...(options.region ? { region: options.region } : {}) });
+    expect(await client.next('joined')).toMatchObject({ peerId: client.id });
     return client;
   }
 
@@ -122,6 +139,7 @@ afterEach(async () => {
   expect(invalid).toEqual([]);
   // Every close reaches the server, so the next test may reuse peer ids, and the gauge comes back to 0.
   await eventually(() => servers.every((s) => s.swarmcdn.connections.tracker === 0 && s.swarmcdn.store.tracker.counts().peers === 0));
+  issued.clear();
 });
 
 describe('tracker', () => {
@@ -148,7 +166,7 @@ describe('tracker', () => {
     await asker.have([H]);
     const answer = await asker.want(H);
     expect(answer.peers).toHaveLength(3);
-    expect(answer.peers).not.toContain('asker');
+    expect(answer.peers).not.toContain(id('asker'));
     expect(new Set(answer.peers).size).toBe(3);
     expect(answer.holders).toBe(7);
     expect(answer).toMatchObject({ type: 'peers', hash: H });
@@ -167,27 +185,24 @@ describe('tracker', () => {
     await Promise.all([...far, ...near].map((c) => c.have([H])));
     for (let i = 0; i < 5; i++) {
       const answer = await asker.want(H);
-      expect(answer.peers.slice(0, 2).sort()).toEqual(['eu0', 'eu1']);
-      expect(answer.peers[2]).toMatch(/^us/);
+      expect(names(answer.peers.slice(0, 2)).sort()).toEqual(['eu0', 'eu1']);
+      expect(names(answer.peers)[2]).toMatch(/^us/);
     }
   });
 
-  it('quarantines after N distinct reporters, in every site; one reporter repeating is not enough', async () => {
+  it('quarantines after N distinct reporters; one reporter repeating is not enough', async () => {
     const bad = await Client.joined(url, 'bad');
-    const badElsewhere = await Client.joined(url, 'bad', { site: OTHER_SITE });
     const good = await Client.joined(url, 'good');
-    const goodElsewhere = await Client.joined(url, 'good2', { site: OTHER_SITE });
-    await Promise.all([bad, badElsewhere, good, goodElsewhere].map((c) => c.have([H])));
+    await Promise.all([bad, good].map((c) => c.have([H])));
     const r1 = await Client.joined(url, 'r1');
     const r2 = await Client.joined(url, 'r2');
-    for (let i = 0; i < 3; i++) r1.send({ type: 'report', peerId: 'bad', hash: H });
+    for (let i = 0; i < 3; i++) r1.send({ type: 'report', peerId: id('bad'), hash: H });
     await r1.sync();
-    expect((await r2.want(H)).peers).toContain('bad');
-    r2.send({ type: 'report', peerId: 'bad', hash: H });
+    expect(names((await r2.want(H)).peers)).toContain('bad');
+    r2.send({ type: 'report', peerId: id('bad'), hash: H });
     await r2.sync();
-    expect((await r1.want(H)).peers).toEqual(['good']);
+    expect(names((await r1.want(H)).peers)).toEqual(['good']);
     expect((await good.want(H)).peers).toEqual([]);
-    expect((await goodElsewhere.want(H)).peers).toEqual([]);
   });
 
   it('forgets what a peer lost, and a peer whose socket closed', async () => {
@@ -197,27 +212,64 @@ describe('tracker', () => {
     await Promise.all([a.have([H, hash(2)]), b.have([H])]);
     a.send({ type: 'lost', hashes: [H] });
     await a.sync();
-    expect(await asker.want(H)).toMatchObject({ peers: ['b'], holders: 1 });
-    expect(await asker.want(hash(2))).toMatchObject({ peers: ['a'], holders: 1 });
+    expect(await asker.want(H)).toMatchObject({ peers: [id('b')], holders: 1 });
+    expect(await asker.want(hash(2))).toMatchObject({ peers: [id('a')], holders: 1 });
     a.ws.close();
     await a.closed;
     await eventually(async () => (await asker.want(hash(2))).holders === 0);
-    expect(app.swarmcdn.store.tracker.getPeer(SITE, 'a')).toBeUndefined();
-    // Its id is free again.
-    await Client.joined(url, 'a');
+    expect(app.swarmcdn.store.tracker.getPeer(SITE, a.id)).toBeUndefined();
+  });
+
+  it('knows a peer only by the id its socket proved: no forged joins, and the id stays its owner\'s through the reconnect grace', async () => {
+    const asker = await Client.joined(url, 'asker');
+    const owner = await Client.joined(url, 'owner');
+    await owner.have([H]);
+    // The tracker has no socket of its own to join on without an issued id: the old path answers nothing.
+    const bare = new WebSocket(url.replace('http', 'ws') + '/swarmcdn/tracker');
+    const heard: string[] = [];
+    bare.on('message', (data) => heard.push(String(data)));
+    bare.on('error', () => undefined);
+    bare.on('open', () => bare.send(JSON.stringify({ type: 'join', site: SITE })));
+    await new Promise((resolve) => {
+      bare.on('close', resolve);
+      bare.on('unexpected-response', resolve);
+      setTimeout(resolve, 500);
+    });
+    bare.terminate();
+    expect(heard).toEqual([]);
+    // A join naming another peer's id is refused; the owner keeps its place.
+    const forger = await Client.open(url);
+    forger.send({ type: 'join', peerId: owner.id, site: SITE });
+    expect((await forger.next('error')).code).toBe('TRACKER_ID_NOT_OWNED');
+    expect(await forger.closed).toEqual({ code: 1008, reason: 'TRACKER_ID_NOT_OWNED' });
+    expect(await asker.want(H)).toMatchObject({ peers: [owner.id], holders: 1 });
+    // The owner's socket drops: nobody else can take its id during the grace ...
+    owner.ws.close();
+    await owner.closed;
+    await eventually(async () => (await asker.want(H)).holders === 0);
+    await expect(signalledSocket(url, { id: owner.id, token: 'someoneelse1' })).rejects.toThrow(/SIGNAL_ID_TAKEN/);
+    // ... and the owner, with its token, comes back as itself.
+    const back = await signalledSocket(url, { id: owner.id, token: owner.token });
+    back.ws.send(JSON.stringify({ type: 'join', site: SITE }));
+    back.ws.send(JSON.stringify({ type: 'have', hashes: [H] }));
+    await eventually(async () => (await asker.want(H)).holders === 1);
+    expect((await asker.want(H)).peers).toEqual([owner.id]);
+    back.ws.terminate();
   });
 
   it('pushes a new manifest to every connected client within a second, and reports it in joined', async () => {
     const joinedClients = await Promise.all(['m1', 'm2', 'm3'].map((id) => Client.joined(url, id)));
+    // A socket that spoke to the tracker but never joined still hears of new versions.
     const notJoined = await Client.open(url);
+    await notJoined.sync();
     const update = { envelopeJson: '{}', version: 12, etag: '"v12"' };
     app.swarmcdn.currentManifest = update;
     app.swarmcdn.events.emit('manifest', update);
     const pushes = await Promise.all([...joinedClients, notJoined].map((c) => c.next('manifest', 1000)));
     for (const push of pushes) expect(push).toEqual({ type: 'manifest', version: 12, etag: '"v12"' });
     const late = await Client.open(url);
-    late.send({ type: 'join', peerId: 'late', site: SITE });
-    expect(await late.next('joined')).toEqual({ type: 'joined', peerId: 'late', manifestVersion: 12 });
+    late.send({ type: 'join', site: SITE });
+    expect(await late.next('joined')).toEqual({ type: 'joined', peerId: late.id, manifestVersion: 12 });
   });
 
   it('closes malformed, oversized, early, greedy and flooding clients with their codes; the others keep working', async () => {
@@ -226,17 +278,19 @@ describe('tracker', () => {
     await holder.have([H]);
 
     const offenders: [Client, unknown, string, number][] = [
-      [await Client.joined(url, 'o1'), 'not json', 'TRACKER_MALFORMED', 1008],
+      // Not JSON, and not a tracker frame: the signalling relay refuses it.
+      [await Client.joined(url, 'o1'), 'not json', 'SIGNAL_MALFORMED', 1008],
       [await Client.joined(url, 'o2'), { type: 'have', hashes: ['nope'] }, 'TRACKER_MALFORMED', 1008],
-      [await Client.joined(url, 'o3'), 'x'.repeat(400_001), 'TRACKER_FRAME_TOO_LARGE', 1009],
+      [await Client.joined(url, 'o3'), `{"type":"ping","pad":"${'x'.repeat(400_001)}"}`, 'TRACKER_FRAME_TOO_LARGE', 1009],
       [await Client.joined(url, 'o4'), { type: 'have', hashes: Array.from({ length: 5001 }, (_, i) => hash(i)) }, 'TRACKER_TOO_MANY_HASHES', 1008],
       [await Client.open(url), { type: 'want', hash: H }, 'TRACKER_NOT_JOINED', 1008],
-      [await Client.joined(url, 'o6'), { type: 'join', peerId: 'o6b', site: SITE }, 'TRACKER_ALREADY_JOINED', 1008],
-      [await Client.open(url), { type: 'join', peerId: 'holder', site: SITE }, 'TRACKER_ID_TAKEN', 1008],
+      [await Client.joined(url, 'o6'), { type: 'join', site: SITE }, 'TRACKER_ALREADY_JOINED', 1008],
+      // Keys in another order: found by the slow path, and still the tracker's.
+      [await Client.open(url), { site: SITE, type: 'join', peerId: 'someone-else' }, 'TRACKER_ID_NOT_OWNED', 1008],
     ];
     for (const [client, frame] of offenders) client.send(frame);
     const binary = await Client.joined(url, 'o8');
-    binary.ws.send(Buffer.from([1, 2, 3]));
+    binary.ws.send(Buffer.from('{"type":"ping"}'), { binary: true });
     const flooder = await Client.joined(url, 'o9');
     for (let i = 0; i < 60; i++) flooder.send({ type: 'ping' });
 
@@ -250,7 +304,7 @@ describe('tracker', () => {
     huge.send('x'.repeat(1024 * 1024 + 1));
     expect((await huge.closed).code).toBe(1009);
     // A closed offender takes its announcements with it; the others never noticed.
-    expect(await bystander.want(H)).toMatchObject({ peers: ['holder'], holders: 1 });
+    expect(await bystander.want(H)).toMatchObject({ peers: [holder.id], holders: 1 });
     await holder.sync();
     await eventually(() => app.swarmcdn.connections.tracker === 2);
   });
@@ -261,7 +315,7 @@ describe('tracker', () => {
     const hashes = Array.from({ length: 5000 }, (_, i) => hash(10_000 + i));
     await big.have(hashes);
     await big.have(hashes.slice(0, 1000));
-    for (const h of [hashes[0]!, hashes[2500]!, hashes[4999]!]) expect(await asker.want(h)).toMatchObject({ peers: ['big'], holders: 1 });
+    for (const h of [hashes[0]!, hashes[2500]!, hashes[4999]!]) expect(await asker.want(h)).toMatchObject({ peers: [big.id], holders: 1 });
     big.ws.close();
     await eventually(() => app.swarmcdn.store.tracker.counts().contentEntries === 0);
   });
@@ -272,26 +326,46 @@ describe('tracker limits', () => {
   let url: string;
 
   beforeAll(async () => {
-    ({ app, url } = await startServer({ aliveTimeoutMs: 200, maxConnections: 2 }));
+    // The tracker has no socket of its own: signalling's alive timeout and connection cap hold for it.
+    ({ app, url } = await startServer({}, { aliveTimeoutMs: 200, maxConnections: 2 }));
   });
   afterAll(() => app.close());
 
-  it('closes a silent socket from the shared sweep, keeps a chatty one, and refuses connections past the cap', async () => {
+  it('forgets a silent socket\'s peer, keeps a chatty one, and refuses sockets past the cap', async () => {
     const silent = await Client.joined(url, 'silent');
     const chatty = await Client.joined(url, 'chatty');
-    const full = await Client.open(url);
-    expect((await full.next('error')).code).toBe('TRACKER_FULL');
-    expect(await full.closed).toEqual({ code: 1013, reason: 'TRACKER_FULL' });
+    await expect(signalledSocket(url)).rejects.toThrow(/SIGNAL_CAPACITY/);
 
     const timer = setInterval(() => chatty.send({ type: 'ping' }), 50);
     try {
-      expect((await silent.next('error', 1000)).code).toBe('TRACKER_TIMEOUT');
-      expect(await silent.closed).toEqual({ code: 1001, reason: 'TRACKER_TIMEOUT' });
+      expect(await silent.closed).toEqual({ code: 1000, reason: 'SIGNAL_TIMEOUT' });
+      await eventually(() => app.swarmcdn.store.tracker.getPeer(SITE, silent.id) === undefined);
       await new Promise((resolve) => setTimeout(resolve, 400));
       expect(chatty.ws.readyState).toBe(WebSocket.OPEN);
-      expect(app.swarmcdn.store.tracker.getPeer(SITE, 'silent')).toBeUndefined();
+      expect(app.swarmcdn.store.tracker.getPeer(SITE, chatty.id)).toBeDefined();
     } finally {
       clearInterval(timer);
+    }
+  });
+});
+
+describe('a frame that is not UTF-8', () => {
+  it('closes that socket (1007) and logs nothing at warn or above: one byte per frame cannot flood the log', async () => {
+    const logs = new LogCapture();
+    const siteDir = await mkdtemp(join(tmpdir(), 'swarmcdn-tracker-'));
+    siteDirs.push(siteDir);
+    const started = await startLoggedServer({ siteDir, logger: logs.logger('info') });
+    servers.push(started.app);
+    try {
+      const bystander = await Client.joined(started.url, 'bystander');
+      const sockets = await Promise.all([1, 2, 3].map(() => signalledSocket(started.url)));
+      const closes = sockets.map(({ ws }) => new Promise<number>((resolve) => ws.on('close', resolve)));
+      for (const { ws } of sockets) ws.send(Buffer.from('{"type":"ping","x":"\xff"}', 'latin1'), { binary: false });
+      expect(await Promise.all(closes)).toEqual([1007, 1007, 1007]);
+      await bystander.sync();
+      expect(logs.entries.filter((e) => Number(e.level) >= 40)).toEqual([]);
+    } finally {
+      await started.app.close();
     }
   });
 });

@@ -33,7 +33,7 @@ export interface E2eEnv<S extends E2eSite = E2eSite> {
 /** The server's last requests, one line each, for a failure message. */
 function requestTail(server: E2eServer, count = 40): string {
   return server.requests.entries
-    .filter((e) => !e.path.startsWith('/swarmcdn/peerjs') && !e.path.startsWith('/swarmcdn/tracker'))
+    .filter((e) => !e.path.startsWith('/swarmcdn/peerjs'))
     .slice(-count)
     .map((e) => `#${e.seq} ${e.visitor} ${e.method} ${e.path}${e.range ? ` range=${e.range}` : ''}${e.authorization ? ' auth' : ''}`)
     .join('\n');

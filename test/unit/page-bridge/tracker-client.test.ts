@@ -1,46 +1,26 @@
 /**
- * The tracker client against a scripted WebSocket (fake timers): join, batched and re-announced
- * `have`, shared and cached `want` answers with a bounded wait, reconnects with backoff, manifest
- * pushes, stats and pings, and pacing under the server's rate limit.
+ * The tracker client against a scripted signalling socket (fake timers): join on every (re)open,
+ * batched and re-announced `have`, shared and cached `want` answers with a bounded wait, manifest
+ * pushes, stats, and pacing under the server's rate limit. The socket is the peer pool's: the
+ * client only hears that it opened or dropped, and hands it messages.
  */
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { TrackerClient, WANT_TIMEOUT_MS, hashBatches, trackerUrl } from '../../../page-bridge/tracker-client.js';
+import { TrackerClient, WANT_TIMEOUT_MS, hashBatches, type TrackerChannel } from '../../../page-bridge/tracker-client.js';
 import type { Sha256Sri } from '../../../protocol/manifest/types.js';
+import type { TrackerClientMessage } from '../../../protocol/messages/tracker.js';
 
 const hash = (n: number): Sha256Sri => `sha256-${n.toString(36).padStart(43, 'A')}=`;
 
-/** A WebSocket the test drives: it records what the client sends and plays the server. */
-class FakeSocket {
-  static all: FakeSocket[] = [];
-  readyState = 0;
-  readonly sent: Record<string, unknown>[] = [];
-  onopen: (() => void) | null = null;
-  onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: (() => void) | null = null;
+/** The signalling socket as the tracker client sees it: the test opens, drops and answers it. */
+class FakeChannel implements TrackerChannel {
+  open = false;
+  sent: Record<string, unknown>[] = [];
 
-  constructor(readonly url: string) {
-    FakeSocket.all.push(this);
-  }
-
-  send(text: string): void {
-    this.sent.push(JSON.parse(text) as Record<string, unknown>);
-  }
-
-  close(): void {
-    if (this.readyState === 3) return;
-    this.readyState = 3;
-    this.onclose?.();
-  }
-
-  /** Server side: the socket opens. */
-  accept(): void {
-    this.readyState = 1;
-    this.onopen?.();
-  }
-
-  /** Server side: a frame (objects are serialized; strings go as they are). */
-  reply(message: unknown): void {
-    this.onmessage?.({ data: typeof message === 'string' ? message : JSON.stringify(message) });
+  send(message: TrackerClientMessage): boolean {
+    if (!this.open) return false;
+    // What goes on the wire is JSON: keep what a server would parse.
+    this.sent.push(JSON.parse(JSON.stringify(message)) as Record<string, unknown>);
+    return true;
   }
 
   of(type: string): Record<string, unknown>[] {
@@ -49,15 +29,18 @@ class FakeSocket {
 }
 
 let client: TrackerClient;
+let channel: FakeChannel;
 let manifests: number[];
 let upload: number;
 
 function start(region?: string): TrackerClient {
   manifests = [];
   upload = 0;
+  channel = new FakeChannel();
   client = new TrackerClient(
-    { server: 'https://site.example', region },
+    { region },
     {
+      channel,
       site: 'https://site.example',
       onManifest: (v) => manifests.push(v),
       takeUpload: () => {
@@ -65,24 +48,27 @@ function start(region?: string): TrackerClient {
         upload = 0;
         return u;
       },
-      WebSocket: FakeSocket as unknown as typeof WebSocket,
     },
   );
   return client;
 }
 
-/** Joins on the latest socket and lets the outbox drain. */
-async function joined(peerId = 'me'): Promise<FakeSocket> {
-  const socket = FakeSocket.all.at(-1)!;
-  socket.accept();
-  socket.reply({ type: 'joined', peerId });
+/** The socket opens (the peer's OPEN), the client joins, the server answers; the outbox drains. */
+async function joined(peerId = 'me'): Promise<void> {
+  channel.open = true;
+  client.connected();
+  client.receive({ type: 'joined', peerId });
   await jest.advanceTimersByTimeAsync(0);
-  return socket;
+}
+
+/** The socket drops. */
+function drop(): void {
+  channel.open = false;
+  client.disconnected();
 }
 
 beforeEach(() => {
   jest.useFakeTimers();
-  FakeSocket.all = [];
 });
 
 afterEach(() => {
@@ -91,195 +77,164 @@ afterEach(() => {
 });
 
 describe('TrackerClient', () => {
-  it('builds the socket URL from the server and splits hash lists into bounded batches', () => {
+  it('splits hash lists into bounded batches', () => {
     start();
-    expect(trackerUrl('https://a.example/cdn')).toBe('wss://a.example/cdn/swarmcdn/tracker');
-    expect(trackerUrl('http://127.0.0.1:8080')).toBe('ws://127.0.0.1:8080/swarmcdn/tracker');
     expect(hashBatches(Array.from({ length: 5 }, (_, i) => hash(i)), 2).map((b) => b.length)).toEqual([2, 2, 1]);
     expect(hashBatches([])).toEqual([]);
   });
 
-  it('joins with the peer id, the site and the region, and resolves `joined`', async () => {
-    start('eu-west').join('me');
-    const socket = FakeSocket.all[0]!;
-    expect(socket.url).toBe('wss://site.example/swarmcdn/tracker');
+  it('joins when the socket opens, naming the site and region but no id (the server knows the socket\'s), and resolves `joined`', async () => {
+    start('eu-west');
     let isJoined = false;
     void client.joined.then(() => (isJoined = true));
-    socket.accept();
-    expect(socket.sent).toEqual([{ type: 'join', peerId: 'me', site: 'https://site.example', region: 'eu-west' }]);
-    socket.reply({ type: 'joined', peerId: 'me', manifestVersion: 3 });
+    channel.open = true;
+    client.connected();
+    expect(channel.sent).toEqual([{ type: 'join', site: 'https://site.example', region: 'eu-west' }]);
+    client.receive({ type: 'joined', peerId: 'me', manifestVersion: 3 });
     await jest.advanceTimersByTimeAsync(0);
     expect(isJoined).toBe(true);
     expect(client.isJoined).toBe(true);
   });
 
-  it('preconnect opens the socket before the id; the join goes out on it, whether the id comes before or after the open', async () => {
-    start().preconnect();
-    expect(FakeSocket.all).toHaveLength(1);
-    const early = FakeSocket.all[0]!;
-    early.accept();
-    expect(early.sent).toEqual([]);
-    client.join('me');
-    expect(FakeSocket.all).toHaveLength(1);
-    expect(early.sent).toEqual([{ type: 'join', peerId: 'me', site: 'https://site.example' }]);
-    client.close();
-
-    start().preconnect();
-    const late = FakeSocket.all[1]!;
-    client.join('me');
-    expect(late.sent).toEqual([]);
-    late.accept();
-    expect(FakeSocket.all).toHaveLength(2);
-    expect(late.sent).toEqual([{ type: 'join', peerId: 'me', site: 'https://site.example' }]);
-    // A second preconnect, or one after the id, opens nothing more.
-    client.preconnect();
-    expect(FakeSocket.all).toHaveLength(2);
-  });
-
   it('announces what was held before the join, then new files as they come, in batches of at most 4096', async () => {
-    start().join('me');
+    start();
     client.have([hash(1), hash(2), hash(1)]);
-    const socket = await joined();
-    expect(socket.of('have')).toEqual([{ type: 'have', hashes: [hash(1), hash(2)] }]);
+    expect(channel.sent).toEqual([]);
+    await joined();
+    expect(channel.of('have')).toEqual([{ type: 'have', hashes: [hash(1), hash(2)] }]);
     client.have(Array.from({ length: 5000 }, (_, i) => hash(100 + i)));
     client.lost([hash(1), hash(999_999)]);
     await jest.advanceTimersByTimeAsync(0);
-    expect(socket.of('have').map((m) => (m.hashes as unknown[]).length)).toEqual([2, 4096, 904]);
-    expect(socket.of('lost')).toEqual([{ type: 'lost', hashes: [hash(1)] }]);
+    expect(channel.of('have').map((m) => (m.hashes as unknown[]).length)).toEqual([2, 4096, 904]);
+    expect(channel.of('lost')).toEqual([{ type: 'lost', hashes: [hash(1)] }]);
   });
 
   it('an announce is on the wire when have() returns (a peer asking right after must find it)', async () => {
-    start().join('me');
-    const socket = await joined();
+    start();
+    await joined();
     client.have([hash(7)]);
-    expect(socket.of('have')).toEqual([{ type: 'have', hashes: [hash(7)] }]);
+    expect(channel.of('have')).toEqual([{ type: 'have', hashes: [hash(7)] }]);
   });
 
-  it('after a drop it reconnects with backoff, rejoins and announces the held set again', async () => {
-    start().join('me');
-    const first = await joined();
+  it('after a drop it sends nothing until the socket reopens, then rejoins and announces the held set again', async () => {
+    start();
+    await joined();
     client.have([hash(1), hash(2)]);
     client.lost([hash(1)]);
     await jest.advanceTimersByTimeAsync(0);
-    first.close();
+    drop();
     expect(client.isJoined).toBe(false);
-    expect(FakeSocket.all.length).toBe(1);
-    await jest.advanceTimersByTimeAsync(600);
-    expect(FakeSocket.all.length).toBe(2);
-    const second = await joined();
-    expect(second.sent[0]).toMatchObject({ type: 'join', peerId: 'me' });
-    expect(second.of('have')).toEqual([{ type: 'have', hashes: [hash(2)] }]);
-  });
-
-  it('a socket that never joins is closed and tried again', async () => {
-    start().join('me');
-    FakeSocket.all[0]!.accept();
-    await jest.advanceTimersByTimeAsync(10_000);
-    expect(FakeSocket.all[0]!.readyState).toBe(3);
-    await jest.advanceTimersByTimeAsync(600);
-    expect(FakeSocket.all.length).toBe(2);
-  });
-
-  it('a new peer id rejoins on a fresh socket', async () => {
-    start().join('me');
+    client.have([hash(3)]);
+    await jest.advanceTimersByTimeAsync(1_000);
+    channel.sent = [];
     await joined();
-    client.join('me-again');
-    expect(FakeSocket.all.length).toBe(2);
-    expect(FakeSocket.all[0]!.readyState).toBe(3);
-    FakeSocket.all[1]!.accept();
-    expect(FakeSocket.all[1]!.sent[0]).toMatchObject({ type: 'join', peerId: 'me-again' });
+    expect(channel.sent[0]).toEqual({ type: 'join', site: 'https://site.example' });
+    expect(channel.of('have')).toEqual([{ type: 'have', hashes: [hash(2), hash(3)] }]);
+  });
+
+  it('a socket reopened without a drop being heard (a new peer) rejoins once, and what was queued for the old one is gone', async () => {
+    start();
+    await joined();
+    channel.open = false;
+    const pending = client.want(hash(9));
+    await jest.advanceTimersByTimeAsync(0);
+    channel.sent = [];
+    await joined('me-again');
+    expect(await pending).toEqual([]);
+    expect(channel.of('join')).toHaveLength(1);
+    expect(channel.of('want')).toEqual([]);
   });
 
   it('concurrent wants for one file share one message and one answer, cached for ~2 s', async () => {
-    start().join('me');
-    const socket = await joined();
+    start();
+    await joined();
     const a = client.want(hash(1));
     const b = client.want(hash(1));
     await jest.advanceTimersByTimeAsync(0);
-    const wants = socket.of('want');
-    expect(wants).toEqual([{ type: 'want', hash: hash(1), requestId: 1 }]);
-    socket.reply({ type: 'peers', hash: hash(1), peers: ['x', 'y'], holders: 2, requestId: 1 });
+    expect(channel.of('want')).toEqual([{ type: 'want', hash: hash(1), requestId: 1 }]);
+    client.receive({ type: 'peers', hash: hash(1), peers: ['x', 'y'], holders: 2, requestId: 1 });
     expect(await a).toEqual(['x', 'y']);
     expect(await b).toEqual(['x', 'y']);
     expect(await client.want(hash(1))).toEqual(['x', 'y']);
-    expect(socket.of('want').length).toBe(1);
+    expect(channel.of('want').length).toBe(1);
     await jest.advanceTimersByTimeAsync(2_000);
     void client.want(hash(1));
     await jest.advanceTimersByTimeAsync(0);
-    expect(socket.of('want').length).toBe(2);
+    expect(channel.of('want').length).toBe(2);
   });
 
   it('a want unanswered in time, or asked while the socket is down, resolves [] within the bound', async () => {
-    start().join('me');
-    const socket = await joined();
+    start();
+    await joined();
     const unanswered = client.want(hash(1));
     await jest.advanceTimersByTimeAsync(WANT_TIMEOUT_MS);
     expect(await unanswered).toEqual([]);
-    socket.close();
+    drop();
     const whileDown = client.want(hash(2));
     await jest.advanceTimersByTimeAsync(WANT_TIMEOUT_MS);
     expect(await whileDown).toEqual([]);
   });
 
   it('a drop answers every pending want with [] at once', async () => {
-    start().join('me');
-    const socket = await joined();
+    start();
+    await joined();
     const pending = client.want(hash(1));
     await jest.advanceTimersByTimeAsync(0);
-    socket.close();
+    drop();
     expect(await pending).toEqual([]);
   });
 
-  it('hands manifest pushes on, and ignores frames that do not parse or answer nothing asked', async () => {
-    start().join('me');
-    const socket = await joined();
-    socket.reply({ type: 'manifest', version: 7, etag: '"abc"' });
-    socket.reply('not json');
-    socket.reply({ type: 'manifest', version: -1, etag: 'x' });
-    socket.reply({ type: 'peers', hash: hash(5), peers: ['z'], holders: 1, requestId: 99 });
-    socket.reply({ type: 'surprise' });
+  it('hands manifest and availability pushes on, and ignores frames that do not parse or answer nothing asked', async () => {
+    start();
+    await joined();
+    client.receive({ type: 'manifest', version: 7, etag: '"abc"' });
+    client.receive('not json');
+    client.receive(null);
+    client.receive({ type: 'manifest', version: -1, etag: 'x' });
+    client.receive({ type: 'peers', hash: hash(5), peers: ['z'], holders: 1, requestId: 99 });
+    client.receive({ type: 'surprise' });
     expect(manifests).toEqual([7]);
     expect(client.isJoined).toBe(true);
   });
 
-  it('sends summed stats every few seconds (with the page’s upload), nothing when idle, and pings', async () => {
-    start().join('me');
-    const socket = await joined();
+  it('sends summed stats every few seconds (with the page’s upload), and nothing when idle', async () => {
+    start();
+    await joined();
     client.addStats({ peer: 10, cache: 20, origin: 30, upload: 0 });
     client.addStats({ peer: 1, cache: 2, origin: 3, upload: 4 });
     upload = 1000;
     // +1: the send is queued by the 5 s tick and goes out on the next timer turn.
     await jest.advanceTimersByTimeAsync(5_001);
-    expect(socket.of('stats')).toEqual([{ type: 'stats', peer: 11, cache: 22, origin: 33, upload: 1004 }]);
+    expect(channel.of('stats')).toEqual([{ type: 'stats', peer: 11, cache: 22, origin: 33, upload: 1004 }]);
     await jest.advanceTimersByTimeAsync(15_000);
-    expect(socket.of('stats').length).toBe(1);
-    expect(socket.of('ping').length).toBe(1);
-    await jest.advanceTimersByTimeAsync(20_000);
-    expect(socket.of('ping').length).toBe(2);
+    expect(channel.of('stats').length).toBe(1);
   });
 
   it('paces messages under the server’s rate: a burst of 300 goes out over seconds, in order', async () => {
-    start().join('me');
-    const socket = await joined();
+    start();
+    await joined();
     for (let i = 0; i < 300; i++) void client.want(hash(i));
     await jest.advanceTimersByTimeAsync(0);
-    const first = socket.of('want').length;
+    const first = channel.of('want').length;
     expect(first).toBeGreaterThan(90);
     expect(first).toBeLessThanOrEqual(101);
     await jest.advanceTimersByTimeAsync(1_000);
-    const second = socket.of('want').length;
+    const second = channel.of('want').length;
     // 40 messages a second after the burst.
     expect(second - first).toBeGreaterThanOrEqual(38);
     expect(second - first).toBeLessThanOrEqual(42);
-    expect(socket.of('want').map((m) => m.hash)).toEqual(Array.from({ length: second }, (_, i) => hash(i)));
+    expect(channel.of('want').map((m) => m.hash)).toEqual(Array.from({ length: second }, (_, i) => hash(i)));
   });
 
-  it('close stops everything: no reconnect, no timers', async () => {
-    start().join('me');
+  it('close stops everything: nothing more is sent, no timers', async () => {
+    start();
     await joined();
     client.close();
+    client.have([hash(1)]);
+    client.connected();
     await jest.advanceTimersByTimeAsync(60_000);
-    expect(FakeSocket.all.length).toBe(1);
+    expect(channel.of('have')).toEqual([]);
+    expect(channel.of('join')).toHaveLength(1);
     expect(jest.getTimerCount()).toBe(0);
   });
 });

@@ -35,9 +35,10 @@ function world(overrides: Partial<SessionOptions> = {}) {
     rng: Math.random,
     now: () => clock.now,
   };
-  const connect = (peerId?: string, key = 'v4:192.0.2', region?: string) => {
+  // `owner` is the id the socket proved to signalling; by default the id it joins as.
+  const connect = (peerId?: string, key = 'v4:192.0.2', region?: string, owner = peerId ?? 'a') => {
     const socket = new FakeSocket();
-    const session = new TrackerSession(socket, key, deps);
+    const session = new TrackerSession(socket, key, deps, owner);
     const send = (message: unknown): void => {
       const text = typeof message === 'string' ? message : JSON.stringify(message);
       session.receive(Buffer.byteLength(text), false, () => text);
@@ -63,6 +64,18 @@ describe('TrackerSession', () => {
     const b = connect();
     b.send({ type: 'want', hash: H });
     expect(b.socket.closed).toEqual([1008, 'TRACKER_NOT_JOINED']);
+  });
+
+  it('joins as the id its socket proved: a join naming another id is refused, one naming none gets the proven id', () => {
+    const { connect } = world();
+    const forger = connect(undefined, 'v4:192.0.2', undefined, 'mine');
+    forger.send({ type: 'join', peerId: 'victim', site: SITE });
+    expect(forger.socket.last()).toMatchObject({ type: 'error', code: 'TRACKER_ID_NOT_OWNED' });
+    expect(forger.socket.closed).toEqual([1008, 'TRACKER_ID_NOT_OWNED']);
+
+    const plain = connect(undefined, 'v4:192.0.2', undefined, 'mine');
+    plain.send({ type: 'join', site: SITE });
+    expect(plain.socket.last()).toEqual({ type: 'joined', peerId: 'mine', manifestVersion: 5 });
   });
 
   it('refuses an id another live socket holds, and frees it when that socket goes', () => {

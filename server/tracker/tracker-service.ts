@@ -1,0 +1,104 @@
+/**
+ * The tracker, as a service the signalling socket carries: there is no tracker WebSocket of its
+ * own. A page's PeerJS socket (already bound to a server-issued id and its token) sends tracker
+ * messages beside its OFFERs and ANSWERs; the signalling hub hands each one to the TrackerSession
+ * it opened for that socket here, with the socket's proven id. So a tracker identity is always a
+ * signalling identity, a page needs one WebSocket, and the tracker inherits signalling's caps on
+ * connections and its alive timeout.
+ *
+ * This file keeps the live sessions, pushes new manifests to all of them, and flushes the
+ * availability hub's per-site deltas from one shared timer.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { TrackerServerMessage } from '../../protocol/messages/tracker.js';
+import type { ByteCounters, ConnectionGauges, ManifestUpdate } from '../context.js';
+import type { TrackerOptions } from '../options.js';
+import type { TrackerStore } from '../store/store.js';
+import type { AvailabilityHub } from './availability-hub.js';
+import { TrackerSession, type SessionDeps, type SessionSocket } from './session.js';
+
+/** What the service needs from the server. */
+export interface TrackerServiceDeps {
+  readonly options: Readonly<TrackerOptions>;
+  readonly store: TrackerStore;
+  readonly bytes: ByteCounters;
+  readonly gauges: ConnectionGauges;
+  readonly availability: AvailabilityHub;
+  readonly manifestVersion: () => number | undefined;
+  readonly log: FastifyBaseLogger;
+  readonly rng?: () => number;
+  readonly now?: () => number;
+}
+
+/** Every tracker session of one server. */
+export class TrackerService {
+  readonly #deps: TrackerServiceDeps;
+  readonly #sessions = new Set<TrackerSession>();
+  readonly #sessionDeps: SessionDeps;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(deps: TrackerServiceDeps) {
+    this.#deps = deps;
+    this.#sessionDeps = {
+      options: deps.options,
+      store: deps.store,
+      bytes: deps.bytes,
+      manifestVersion: deps.manifestVersion,
+      rng: deps.rng ?? Math.random,
+      now: deps.now ?? Date.now,
+      availability: deps.availability,
+    };
+  }
+
+  /** Live sessions. */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /**
+   * A session for a signalling socket that proved `peerId` (its first tracker frame opens it);
+   * `networkKey` is its address's network (network-key.ts).
+   */
+  open(socket: SessionSocket, peerId: string, networkKey: string): TrackerSession {
+    const session = new TrackerSession(socket, networkKey, this.#sessionDeps, peerId);
+    this.#sessions.add(session);
+    this.#deps.gauges.tracker = this.#sessions.size;
+    return session;
+  }
+
+  /** The session's socket closed (or was replaced): its peer and everything it announced go. */
+  close(session: TrackerSession): void {
+    session.dispose();
+    if (this.#sessions.delete(session)) this.#deps.gauges.tracker = this.#sessions.size;
+  }
+
+  /** Pushes a new manifest version to every session: serialized once, sent in the same tick. */
+  pushManifest(update: ManifestUpdate): void {
+    const text = JSON.stringify({ type: 'manifest', version: update.version, etag: update.etag } satisfies TrackerServerMessage);
+    for (const session of this.#sessions) session.sendText(text);
+    this.#deps.log.debug({ version: update.version, clients: this.#sessions.size }, 'manifest pushed to tracker clients');
+  }
+
+  /** Starts the availability timer: one delta per changed site per interval, serialized once per site. */
+  start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
+      try {
+        this.#deps.availability.flush();
+      } catch (error) {
+        // A bug here must not kill the process from a timer; the next tick tries again.
+        this.#deps.log.error({ err: error }, 'availability flush failed');
+      }
+    }, this.#deps.options.availabilityIntervalMs);
+    this.#timer.unref();
+  }
+
+  /** Stops the timer and forgets every session (server shutdown; the sockets close with the hub). */
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    for (const session of this.#sessions) session.dispose();
+    this.#sessions.clear();
+    this.#deps.gauges.tracker = 0;
+  }
+}
