@@ -254,6 +254,8 @@ export class SignallingHub {
   #relay(conn: PeerConnection, type: PeerjsRelayType, dstId: string, frame: Outgoing, now: number): void {
     const dst = this.#registry.get(dstId);
     if (this.#debug) this.#log.debug({ type, src: conn.id, dst: dstId, queued: dst === undefined }, 'signalling relay');
+    // What the server itself saw: these two peers negotiated (the tracker weighs reports by it).
+    if (type === 'ANSWER' && dst !== undefined) this.#tracker?.paired(dstId, conn.id, now);
     if (dst !== undefined) {
       if (dst.socket.bufferedAmount <= this.#sendBufferCap) return this.#deliver(dst, frame);
       // It does not read what it is sent: close it, and queue as for any absent peer.

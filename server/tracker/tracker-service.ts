@@ -72,6 +72,16 @@ export class TrackerService {
     if (this.#sessions.delete(session)) this.#deps.gauges.tracker = this.#sessions.size;
   }
 
+  /**
+   * The signalling hub relayed `answerer`'s ANSWER to `offerer`'s OFFER at `now`: the server saw
+   * these two peers negotiate a connection (a fact no client can make up).
+   */
+  paired(offerer: string, answerer: string, now: number): void {
+    void offerer;
+    void answerer;
+    void now;
+  }
+
   /** Pushes a new manifest version to every session: serialized once, sent in the same tick. */
   pushManifest(update: ManifestUpdate): void {
     const text = JSON.stringify({ type: 'manifest', version: update.version, etag: update.etag } satisfies TrackerServerMessage);
