@@ -49,7 +49,7 @@ export function envelopeToJson(envelope: Envelope): string {
 export function parseEnvelope(bytes: Uint8Array | string, maxBytes = DEFAULT_MAX_ENVELOPE_BYTES): Envelope {
   // A string's UTF-8 length is at least its UTF-16 length, so this cap is checked before encoding.
   const size = typeof bytes === 'string' ? bytes.length : bytes.byteLength;
-  if (size > maxBytes) throw new SwarmError('MANIFEST_TOO_LARGE', `envelope is ${size} bytes, the cap is ${maxBytes}`);
+  if (size > maxBytes) throw new SwarmError('MANIFEST_TOO_LARGE', `envelope is ${size} bytes, the cap is ${maxBytes}`, { size, maxBytes });
   let value: unknown;
   try {
     value = JSON.parse(typeof bytes === 'string' ? bytes : fromUtf8(bytes));

@@ -11,7 +11,7 @@ import {
   type ManifestFile,
   type Sha256Sri,
 } from './types.js';
-import { isCanonicalUrlPath } from './url-path.js';
+import { MAX_URL_PATH_LENGTH, isCanonicalUrlPath } from './url-path.js';
 
 const SRI_RE = /^sha256-[A-Za-z0-9+/]{43}=$/;
 // ISO 8601 as Date#toISOString writes it, or with an offset; Date.parse must also accept it.
@@ -37,7 +37,18 @@ function parseTime(value: unknown, field: string): number {
   return ms;
 }
 
+/** A long path shown in a message: its start and end, so the name is recognizable but the line stays short. */
+function shortPath(path: string): string {
+  return JSON.stringify(path.length > 160 ? `${path.slice(0, 100)}…${path.slice(-50)}` : path);
+}
+
 function parseFile(path: string, value: unknown, chunkSize: number): ManifestFile {
+  if (path.length > MAX_URL_PATH_LENGTH) {
+    throw new SwarmError('MANIFEST_PATH_INVALID', `a path is ${path.length} characters percent-encoded, over the ${MAX_URL_PATH_LENGTH} cap: ${shortPath(path)}`, {
+      path,
+      length: path.length,
+    });
+  }
   if (!isCanonicalUrlPath(path)) {
     throw new SwarmError('MANIFEST_PATH_INVALID', `not an absolute normalized URL path: ${JSON.stringify(path)}`, { path });
   }

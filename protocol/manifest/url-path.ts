@@ -9,6 +9,12 @@
 // encodeURIComponent already keeps: sub-delims and ':' '@' (RFC 3986 pchar).
 const KEEP_LITERAL = /%(24|26|2B|2C|3B|3D|3A|40)/g;
 
+/**
+ * 4,096 characters: the longest URL path (percent-encoded) a manifest key may be, and the longest
+ * request path the service worker looks up; bounds what one key costs a parser and a lookup.
+ */
+export const MAX_URL_PATH_LENGTH = 4096;
+
 /** Encodes one decoded path segment (a file or directory name) the way it appears in a URL path. */
 export function encodePathSegment(segment: string): string {
   return encodeURIComponent(segment).replace(KEEP_LITERAL, (_, hex: string) =>
@@ -27,7 +33,7 @@ export function urlPathFromSegments(segments: readonly string[]): string {
  * or NUL, malformed percent-encoding, a trailing slash.
  */
 export function canonicalUrlPath(path: string): string | undefined {
-  if (typeof path !== 'string' || !path.startsWith('/') || path.length > 4096) return undefined;
+  if (typeof path !== 'string' || !path.startsWith('/') || path.length > MAX_URL_PATH_LENGTH) return undefined;
   const rawSegments = path.slice(1).split('/');
   const out: string[] = [];
   for (const raw of rawSegments) {
