@@ -20,7 +20,7 @@ import {
 } from '../protocol/index.js';
 import { hashFiles } from './hash-pool.js';
 import { pageReferences } from './page-references.js';
-import { readManifestUnverified } from './read-manifest.js';
+import { checkListedPaths, placeholderFiles, preflight } from './preflight.js';
 import { parseSiteOrigin } from './resolve-reference.js';
 import { listSiteFiles, type SkippedEntry } from './walk-site.js';
 
@@ -38,8 +38,10 @@ export interface BuildOptions {
   readonly keys: readonly SigningKey[];
   /** Default `<siteDir>/swarmcdn-manifest.json`. */
   readonly out?: string;
-  /** Default: the existing output's version + 1, or 1. */
+  /** Default: the existing output's version + 1, or 1 (at least `minVersion`). */
   readonly version?: number;
+  /** The lowest version to sign (a server passes the one above what it has published). */
+  readonly minVersion?: number;
   readonly expiresInMs?: number;
   readonly chunkSize?: number;
   readonly exclude?: readonly string[];
@@ -64,6 +66,8 @@ export interface BuildResult {
   readonly out: string;
   readonly envelope: Envelope;
   readonly manifest: Manifest;
+  /** The version of the output file this build replaced, if it had a readable one. */
+  readonly previousVersion: number | undefined;
   readonly skipped: readonly SkippedEntry[];
   /** Things the user should know that did not stop the build. */
   readonly warnings: readonly string[];
@@ -74,18 +78,39 @@ function contentTypeFor(name: string): string {
   return contentTypeOf(name) || 'application/octet-stream';
 }
 
-async function nextVersion(out: string): Promise<number> {
-  let bytes: Buffer;
+/** The latest time Date#toISOString writes in the manifest's format (a later one gets a 6-digit year). */
+const MAX_ISO_TIME_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * The version field of an existing output, read leniently: it only numbers the next build, so an
+ * output an older CLI wrote past today's caps (too large, a path too long) must not block it.
+ */
+function versionOf(bytes: Buffer): number | undefined {
   try {
-    bytes = await readFile(out);
+    const outer: unknown = JSON.parse(bytes.toString('utf8'));
+    const payload = (outer as { payload?: unknown } | null)?.payload;
+    const inner: unknown = typeof payload === 'string' ? JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) : outer;
+    const version = (inner as { version?: unknown } | null)?.version;
+    return Number.isSafeInteger(version) && (version as number) >= 1 ? (version as number) : undefined;
   } catch {
-    return 1;
+    return undefined;
   }
-  try {
-    return readManifestUnverified(bytes).version + 1;
-  } catch {
+}
+
+/** The output's current version (undefined without one) and the version this build signs. */
+async function chooseVersion(out: string, version: number | undefined, minVersion: number): Promise<{ previous: number | undefined; version: number }> {
+  const bytes = await readFile(out).catch(() => undefined);
+  const previous = bytes === undefined ? undefined : versionOf(bytes);
+  if (bytes !== undefined && previous === undefined && version === undefined) {
     throw new SwarmError('CONFIG_INVALID', `cannot read the version of the existing ${out}; pass --version`, { path: out });
   }
+  if (version !== undefined) {
+    if (version < minVersion) throw new SwarmError('CONFIG_INVALID', `version ${version} is below the minimum version ${minVersion}`);
+    return { previous, version };
+  }
+  const next = Math.max((previous ?? 0) + 1, minVersion);
+  if (!Number.isSafeInteger(next)) throw new SwarmError('CONFIG_INVALID', `${out} has the largest version there is; pass --version`, { path: out });
+  return { previous, version: next };
 }
 
 /** At most the bytes `pages` adds to the serialized manifest (paths are ASCII: canonical paths are percent-encoded). */
@@ -119,9 +144,14 @@ export async function buildManifest(options: BuildOptions): Promise<BuildResult>
   }
   const expiresInMs = options.expiresInMs ?? DEFAULT_EXPIRES_MS;
   if (!(expiresInMs > 0)) throw new SwarmError('CONFIG_INVALID', 'expiry must be a positive duration');
-  if (options.version !== undefined && (!Number.isSafeInteger(options.version) || options.version < 1)) {
-    throw new SwarmError('CONFIG_INVALID', 'version must be a positive integer');
+  for (const [name, value] of [['version', options.version], ['minVersion', options.minVersion]] as const) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) throw new SwarmError('CONFIG_INVALID', `${name} must be a positive integer`);
   }
+  const now = options.now ?? new Date();
+  if (!(now.getTime() + expiresInMs <= MAX_ISO_TIME_MS)) throw new SwarmError('CONFIG_INVALID', 'expiry must fall before the year 10000');
+  // One signature per key: the same key twice adds nothing but bytes, and verifiers cap the count.
+  const keys = [...new Map(options.keys.map((k) => [k.keyid, k])).values()];
+  const keyids = keys.map((k) => k.keyid);
   const origin = options.origin === undefined ? undefined : parseSiteOrigin(options.origin);
   if (options.origin !== undefined && origin === undefined) {
     throw new SwarmError('CONFIG_INVALID', `origin must be an http(s) origin such as https://example.com, got ${JSON.stringify(options.origin)}`);
@@ -135,7 +165,19 @@ export async function buildManifest(options: BuildOptions): Promise<BuildResult>
     skip: [out, join(siteDir, MANIFEST_FILE)],
     forbid: options.forbid ?? [],
   });
-  const version = options.version ?? (await nextVersion(out));
+  const { previous: previousVersion, version } = await chooseVersion(out, options.version, options.minVersion ?? 1);
+  const base: Manifest = {
+    type: MANIFEST_TYPE,
+    version,
+    issuedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + expiresInMs).toISOString(),
+    chunkSize,
+    files: {},
+  };
+  // Everything a verifier would refuse, found before hours of hashing rather than after.
+  const listed = files.map((f) => ({ relPath: f.relPath, urlPath: f.urlPath, size: f.size, contentType: contentTypeFor(basename(f.relPath)) }));
+  checkListedPaths(listed);
+  preflight({ ...base, files: placeholderFiles(listed, chunkSize) }, keyids, 'listed', options.maxEnvelopeBytes);
 
   const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
   options.onStart?.(totalBytes, files.length);
@@ -149,7 +191,7 @@ export async function buildManifest(options: BuildOptions): Promise<BuildResult>
   const entries: Record<string, ManifestFile> = {};
   files.forEach((file, i) => {
     const h = hashes[i]!;
-    entries[file.urlPath] = { size: h.size, contentType: contentTypeFor(basename(file.relPath)), integrity: h.integrity, chunks: h.chunks };
+    entries[file.urlPath] = { size: h.size, contentType: listed[i]!.contentType, integrity: h.integrity, chunks: h.chunks };
   });
   const pagesStarted = performance.now();
   const pages =
@@ -161,31 +203,21 @@ export async function buildManifest(options: BuildOptions): Promise<BuildResult>
         );
   const pagesMs = performance.now() - pagesStarted;
   const pageCount = Object.keys(pages).length;
-  const now = options.now ?? new Date();
-  const base: Manifest = {
-    type: MANIFEST_TYPE,
-    version,
-    issuedAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + expiresInMs).toISOString(),
-    chunkSize,
-    files: entries,
-  };
   const warnings: string[] = [];
-  let manifest = base;
-  let payload = serializeManifest(base);
+  let manifest: Manifest = { ...base, files: entries };
   if (pageCount > 0) {
     // Every verifier refuses the whole manifest over the cap, while without `pages` the site still
     // works. Paths are ASCII, so the size is bounded before anything is serialized or signed.
     const limit = (options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES) - SIGNATURE_HEADROOM;
-    const size = Math.ceil((payload.length + pagesJsonLength(pages)) / 3) * 4; // the base64 payload
+    const size = Math.ceil((serializeManifest(manifest).length + pagesJsonLength(pages)) / 3) * 4; // the base64 payload
     if (size <= limit) {
-      manifest = { ...base, pages };
-      payload = serializeManifest(manifest);
+      manifest = { ...manifest, pages };
     } else {
       warnings.push(`pages left out: with them the signed manifest is ${(size / 1e6).toFixed(1)} MB, over the ${(limit / 1e6).toFixed(1)} MB verifiers accept`);
     }
   }
-  const envelope = await signEnvelope(MANIFEST_PAYLOAD_TYPE, payload, options.keys);
+  const payload = preflight(manifest, keyids, 'hashed', options.maxEnvelopeBytes);
+  const envelope = await signEnvelope(MANIFEST_PAYLOAD_TYPE, payload, keys);
   const text = envelopeToJson(envelope);
   await writeAtomically(out, text);
   const totalMs = performance.now() - started;
@@ -193,6 +225,7 @@ export async function buildManifest(options: BuildOptions): Promise<BuildResult>
     out,
     envelope,
     manifest,
+    previousVersion,
     skipped,
     warnings,
     stats: { files: files.length, bytes: totalBytes, pages: manifest.pages ? pageCount : 0, hashMs, pagesMs, totalMs, mbPerSec: totalBytes / 1e6 / Math.max(hashMs / 1000, 1e-6) },

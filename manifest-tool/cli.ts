@@ -67,6 +67,7 @@ function buildProgram(out: CliOutput): Command {
     .requiredOption('--key <file>', 'private key (repeat to sign with several keys)', collect)
     .option('--out <file>', 'output file (default: <site-dir>/swarmcdn-manifest.json)')
     .option('--version <n>', 'manifest version (default: the existing output version + 1, or 1)', integer(1))
+    .option('--min-version <n>', 'the lowest version to sign (default 1; a server passes the one above what it published)', integer(1))
     .option('--expires <duration>', 'lifetime, e.g. 30d, 12h, 90m', duration, ms('30d'))
     .option('--chunk-size <bytes>', 'chunk size in bytes', integer(1), 262_144)
     .option('--exclude <glob>', 'leave out matching paths (repeatable; a pattern without / matches at any depth)', collect)
@@ -83,6 +84,7 @@ function buildProgram(out: CliOutput): Command {
           keyPaths: o.key,
           out: o.out,
           version: o.version,
+          minVersion: o.minVersion,
           expiresInMs: o.expires,
           chunkSize: o.chunkSize,
           exclude: o.exclude ?? [],

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import {
   SwarmError,
   addSignatures,
+  checkManifestEnvelope,
   envelopeToJson,
   isSwarmError,
   parseEnvelope,
@@ -39,6 +40,7 @@ async function build(o: {
   keyPaths: string[];
   out?: string;
   version?: number;
+  minVersion?: number;
   expiresInMs: number;
   chunkSize: number;
   exclude: string[];
@@ -55,6 +57,7 @@ async function build(o: {
       keys,
       out: o.out,
       version: o.version,
+      minVersion: o.minVersion,
       expiresInMs: o.expiresInMs,
       chunkSize: o.chunkSize,
       exclude: o.exclude,
@@ -119,7 +122,10 @@ async function sign(file: string, keyPaths: string[]): Promise<{ file: string; k
   const bytes = await readInputFile(file, 'manifest');
   readManifestUnverified(bytes); // refuse to co-sign something that is not a manifest
   const envelope = await addSignatures(parseEnvelope(bytes), keys);
-  await writeAtomically(file, envelopeToJson(envelope));
+  const text = envelopeToJson(envelope);
+  // What verifiers would refuse (too many signatures, over the size cap) is never written.
+  checkManifestEnvelope(text, { now: new Date(0) });
+  await writeAtomically(file, text);
   return { file, keyids: keys.map((k) => k.keyid), signatures: envelope.signatures.length };
 }
 

@@ -60,7 +60,7 @@ export class CliOutput {
     for (const w of r.warnings) this.stderr.write(`swarmcdn: warning: ${w}\n`);
     const { files, bytes, pages, hashMs, mbPerSec } = r.stats;
     this.print(
-      { out: r.out, version: r.manifest.version, expiresAt: r.manifest.expiresAt, keyids: r.envelope.signatures.map((s) => s.keyid), skipped: r.skipped, warnings: r.warnings, ...r.stats },
+      { out: r.out, version: r.manifest.version, previousVersion: r.previousVersion ?? null, expiresAt: r.manifest.expiresAt, keyids: r.envelope.signatures.map((s) => s.keyid), skipped: r.skipped, warnings: r.warnings, ...r.stats },
       `signed manifest v${r.manifest.version} → ${displayPath(r.out)}\n` +
         `${files} files, ${mb(bytes)} hashed in ${(hashMs / 1000).toFixed(2)} s (${mbPerSec.toFixed(mbPerSec < 10 ? 1 : 0)} MB/s), expires ${r.manifest.expiresAt}` +
         (pages > 0 ? `\n${pages} pages with their references` : ''),
