@@ -56,6 +56,8 @@ export interface ServerOptions {
   signingKeyFile?: string;
   /** Public keys (SPKI PEM texts) baked into sw.js; default: the signing key's public half. */
   publicKeys?: readonly string[];
+  /** Where the highest published manifest version is kept across restarts; default the key's directory, else the manifest's. */
+  stateDir?: string;
   /** Rebuild the manifest when the site changes (needs signingKeyFile). */
   watch?: boolean;
   /** Quiet time after the last change in the site before a rebuild starts, ms. */
@@ -74,6 +76,7 @@ export interface ResolvedServerOptions {
   readonly manifestFile: string;
   readonly signingKeyFile: string | undefined;
   readonly publicKeys: readonly string[];
+  readonly stateDir: string | undefined;
   readonly watch: boolean;
   readonly watchDebounceMs: number;
   readonly maxAgeSeconds: number;
@@ -148,6 +151,7 @@ export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
   if (options.manifestFile !== undefined && (typeof options.manifestFile !== 'string' || options.manifestFile === '')) {
     fail('manifestFile must be a path');
   }
+  if (options.stateDir !== undefined && (typeof options.stateDir !== 'string' || options.stateDir === '')) fail('stateDir must be a path');
   if (options.signingKeyFile !== undefined && (typeof options.signingKeyFile !== 'string' || options.signingKeyFile === '')) {
     fail('signingKeyFile must be a path');
   }
@@ -160,6 +164,7 @@ export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
     manifestFile: options.manifestFile === undefined ? join(siteDir, 'swarmcdn-manifest.json') : resolve(options.manifestFile),
     signingKeyFile: options.signingKeyFile === undefined ? undefined : resolve(options.signingKeyFile),
     publicKeys: Object.freeze([...publicKeys]),
+    stateDir: options.stateDir === undefined ? undefined : resolve(options.stateDir),
     watch: Boolean(options.watch),
     watchDebounceMs,
     maxAgeSeconds,

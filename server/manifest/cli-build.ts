@@ -11,6 +11,10 @@ import { cliScript } from '../package-root.js';
 export interface BuildSummary {
   readonly out: string;
   readonly version: number;
+  /** The version the manifest file held before (undefined: none, or unreadable). */
+  readonly previousVersion: number | undefined;
+  /** The lowest version this build was allowed to sign (`--min-version`). */
+  readonly minVersion: number;
   readonly files: number;
   readonly bytes: number;
   readonly totalMs: number;
@@ -21,6 +25,8 @@ export interface BuildTarget {
   readonly siteDir: string;
   readonly keyFile: string;
   readonly out: string;
+  /** The lowest version to sign, asked at the start of every build: one above what the server published. */
+  readonly minVersion: () => number;
 }
 
 /** 1 MiB: the --json summary is one short line; anything bigger is not worth keeping. */
@@ -72,7 +78,8 @@ export class ManifestBuilder {
   private spawnBuild(): Promise<BuildSummary> {
     if (this.closed) return Promise.reject(new SwarmError('MANIFEST_BUILD_FAILED', 'the server is closing'));
     const { siteDir, keyFile, out } = this.target;
-    const args = [cliScript(), 'manifest', 'build', siteDir, '--key', keyFile, '--out', out, '--json'];
+    const minVersion = this.target.minVersion();
+    const args = [cliScript(), 'manifest', 'build', siteDir, '--key', keyFile, '--out', out, '--min-version', String(minVersion), '--json'];
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       this.child = child;
@@ -88,6 +95,8 @@ export class ManifestBuilder {
           resolve({
             out: String(result.out),
             version: result.version,
+            previousVersion: typeof result.previousVersion === 'number' ? result.previousVersion : undefined,
+            minVersion,
             files: Number(result.files),
             bytes: Number(result.bytes),
             totalMs: Number(result.totalMs),

@@ -4,15 +4,19 @@
  * change in the site with `watch`). Whenever the file changes it is re-read and verified; a good
  * one becomes current and is announced on `events` ('manifest'), which the tracker pushes to its
  * clients. A refused one (bad signature, rollback, expired) is logged and the last good one stays.
+ * The highest version published is kept across restarts (publish-state.ts): a server with the key
+ * signs above it, one without refuses anything below it. A site the builder refuses to sign (too
+ * large, a path too long) is served from the origin only, with the reason in the log.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
-import type { FastifyPluginAsync } from 'fastify';
-import { SwarmError, isSwarmError, type TrustedKey } from '../../protocol/index.js';
+import { dirname, relative, sep } from 'node:path';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { SwarmError, isSwarmError, type ErrorCode, type TrustedKey } from '../../protocol/index.js';
 import type { ManifestUpdate } from '../context.js';
-import { ManifestBuilder } from '../manifest/cli-build.js';
+import { ManifestBuilder, type BuildSummary } from '../manifest/cli-build.js';
 import { watchFile, watchTree, type StopWatching } from '../manifest/file-watch.js';
+import { PublishState, publishStateFile } from '../manifest/publish-state.js';
 import { PublishedManifest } from '../manifest/published-manifest.js';
 import { errorSchema, ifNoneMatch } from '../http-cache.js';
 
@@ -25,6 +29,8 @@ export interface ManifestPluginOptions {
 export const MANIFEST_ROUTE = '/swarmcdn/manifest';
 /** 50 ms: a rename lands as two or three events; the push must still go out well within a second. */
 const MANIFEST_DEBOUNCE_MS = 50;
+/** The builder's refusals of the site itself: the verifier would refuse what it signs. Not fatal: the origin still serves. */
+const UNPUBLISHABLE: ReadonlySet<unknown> = new Set<ErrorCode>(['MANIFEST_TOO_LARGE', 'MANIFEST_PATH_INVALID', 'MANIFEST_MALFORMED']);
 
 /** True for a path (relative to the site, '/'-separated) whose change cannot alter the manifest. */
 function ignoredBySite(relPath: string, manifestRel: string | undefined): boolean {
@@ -37,8 +43,14 @@ export const manifestPlugin: FastifyPluginAsync<ManifestPluginOptions> = async (
   const ctx = app.swarmcdn;
   const { siteDir, manifestFile, signingKeyFile, watch, watchDebounceMs } = ctx.options;
   const log = app.log.child({ plugin: 'manifest' });
-  const published = new PublishedManifest(keys);
   const stops: StopWatching[] = [];
+  // Only a server with trusted keys publishes, so only it keeps a record (and needs a place for one).
+  const state = keys.length > 0 ? await PublishState.open(await publishStateFile(ctx.options), siteDir) : undefined;
+  const published = new PublishedManifest(keys, state ?? { file: '', highest: undefined, record: async () => undefined });
+  if (state && signingKeyFile && !ctx.options.stateDir && dirname(state.file) !== dirname(signingKeyFile)) {
+    log.warn({ file: state.file }, "the signing key's directory is not writable: the highest published version is kept beside the manifest, where a deploy that replaces the site may remove it (set stateDir)");
+  }
+  if (state?.highest) log.info({ file: state.file, version: state.highest.version }, `published before: up to v${state.highest.version}`);
 
   const publish = (update: ManifestUpdate): void => {
     ctx.currentManifest = update;
@@ -83,27 +95,54 @@ export const manifestPlugin: FastifyPluginAsync<ManifestPluginOptions> = async (
     const onManifestChange = (): void => void reload(false).catch((error: unknown) => log.error({ err: error }, 'manifest reload failed'));
     stops.push(watchFile(manifestFile, MANIFEST_DEBOUNCE_MS, { onChange: onManifestChange, onError }));
     if (signingKeyFile) {
-      const builder = new ManifestBuilder({ siteDir, keyFile: signingKeyFile, out: manifestFile });
+      const builder = new ManifestBuilder({ siteDir, keyFile: signingKeyFile, out: manifestFile, minVersion: () => published.highestVersion + 1 });
       stops.push(() => builder.close());
+      const built = (summary: BuildSummary, when: string): void => {
+        log.info({ version: summary.version, files: summary.files, bytes: summary.bytes, ms: Math.round(summary.totalMs) }, `manifest built${when}`);
+        const previous = summary.previousVersion;
+        if (summary.minVersion > 1 && summary.version === summary.minVersion && (previous ?? 0) + 1 < summary.minVersion) {
+          const held = previous === undefined ? 'no readable manifest' : `v${previous}`;
+          log.warn(
+            { version: summary.version, fileVersion: previous ?? null, highest: summary.minVersion - 1 },
+            `the manifest file held ${held}, below v${summary.minVersion - 1} that this server already published: signed v${summary.version} above it`,
+          );
+        }
+      };
       const rebuild = async (): Promise<void> => {
-        const summary = await builder.build();
-        log.info({ version: summary.version, files: summary.files, bytes: summary.bytes, ms: Math.round(summary.totalMs) }, 'manifest built');
+        built(await builder.build(), '');
         await reload(false);
       };
       if (watch) {
         const rel = relative(siteDir, manifestFile);
         const manifestRel = rel.startsWith('..') ? undefined : rel.split(sep).join('/');
-        const onChange = (): void => void rebuild().catch((error: unknown) => log.error({ err: error }, 'manifest rebuild failed; still serving the last good one'));
+        const onChange = (): void =>
+          void rebuild().catch((error: unknown) => {
+            const code = isSwarmError(error) ? String(error.details?.cliCode ?? error.code) : 'INTERNAL';
+            log.error({ code, err: error }, `manifest rebuild failed (${code}): ${(error as Error).message}; still serving the last good one`);
+          });
         // Watching starts before the first build, so a change made during it is not missed.
         stops.push(watchTree(siteDir, (p) => ignoredBySite(p, manifestRel), watchDebounceMs, { onChange, onError }));
       }
-      const summary = await builder.build();
-      log.info({ version: summary.version, files: summary.files, bytes: summary.bytes, ms: Math.round(summary.totalMs) }, 'manifest built at start-up');
+      try {
+        built(await builder.build(), ' at start-up');
+      } catch (error) {
+        const cliCode = isSwarmError(error) ? error.details?.cliCode : undefined;
+        if (!UNPUBLISHABLE.has(cliCode)) throw error;
+        // The site cannot be signed as it is; the file on disk (if any) describes an older site, so
+        // it is not published either. A later change (with watch) that fixes it is published.
+        log.error({ code: cliCode, file: manifestFile }, `manifest not published: ${(error as Error).message}; serving the site from the origin only`);
+        return serveManifestRoute(app, published);
+      }
     }
     await reload(true);
     if (!published.current) log.warn({ file: manifestFile }, 'no manifest yet; it is published as soon as the file appears');
   }
 
+  serveManifestRoute(app, published);
+};
+
+/** `GET /swarmcdn/manifest`: the current envelope, or MANIFEST_UNAVAILABLE. */
+function serveManifestRoute(app: FastifyInstance, published: PublishedManifest): void {
   app.get(MANIFEST_ROUTE, { schema: { response: { '4xx': errorSchema } } }, async (request, reply) => {
     const current = published.current;
     if (!current) throw new SwarmError('MANIFEST_UNAVAILABLE');
@@ -112,4 +151,4 @@ export const manifestPlugin: FastifyPluginAsync<ManifestPluginOptions> = async (
     if (ifNoneMatch(request.headers['if-none-match'], current.etag)) return reply.code(304).send();
     return reply.type('application/json; charset=utf-8').send(current.envelopeJson);
   });
-};
+}
