@@ -6,8 +6,9 @@
  *
  * Nothing outside the site is served: @fastify/static refuses `..`, encoded separators and
  * non-canonical paths (403), @fastify/send ignores dotfiles (404: a private key may sit in a
- * dot-directory), and the path guard checks the real path of every selected file (404 for a
- * symlink out of the tree, the manifest file and a signing key inside it).
+ * dot-directory), and the path guard checks the real path and the identity of every selected
+ * file (404 for a symlink out of the tree, the manifest file and a signing key inside it, and any
+ * hard link to those).
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,7 +22,8 @@ import { createPathGuard } from '../origin/path-guard.js';
 export const originPlugin: FastifyPluginAsync = async (app) => {
   const { siteDir, manifestFile, signingKeyFile, maxAgeSeconds } = app.swarmcdn.options;
   // The manifest at the site root is hidden even when --manifest points elsewhere: the CLI never
-  // lists it, and a stale copy there must not be mistaken for the published one.
+  // lists it, and a stale copy there must not be mistaken for the published one. Hidden by path
+  // and by identity: a hard link to the key inside the site is the key.
   const hidden = [manifestFile, join(siteDir, 'swarmcdn-manifest.json'), ...(signingKeyFile ? [signingKeyFile] : [])];
   const guard = await createPathGuard(siteDir, hidden);
   // The normalized path each request asked for, to state the file size in a 416's Content-Range.
@@ -53,7 +55,7 @@ export const originPlugin: FastifyPluginAsync = async (app) => {
       requested.set(request, pathName);
       return true;
     },
-    onFile: (path) => guard.check(path),
+    onFile: (path, stats) => guard.check(path, stats),
     setHeaders: (reply, path, stats) => {
       reply.header('cache-control', /\.html?$/i.test(path) ? 'no-cache' : `public, max-age=${maxAgeSeconds}`);
       // @fastify/compress has no size threshold for streams, trusts mime-db's idea of what is
