@@ -12,6 +12,7 @@ import { MAX_CHUNK_SIZE, type Sha256Sri } from '../protocol/manifest/types.js';
 import type { BridgeApi, ByteCounts, ChunkRequest, ChunkResult } from '../protocol/messages/sw-page.js';
 import { TRACKER_LIMITS } from '../protocol/messages/tracker.js';
 import type { RequestResult } from './peer-session.js';
+import { WARM_FILES, warmHolders } from './warm-up.js';
 
 /** Peers tried for one chunk before the SW is told to use the origin: each failure costs up to a connect timeout or a stall. */
 export const MAX_ATTEMPTS_PER_CHUNK = 3;
@@ -150,6 +151,16 @@ export function createBridgeApi(pool: BridgePool, tracker: BridgeTracker): PageB
 
     async reportStats(delta: ByteCounts): Promise<void> {
       if (validDelta(delta)) tracker.addStats(delta);
+    },
+
+    async warm(files: readonly Sha256Sri[]): Promise<void> {
+      if (disposed || !Array.isArray(files) || files.length > WARM_FILES || !files.every(isSha256Sri)) return;
+      await warmHolders(files, {
+        want: (file) => tracker.want(file),
+        hasOpenSession: (peerId) => pool.hasOpenSession(peerId),
+        isDropped: (peerId) => pool.isDropped(peerId),
+        connect: (peerId) => pool.connect(peerId),
+      });
     },
   };
   return {

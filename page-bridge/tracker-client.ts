@@ -104,7 +104,9 @@ export class TrackerClient {
    */
   connected(): void {
     if (this.#stopped) return;
-    this.#lostSocket();
+    // A socket that reopened without a drop heard: what was asked on the old one is void. Wants
+    // queued before the first join are kept: they go out once joined.
+    if (this.#joined) this.#lostSocket();
     const region = this.#config.region;
     const join: TrackerClientMessage = { type: 'join', site: this.#deps.site, ...(region === undefined ? {} : { region }) };
     this.#outbox.charge();

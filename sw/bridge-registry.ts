@@ -146,6 +146,11 @@ export class BridgeRegistry {
     return bestEffort(() => handle.api.announce([...files]), CALL_TIMEOUT_MS);
   }
 
+  /** Asks one bridge to connect to holders of these files now (its page will want them). */
+  warm(handle: BridgeHandle, files: readonly Sha256Sri[]): Promise<void> {
+    return bestEffort(() => handle.api.warm([...files]), CALL_TIMEOUT_MS);
+  }
+
   /** Withdraws evicted files on every bridge. */
   withdrawAll(files: readonly Sha256Sri[]): Promise<void> {
     return this.each((h) => bestEffort(() => h.api.withdraw([...files]), CALL_TIMEOUT_MS));

@@ -5,13 +5,31 @@
 import { parsePageToSwMessage } from '../protocol/messages/sw-page.js';
 import { withDeadline } from './deadline.js';
 import type { SwarmRuntime } from './swarm-runtime.js';
+import { warmPlan } from './warm-plan.js';
 
+/** How long a warm-up waits for the availability view of a SW that just started (it is fetched at start). */
+const WARM_VIEW_WAIT_MS = 2_000;
 /** How long a prefetch waits for the copies of what the origin just served (they free it from re-fetching those). */
 const COPY_FIRST_MS = 3_000;
 
 /** The sender of a message that is a window or worker client (it has an id). */
 function senderClient(source: ExtendableMessageEvent['source']): Client | undefined {
   return source && typeof (source as Partial<Client>).id === 'string' ? (source as Client) : undefined;
+}
+
+/** Asks a page's bridge to connect to holders of the files its page references (warm-plan.ts). */
+async function warmPage(runtime: SwarmRuntime, handle: Parameters<SwarmRuntime['bridges']['warm']>[0], url: string): Promise<void> {
+  const manifest = runtime.manifest.current();
+  if (!manifest) return;
+  // A SW that just started may still be fetching its view: who holds what is the whole question here.
+  await runtime.availability.known(WARM_VIEW_WAIT_MS);
+  const { cache } = runtime;
+  const files = warmPlan(manifest, new URL(url).pathname, {
+    holders: (f) => runtime.availability.holders(f),
+    skip: (file) => cache.isTainted(file.integrity) || file.chunks.every((c) => cache.hasChunk(c)),
+    minPeerBytes: runtime.settings().minPeerBytes,
+  });
+  if (files.length > 0) await runtime.bridges.warm(handle, files);
 }
 
 /** Handles one message event; `keyids` lists the keys this SW trusts. */
@@ -35,7 +53,8 @@ export function handlePageMessage(event: ExtendableMessageEvent, runtime: SwarmR
             client.postMessage({ type: 'swarmcdn/bridge-ok', manifestVersion: runtime.manifest.version() });
             await runtime.cache.ready;
             const complete = runtime.cache.completeFiles();
-            if (complete.length > 0) await runtime.bridges.announce(handle, complete);
+            // Connections to holders of what this page needs open while it loads, beside the announce.
+            await Promise.all([complete.length > 0 ? runtime.bridges.announce(handle, complete) : undefined, warmPage(runtime, handle, client.url)]);
           }),
         ]),
       );

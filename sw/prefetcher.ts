@@ -47,7 +47,7 @@ export interface PrefetchFacts {
 }
 
 /** The manifest page a link names: the path itself, or its index.html for a directory URL. */
-function pageKey(manifest: Manifest, link: string): string | undefined {
+export function pageKey(manifest: Manifest, link: string): string | undefined {
   if (!manifest.pages) return undefined;
   // A directory URL ('/', '/docs/') has an empty last segment, which no manifest path has.
   const candidates = link.endsWith('/') ? [`${link}index.html`] : [link, `${link}/index.html`];

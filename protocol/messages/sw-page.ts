@@ -52,6 +52,8 @@ export interface BridgeApi {
   withdraw(files: readonly Sha256Sri[]): Promise<void>;
   /** Byte deltas since the last report (the bridge forwards them to the tracker's stats). */
   reportStats(delta: ByteCounts): Promise<void>;
+  /** Files this page references that peers hold (at most 4): connect to their holders now, before the page asks. */
+  warm(files: readonly Sha256Sri[]): Promise<void>;
 }
 
 /** What the SW counts, for the page's readout and for tests: bytes and requests by source. */

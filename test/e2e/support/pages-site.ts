@@ -33,8 +33,12 @@ ${body}
 `;
 }
 
-/** The landing page (outside the walk) and the pages of the walk. */
-export const PAGES = Object.freeze({ landing: '/', walk: ['/a.html', '/b.html', '/c.html'] as const });
+/**
+ * The landing page (outside the walk), the pages of the walk, and a gallery page outside both whose
+ * image (c.png) is inserted by script later, from a `<template>`: the manifest lists it for the
+ * page, the parser never requests it.
+ */
+export const PAGES = Object.freeze({ landing: '/', walk: ['/a.html', '/b.html', '/c.html'] as const, gallery: '/gallery.html' });
 
 /** Files every walk page loads (shared) and those of one page each. */
 export const SHARED_ASSETS = ['/css/site.css', '/css/theme.css', '/fonts/brand.woff2', '/img/bg.png', '/js/app.js', '/js/util.js'] as const;
@@ -66,6 +70,9 @@ export async function makePagesSite(): Promise<PagesSite> {
     '/a.html': Buffer.from(page('page a', '<img src="/img/a.png" alt="a">')),
     '/b.html': Buffer.from(page('page b', '<img src="/img/b.png" alt="b"><img src="/img/b-small.png" alt="b small">')),
     '/c.html': Buffer.from(page('page c', '<img src="/img/c.png" alt="c">')),
+    '/gallery.html': Buffer.from(`<!doctype html><html><head>${TAG}<meta charset="utf-8"><title>gallery</title><link rel="icon" href="data:,"></head>
+<body><h1>gallery</h1><template id="later"><img src="/img/c.png" alt="c"></template></body></html>
+`),
     '/css/site.css': Buffer.from(`@import url("theme.css");
 @font-face { font-family: Brand; src: url(/fonts/brand.woff2) format("woff2"); }
 body { background: url('../img/bg.png') repeat; font-family: sans-serif; }

@@ -208,7 +208,7 @@ describe('the other BridgeApi calls', () => {
 
   it('the exposed API object has exactly the BridgeApi methods and is frozen', () => {
     const { api } = bridge([]);
-    expect(Object.keys(api).sort()).toEqual(['announce', 'cancelChunk', 'getChunk', 'reportPeer', 'reportStats', 'withdraw']);
+    expect(Object.keys(api).sort()).toEqual(['announce', 'cancelChunk', 'getChunk', 'reportPeer', 'reportStats', 'warm', 'withdraw']);
     expect(Object.isFrozen(api)).toBe(true);
   });
 });

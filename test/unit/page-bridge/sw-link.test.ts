@@ -46,6 +46,7 @@ const api: BridgeApi = {
   announce: async () => undefined,
   withdraw: async () => undefined,
   reportStats: async () => undefined,
+  warm: async () => undefined,
 };
 
 const originalNavigator = Object.getOwnPropertyDescriptor(globalThis, 'navigator');

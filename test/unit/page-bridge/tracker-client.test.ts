@@ -145,6 +145,16 @@ describe('TrackerClient', () => {
     expect(channel.of('want')).toEqual([]);
   });
 
+  it('a want asked before the socket first opened goes out once joined and gets its answer', async () => {
+    start();
+    const early = client.want(hash(4));
+    await jest.advanceTimersByTimeAsync(100);
+    await joined();
+    expect(channel.of('want')).toEqual([{ type: 'want', hash: hash(4), requestId: 1 }]);
+    client.receive({ type: 'peers', hash: hash(4), peers: ['p'], holders: 1, requestId: 1 });
+    expect(await early).toEqual(['p']);
+  });
+
   it('concurrent wants for one file share one message and one answer, cached for ~2 s', async () => {
     start();
     await joined();

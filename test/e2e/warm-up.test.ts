@@ -1,0 +1,61 @@
+/**
+ * Connections to holders open while a page loads. A page whose manifest entry lists a file another
+ * visitor holds gets a data channel to that holder as soon as its bridge is handed over, before the
+ * page asks for anything (the gallery page requests nothing until its script inserts the image),
+ * and the later request then finds the channel open.
+ */
+import { expect, it } from '@jest/globals';
+import { useE2e } from './support/env.js';
+import { PAGES, makePagesSite, type PagesSite } from './support/pages-site.js';
+import { waitFor } from './support/wait.js';
+
+const e2e = useE2e<PagesSite>({ site: makePagesSite });
+const IMAGE = '/img/c.png';
+
+it('a page\'s bridge connects to a holder of what the page references before the page asks for it', async () => {
+  await e2e().run(async () => {
+    const { browser, server, site } = e2e();
+    // A lands (its SW installs), then loads page c and becomes a holder of c.png (copied from the origin into its cache).
+    const a = await browser.visitor('a');
+    await a.page.goto(`${server.url}${PAGES.landing}`, { waitUntil: 'load' });
+    await a.ready();
+    await a.page.goto(`${server.url}/c.html`, { waitUntil: 'load' });
+    await a.ready();
+    const aId = await a.peerId();
+    const hash = (await site.entry(IMAGE)).integrity;
+    await waitFor(() => server.holders(hash), (holders) => holders.includes(aId), { timeoutMs: 15_000, intervalMs: 100, what: 'the tracker to list a as a holder of c.png' });
+
+    // B opens the gallery, which requests nothing of the manifest: only the warm-up can connect it to A.
+    // Prefetch off for B (set on the tag as the parser inserts it, before the script runs), so the image
+    // is fetched when the page asks for it, not before.
+    const b = await browser.visitor('b');
+    await b.page.addInitScript(() => {
+      new MutationObserver((records) => {
+        for (const r of records) for (const n of r.addedNodes) if (n instanceof HTMLScriptElement && n.src.endsWith('/swarmcdn/bridge.js')) n.dataset.prefetchBytes = '0';
+      }).observe(document, { childList: true, subtree: true });
+    });
+    await b.page.goto(`${server.url}${PAGES.gallery}`, { waitUntil: 'load' });
+    await b.ready();
+    const warmed = await b.waitForStats((s) => s.connections === 1, 'a connection to the holder of c.png', 10_000);
+    expect({ routes: warmed.sw!.routes, prefetched: warmed.sw!.prefetch.files }).toEqual({ routes: { cache: 0, peers: 0, origin: 0 }, prefetched: 0 });
+    await a.waitForStats((s) => s.connections === 1, 'a to see b\'s connection', 5_000);
+
+    // The gallery shows its image: it comes from A over that channel, byte-identical, not from the origin.
+    const mark = server.requests.mark();
+    const shown = await b.page.evaluate(async () => {
+      const template = document.getElementById('later') as HTMLTemplateElement;
+      document.body.append(template.content.cloneNode(true));
+      const img = document.querySelector('img')!;
+      await img.decode();
+      return img.naturalWidth;
+    });
+    expect(shown).toBe(400);
+    const sw = await b.sw();
+    expect({ peersRoute: sw.routes.peers, peerBytes: sw.bytes.peer, origin: server.requests.find({ visitor: 'b', path: [IMAGE], after: mark }) }).toEqual({
+      peersRoute: 1,
+      peerBytes: e2e().file(IMAGE).size,
+      origin: [],
+    });
+    expect((await b.stats()).connections).toBe(1);
+  });
+}, 90_000);
