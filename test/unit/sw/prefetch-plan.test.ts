@@ -1,12 +1,9 @@
 /** What prefetch fetches: the linked pages' files first, then the most-held, held by peers, not cached, within the budget. */
 import { describe, expect, it } from '@jest/globals';
-import type { Manifest, ManifestFile, Sha256Sri } from '../../../protocol/index.js';
+import type { Manifest, ManifestFile } from '../../../protocol/index.js';
+import { file, manifestOf, sri } from './plan-fixture.js';
 import { planPrefetch, type PrefetchFacts } from '../../../sw/prefetcher.js';
 
-const sri = (n: number): Sha256Sri => `sha256-${String(n).padStart(43, 'A')}=`;
-function file(n: number, size: number): ManifestFile {
-  return { size, contentType: 'application/octet-stream', integrity: sri(n), chunks: [sri(1000 + n)] };
-}
 
 const files: Record<string, ManifestFile> = {
   '/index.html': file(1, 100),
@@ -18,15 +15,7 @@ const files: Record<string, ManifestFile> = {
   '/cached.png': file(7, 300),
   '/empty.txt': { size: 0, contentType: 'text/plain', integrity: sri(8), chunks: [] },
 };
-const manifest: Manifest = {
-  type: 'swarmcdn/manifest@1',
-  version: 1,
-  issuedAt: '2026-01-01T00:00:00.000Z',
-  expiresAt: '2027-01-01T00:00:00.000Z',
-  chunkSize: 262_144,
-  files,
-  pages: { '/index.html': ['/a.css', '/cached.png'], '/docs/index.html': ['/b.js', '/a.css', '/empty.txt', '/big.bin'] },
-};
+const manifest: Manifest = manifestOf(files, { '/index.html': ['/a.css', '/cached.png'], '/docs/index.html': ['/b.js', '/a.css', '/empty.txt', '/big.bin'] });
 const held = (except: readonly string[] = []): PrefetchFacts => ({
   holders: (f) => (except.some((p) => files[p]!.integrity === f) ? 0 : 2),
   mostHeld: () => [sri(6), sri(3), sri(99)],

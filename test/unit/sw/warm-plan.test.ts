@@ -1,12 +1,9 @@
 /** What a page's bridge connects for while the page loads: its own files, held by peers, not cached, big enough for peers, at most four. */
 import { describe, expect, it } from '@jest/globals';
 import type { Manifest, ManifestFile, Sha256Sri } from '../../../protocol/index.js';
+import { file, manifestOf, sri } from './plan-fixture.js';
 import { WARM_PLAN_FILES, warmPlan, type WarmFacts } from '../../../sw/warm-plan.js';
 
-const sri = (n: number): Sha256Sri => `sha256-${String(n).padStart(43, 'A')}=`;
-function file(n: number, size: number): ManifestFile {
-  return { size, contentType: 'application/octet-stream', integrity: sri(n), chunks: [sri(1000 + n)] };
-}
 const files: Record<string, ManifestFile> = {
   '/index.html': file(1, 100),
   '/small.css': file(2, 1_000),
@@ -18,15 +15,7 @@ const files: Record<string, ManifestFile> = {
   '/d.png': file(8, 80_000),
   '/e.png': file(9, 90_000),
 };
-const manifest: Manifest = {
-  type: 'swarmcdn/manifest@1',
-  version: 1,
-  issuedAt: '2026-01-01T00:00:00.000Z',
-  expiresAt: '2027-01-01T00:00:00.000Z',
-  chunkSize: 262_144,
-  files,
-  pages: { '/index.html': ['/small.css', '/a.js', '/cached.png', '/nobody.jpg', '/b.woff2', '/a.js', '/c.png', '/d.png', '/e.png'] },
-};
+const manifest: Manifest = manifestOf(files, { '/index.html': ['/small.css', '/a.js', '/cached.png', '/nobody.jpg', '/b.woff2', '/a.js', '/c.png', '/d.png', '/e.png'] });
 const facts: WarmFacts = {
   holders: (f) => (f === files['/nobody.jpg']!.integrity ? 0 : 3),
   skip: (f) => f.integrity === files['/cached.png']!.integrity,
