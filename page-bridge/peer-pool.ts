@@ -15,8 +15,11 @@ import type { ChunkReader } from './chunk-reader.js';
 import type { PageCounters } from './counters.js';
 import type { SwarmConfig } from './options.js';
 import { PeerSession } from './peer-session.js';
-import { filterServerFrames, sendOnServerSocket } from './server-frames.js';
+import { PendingIncoming } from './pending-incoming.js';
+import { filterServerFrames, screenSignalFrame, sendOnServerSocket } from './server-frames.js';
+import { SignalGuard } from './signal-guard.js';
 import { UploadBudget } from './upload-pacing.js';
+import { FairUploadSlots } from './upload-slots.js';
 import { deferred, within } from './wait.js';
 
 /** The slice of the options the pool uses. */
@@ -61,6 +64,10 @@ export class PeerPool {
   readonly #connecting = new Map<string, Promise<SessionResult>>();
   readonly #unavailable = new Map<string, () => void>();
   readonly #dropped = new Set<string>();
+  readonly #pending = new PendingIncoming();
+  readonly #guard = new SignalGuard(Date.now());
+  readonly #signalView = { isDropped: (peerId: string) => this.#dropped.has(peerId), canAccept: (peerId: string) => this.#canAccept(peerId) };
+  readonly #uploadSlots: FairUploadSlots;
   readonly #openListeners: ((peerId: string) => void)[] = [];
   readonly #serverListeners: ((message: unknown) => void)[] = [];
   readonly #downListeners: (() => void)[] = [];
@@ -68,7 +75,6 @@ export class PeerPool {
   #peer: Peer | undefined;
   #attempt = 0;
   #retry: ReturnType<typeof setTimeout> | undefined;
-  #uploads = 0;
   #stopped = false;
 
   constructor(config: PoolConfig, counters: PageCounters, readChunk: ChunkReader) {
@@ -76,6 +82,7 @@ export class PeerPool {
     this.#counters = counters;
     this.#readChunk = readChunk;
     this.#budget = new UploadBudget(config.uploadBytesPerSecond, Date.now());
+    this.#uploadSlots = new FairUploadSlots(config.maxUploads);
   }
 
   /** The peer id once the peer first opened (never rejects). */
@@ -179,7 +186,8 @@ export class PeerPool {
     // The tracker's frames share this socket: they go to the tracker client, never to peerjs.
     filterServerFrames(peer, (message) => {
       const type = (message as { type?: unknown } | null)?.type;
-      if (typeof type !== 'string' || !TRACKER_SERVER_TYPES.has(type)) return false;
+      // Other peers' frames: the guard decides before peerjs builds or keeps anything for them.
+      if (typeof type !== 'string' || !TRACKER_SERVER_TYPES.has(type)) return screenSignalFrame(peer, this.#guard, this.#signalView, message);
       if (this.#peer === peer) for (const listener of this.#serverListeners) listener(message);
       return true;
     });
@@ -252,18 +260,22 @@ export class PeerPool {
   }
 
   #incoming(conn: DataConnection): void {
-    // Another protocol (or a stock peerjs client) on our peer id: not ours to answer.
-    if (this.#stopped || conn.label !== PEER_PROTOCOL_LABEL || conn.serialization !== 'raw' || this.#dropped.has(conn.peer)) {
+    // The signal guard declined these before peerjs built them; this holds should peerjs ever hand one over anyway.
+    if (this.#stopped || conn.label !== PEER_PROTOCOL_LABEL || conn.serialization !== 'raw' || this.#dropped.has(conn.peer) || this.#pending.has(conn.peer)) {
       conn.close();
       return;
     }
-    const timer = setTimeout(() => conn.close(), this.#config.connectTimeoutMs);
-    conn.on('open', () => {
-      clearTimeout(timer);
+    this.#pending.track(conn, this.#config.connectTimeoutMs, () => {
       if (this.#stopped || this.#dropped.has(conn.peer) || !this.#makeRoom(1)) conn.close();
       else this.#adopt(conn);
     });
-    conn.on('close', () => clearTimeout(timer));
+  }
+
+  /** Room for an incoming connection from `peerId`, asked before peerjs builds it (pending-incoming.ts). */
+  #canAccept(peerId: string): boolean {
+    let busy = 0;
+    for (const session of this.#sessions) if (session.open && !session.idle) busy += 1;
+    return !this.#stopped && this.#pending.canAccept(peerId, { busy, connecting: this.#connecting.size, maxPeers: this.#config.maxPeers });
   }
 
   /**
@@ -283,10 +295,8 @@ export class PeerPool {
     const session = new PeerSession(conn, {
       config: this.#config,
       readChunk: this.#readChunk,
-      slots: {
-        tryAcquire: () => this.#uploads < this.#config.maxUploads && ++this.#uploads > 0,
-        release: () => void (this.#uploads = Math.max(0, this.#uploads - 1)),
-      },
+      // Shared fairly between the peers asking (upload-slots.ts): one peer cannot hold them all while others wait.
+      slots: this.#uploadSlots.forPeer(conn.peer),
       budget: this.#budget,
       counters: this.#counters,
       onViolation: (s) => this.drop(s.peerId, 'PEER_PROTOCOL'),
