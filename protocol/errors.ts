@@ -52,6 +52,8 @@ export const ERROR_CATALOGUE = {
   SIGNAL_ID_UNKNOWN: { status: 403, summary: 'the peer id was not issued by this server, or was not claimed in time' },
   SIGNAL_ID_TAKEN: { status: 409, summary: 'the peer id is bound to another token' },
   SIGNAL_CAPACITY: { status: 503, summary: 'the server holds as many signalling connections as it accepts' },
+  SIGNAL_ADDRESS_CAPACITY: { status: 429, summary: 'this client address holds as many signalling connections as one address may' },
+  SIGNAL_ADDRESS_IDS: { status: 429, summary: 'this client address holds as many issued, unclaimed peer ids as one address may' },
   SIGNAL_FRAME_TOO_LARGE: { status: 413, summary: 'a signalling frame is larger than the accepted cap' },
   SIGNAL_RATE_LIMITED: { status: 429, summary: 'a signalling connection sent messages faster than its rate' },
   SIGNAL_MALFORMED: { status: 400, summary: 'a signalling frame is not JSON, has the wrong shape, an unknown type or no destination' },
