@@ -13,6 +13,20 @@ export interface SignallingOptions {
   key: string;
   /** Open WebSockets at most (19,900 peers fit one process here). */
   maxConnections: number;
+  /**
+   * Open WebSockets from one client address (an IPv4 address, an IPv6 /64), which also caps that
+   * address's tracker sessions. Default 1,000: a page holds one socket, and a university's or a
+   * carrier-grade NAT puts hundreds of visitors behind one IPv4 address, so the cap is set far
+   * above any real NAT, yet one address can take at most 5 % of the default maxConnections.
+   * Behind a reverse proxy every client has the proxy's address: use Fastify's `trustProxy`, or raise this.
+   */
+  maxConnectionsPerAddress: number;
+  /**
+   * Ids issued by `GET …/id` and not yet claimed by a socket, per client address. Default 500: an
+   * id is unclaimed only from that request to its socket's open (milliseconds), or for idTtlMs
+   * when a page goes away in between, so even a NAT full of page loads holds a few dozen at once.
+   */
+  maxUnclaimedIdsPerAddress: number;
   /** A socket silent for this long (no message, no HEARTBEAT) is closed; the stock client beats every 5 s. */
   aliveTimeoutMs: number;
   /** Messages for an absent peer wait this long, then the sender gets EXPIRE. */
@@ -25,6 +39,12 @@ export interface SignallingOptions {
   /** Messages queued per absent destination, and in all. */
   queuePerPeer: number;
   queueTotal: number;
+  /**
+   * Messages one sender may have queued at once, over all destinations (an OFFER and its
+   * CANDIDATEs are a dozen or two per destination); its address's senders together may queue
+   * a sixteenth of the queue. So no one sender, and no one address, fills it for everyone.
+   */
+  queuePerSender: number;
   /** An id issued by GET …/id must be claimed within this time. */
   idTtlMs: number;
 }
@@ -94,6 +114,8 @@ export const DEFAULTS = Object.freeze({
     path: '/swarmcdn/peerjs',
     key: 'peerjs',
     maxConnections: 20_000,
+    maxConnectionsPerAddress: 1_000,
+    maxUnclaimedIdsPerAddress: 500,
     aliveTimeoutMs: 60_000,
     expireTimeoutMs: 5_000,
     maxMessageBytes: 64 * 1024,
@@ -101,6 +123,7 @@ export const DEFAULTS = Object.freeze({
     rateBurst: 200,
     queuePerPeer: 64,
     queueTotal: 100_000,
+    queuePerSender: 128,
     idTtlMs: 60_000,
   }),
   tracker: Object.freeze<TrackerOptions>({

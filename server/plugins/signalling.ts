@@ -1,7 +1,8 @@
 /**
  * PeerJS-compatible signalling at `options.signalling.path` (default /swarmcdn/peerjs), for the
  * stock `peerjs` 1.5 client given `path: '/swarmcdn/peerjs'`:
- * - `GET {path}/{key}/id` issues a fresh id (text) and records it in the store for idTtlMs;
+ * - `GET {path}/{key}/id` issues a fresh id (text) and records it in the store for idTtlMs, at
+ *   most maxUnclaimedIdsPerAddress unclaimed at once per client address (else 429);
  * - `GET {path}/{key}/peers` is always refused (401, as the stock server without discovery);
  * - `GET {path}` describes the server, like the stock server's root;
  * - the WebSocket `{path}/peerjs?key=…&id=…&token=…` is the relay (server/signalling/), and
@@ -24,6 +25,7 @@ import type { WebSocket } from 'ws';
 import { SwarmError } from '../../protocol/errors.js';
 import { sendError } from '../error-reply.js';
 import { SignallingHub } from '../signalling/signalling-hub.js';
+import { addressKey } from '../signalling/address-key.js';
 import { networkKey } from '../tracker/network-key.js';
 import type { TrackerService } from '../tracker/tracker-service.js';
 
@@ -83,7 +85,11 @@ export const signallingPlugin: FastifyPluginAsync<SignallingPluginOptions> = asy
     async (request, reply) => {
       if (request.params.key !== options.key) return sendError(new SwarmError('SIGNAL_KEY_INVALID'), request, reply);
       const id = randomUUID();
-      store.issueId(id, options.idTtlMs);
+      // The stock client reports any status but 200 as a server error and stays off the swarm; the page still loads.
+      if (!store.issueId(id, options.idTtlMs, addressKey(request.ip), options.maxUnclaimedIdsPerAddress)) {
+        reply.header('access-control-allow-origin', '*').header('retry-after', String(Math.ceil(options.idTtlMs / 1000)));
+        return sendError(new SwarmError('SIGNAL_ADDRESS_IDS'), request, reply);
+      }
       request.log.debug({ id }, 'signalling id issued');
       // Cross-origin pages may use this server (the stock server allows any origin); ids are not secrets.
       return reply
@@ -104,7 +110,7 @@ export const signallingPlugin: FastifyPluginAsync<SignallingPluginOptions> = asy
   // the stock client understands, not as an HTTP 400 before the upgrade.
   app.get(`${options.path}/peerjs`, { websocket: true }, (socket: WebSocket, request) => {
     releaseUpgradeRequest(socket, request.raw.socket, onSocketError);
-    hub.admit(socket, request.query, networkKey(request.ip));
+    hub.admit(socket, request.query, networkKey(request.ip), addressKey(request.ip));
   });
 
   app.addHook('onClose', async () => {

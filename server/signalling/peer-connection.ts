@@ -24,6 +24,8 @@ export class PeerConnection implements TokenBucketState {
     readonly socket: PeerSocket,
     /** The client address's network (server/tracker/network-key.ts): the tracker groups and caps by it. */
     readonly networkKey: string,
+    /** The client's address (address-key.ts): per-address caps count by it. */
+    readonly addressKey: string,
     now: number,
     burst: number,
   ) {

@@ -3,6 +3,10 @@
  * destination with the server's `src`, queues it when the destination is away, and runs the one
  * sweep timer (idle sockets, expired queue entries, released ids) for all sockets.
  *
+ * Abuse: what others send never closes a socket: past its backlog cap a destination's frames are
+ * dropped and their senders get EXPIRE. Frames wait only for unexpired ids this server issued,
+ * within per-sender and per-address quotas (offline-queue.ts); connections are capped per address.
+ *
  * Speed (per relayed message, the hot path is #onFrame → #relay → #deliver):
  * - no closure, timer or bucket object per socket: one PeerConnection of plain fields, reached
  *   from the socket by a symbol property, and listeners shared by every socket;
@@ -35,7 +39,7 @@ import type { SignallingOptions } from '../options.js';
 import type { SignallingStore } from '../store/store.js';
 import { decideAdmission } from './admission.js';
 import { scanPeerjsClientFrame } from './frame-scan.js';
-import { OfflineQueue } from './offline-queue.js';
+import { OfflineQueue, queueLimits } from './offline-queue.js';
 import { PEER, PeerConnection, type PeerSocket } from './peer-connection.js';
 import { PeerRegistry } from './peer-registry.js';
 import { relayFrame, splicedFrame } from './relay-frame.js';
@@ -52,8 +56,13 @@ const POLICY = 1008;
 const TOO_BIG = 1009;
 const INTERNAL_ERROR = 1011;
 
-/** Bytes queued in all for absent peers: 16k frames of 4 KiB; well above real use, far below harm. */
-const QUEUE_BYTES = 64 * 1024 * 1024;
+/**
+ * A destination with this much unsent gets no more relayed frames until it reads. A real client's
+ * signalling backlog is a few KiB; and it is a quarter of the tracker's own limit
+ * (server/tracker/session.ts closes a socket past 1 MiB unsent), so relayed frames (at most this
+ * plus one frame: 320 KiB at the default maxMessageBytes) never make the tracker close a socket.
+ */
+const RELAY_BACKLOG_BYTES = 256 * 1024;
 
 /** What the hub needs from the server. */
 export interface SignallingHubDeps {
@@ -87,8 +96,6 @@ export class SignallingHub {
   readonly #queue: OfflineQueue;
   readonly #batch: WriteBatch;
   readonly #perMs: number;
-  /** A destination whose unsent bytes pass this does not read: it is closed. */
-  readonly #sendBufferCap: number;
   readonly #timer: NodeJS.Timeout;
   #nextIdleSweep = 0;
   #debug = false;
@@ -105,9 +112,8 @@ export class SignallingHub {
     this.#tracker = deps.tracker;
     this.#batch = new WriteBatch(deps.writeFrames);
     this.#registry = new PeerRegistry(this.#o.idTtlMs);
-    this.#queue = new OfflineQueue({ perPeer: this.#o.queuePerPeer, total: this.#o.queueTotal, bytes: QUEUE_BYTES });
+    this.#queue = new OfflineQueue(queueLimits(this.#o));
     this.#perMs = this.#o.ratePerSecond / 1000;
-    this.#sendBufferCap = Math.max(1024 * 1024, 16 * this.#o.maxMessageBytes);
     const hub = this;
     this.#onMessage = function onMessage(data, isBinary) {
       const conn = this[PEER];
@@ -134,10 +140,10 @@ export class SignallingHub {
     return this.#queue.size;
   }
 
-  /** Admits or refuses a new socket, given its URL query and its address's network key. Never throws. */
-  admit(socket: PeerSocket, query: unknown, networkKey: string): void {
+  /** Admits or refuses a socket, given its URL query, the tracker's network key and the address key (address-key.ts). Never throws. */
+  admit(socket: PeerSocket, query: unknown, networkKey: string, addressKey: string): void {
     try {
-      const decision = decideAdmission(query, this.#o, this.#registry, this.#store);
+      const decision = decideAdmission(query, this.#o, this.#registry, this.#store, addressKey);
       if (!decision.ok) {
         this.#log.debug({ code: decision.code }, 'signalling connection refused');
         socket.send(decision.frame);
@@ -145,7 +151,7 @@ export class SignallingHub {
         return;
       }
       const now = Date.now();
-      const conn = new PeerConnection(decision.id, socket, networkKey, now, this.#o.rateBurst);
+      const conn = new PeerConnection(decision.id, socket, networkKey, addressKey, now, this.#o.rateBurst);
       socket[PEER] = conn;
       socket.on('message', this.#onMessage);
       socket.on('close', this.#onClose);
@@ -153,7 +159,11 @@ export class SignallingHub {
       if (replaced !== undefined) this.#close(replaced, NORMAL, 'SIGNAL_REPLACED', now, false);
       this.#gauges.signalling = this.#registry.size;
       socket.send(PEERJS_OPEN_FRAME);
-      for (const frame of this.#queue.take(conn.id)) this.#deliver(conn, frame);
+      // What waited for it goes through the same backlog check as any relayed frame.
+      for (const waiting of this.#queue.take(conn.id)) {
+        if (socket.bufferedAmount < RELAY_BACKLOG_BYTES) this.#deliver(conn, waiting.frame);
+        else this.#expireNow(this.#registry.get(waiting.src), conn.id);
+      }
       this.#log.debug({ peer: conn.id, replaced: replaced !== undefined }, 'signalling peer open');
     } catch (error) {
       this.#log.error({ err: error }, 'signalling admission failed');
@@ -257,16 +267,26 @@ export class SignallingHub {
     // What the server itself saw: these two peers negotiated (the tracker weighs reports by it).
     if (type === 'ANSWER' && dst !== undefined) this.#tracker?.paired(dstId, conn.id, now);
     if (dst !== undefined) {
-      if (dst.socket.bufferedAmount <= this.#sendBufferCap) return this.#deliver(dst, frame);
-      // It does not read what it is sent: close it, and queue as for any absent peer.
-      this.#reject(dst, 'SIGNAL_SLOW_CLIENT', POLICY);
+      if (dst.socket.bufferedAmount < RELAY_BACKLOG_BYTES) return this.#deliver(dst, frame);
+      // It does not keep up: it is not closed for what others send it; this frame is dropped.
+      if (type !== 'LEAVE' && type !== 'EXPIRE') this.#expireNow(conn, dstId);
+      return;
     }
     // The stock server queues neither LEAVE nor EXPIRE for an absent peer: they would mean nothing later.
     if (type === 'LEAVE' || type === 'EXPIRE') return;
-    if (!this.#queue.push(dstId, frame, conn.id, now)) {
-      // Queue full: the sender learns now what it would learn after the timeout.
-      this.#send(conn, peerjsExpireFrame(dstId, conn.id));
-    }
+    // Frames wait only for an id this server issued that has not expired: bound (live or in its
+    // reconnect grace) or issued and not yet claimed. Anything else would only fill the queue.
+    const waits = this.#registry.isBound(dstId) || this.#store.isIssued(dstId);
+    // Unknown id, or queue, sender or address quota full: the sender learns now what it would after the timeout.
+    if (!waits || !this.#queue.push(dstId, frame, conn.id, conn.addressKey, now)) this.#expireNow(conn, dstId);
+  }
+
+  /** Tells `sender` at once that its frame for `dstId` will not arrive (EXPIRE; never for a LEAVE or an EXPIRE it sent). */
+  #expireNow(sender: PeerConnection | undefined, dstId: string): void {
+    if (sender === undefined || sender.closed) return;
+    // A sender that does not read either would only pile these up.
+    if (sender.socket.bufferedAmount >= RELAY_BACKLOG_BYTES) return;
+    this.#send(sender, peerjsExpireFrame(dstId, sender.id));
   }
 
   #deliver(conn: PeerConnection, frame: Outgoing): void {

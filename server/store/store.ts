@@ -53,8 +53,14 @@ export interface TrackerStore {
 
 /** Signalling state: issued ids bound to tokens. */
 export interface SignallingStore {
-  /** Remembers an id the server issued, until `ttlMs` passes unclaimed. */
-  issueId(id: string, ttlMs: number): void;
+  /**
+   * Remembers an id the server issued to a client at `address` (an address key), until `ttlMs`
+   * passes unclaimed; false, and nothing issued, when that address already has `maxPerAddress`
+   * unclaimed ids (a counter per address with the ids' TTL, in a networked store).
+   */
+  issueId(id: string, ttlMs: number, address: string, maxPerAddress: number): boolean;
+  /** True while `id` was issued and is claimed, or unclaimed within its TTL: frames may wait for it. */
+  isIssued(id: string): boolean;
   /** Binds an issued id to a token on first use; true when (id, token) may connect. */
   claimId(id: string, token: string): boolean;
   /** Forgets an id (after its connection is gone for good). */

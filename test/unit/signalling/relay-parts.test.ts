@@ -1,4 +1,4 @@
-/** The signalling relay's parts, without sockets: id store, token bucket, offline queue, registry, relay frames. */
+/** The signalling relay's parts, without sockets: id store, token bucket, offline queue, registry, address keys, relay frames. */
 import { describe, expect, it } from '@jest/globals';
 import { parsePeerjsClientMessage, type PeerjsRelayMessage } from '../../../protocol/messages/peerjs.js';
 import { OfflineQueue } from '../../../server/signalling/offline-queue.js';
@@ -12,7 +12,7 @@ describe('MemorySignallingStore', () => {
   it('binds an issued id to the first token that claims it, for good', () => {
     let now = 1_000;
     const store = new MemorySignallingStore({ now: () => now });
-    store.issueId('a', 100);
+    store.issueId('a', 100, 'v4:a', 1_000);
     expect(store.claimId('a', 't1')).toBe(true);
     expect(store.claimId('a', 't1')).toBe(true);
     expect(store.claimId('a', 't2')).toBe(false);
@@ -26,8 +26,8 @@ describe('MemorySignallingStore', () => {
   it('forgets ids not claimed within their TTL', () => {
     let now = 0;
     const store = new MemorySignallingStore({ now: () => now });
-    store.issueId('a', 100);
-    store.issueId('b', 100);
+    store.issueId('a', 100, 'v4:a', 1_000);
+    store.issueId('b', 100, 'v4:a', 1_000);
     now = 99;
     expect(store.claimId('a', 't')).toBe(true);
     now = 100;
@@ -37,13 +37,43 @@ describe('MemorySignallingStore', () => {
 
   it('caps unclaimed ids, forgetting the oldest first', () => {
     const store = new MemorySignallingStore({ maxUnclaimed: 3 });
-    store.issueId('claimed', 60_000);
+    store.issueId('claimed', 60_000, 'v4:a', 1_000);
     expect(store.claimId('claimed', 't')).toBe(true);
-    for (let i = 0; i < 5; i++) store.issueId(`u${i}`, 60_000);
+    for (let i = 0; i < 5; i++) store.issueId(`u${i}`, 60_000, 'v4:a', 1_000);
     expect(store.counts()).toEqual({ issuedIds: 4 });
     expect(store.claimId('u1', 't')).toBe(false);
     expect(store.claimId('u2', 't')).toBe(true);
     expect(store.claimId('claimed', 't')).toBe(true);
+  });
+
+  it('caps unclaimed ids per address: claiming, expiry and release free a place; other addresses are unaffected', () => {
+    let now = 0;
+    const store = new MemorySignallingStore({ now: () => now });
+    expect(['a1', 'a2', 'a3'].map((id) => store.issueId(id, 100, 'v4:1.2.3.4', 3))).toEqual([true, true, true]);
+    expect(store.issueId('a4', 100, 'v4:1.2.3.4', 3)).toBe(false);
+    expect(store.isIssued('a4')).toBe(false);
+    expect(store.issueId('b1', 100, 'v4:1.2.3.5', 3)).toBe(true);
+    expect(store.claimId('a1', 't')).toBe(true); // claimed: no longer pending
+    expect(store.issueId('a4', 100, 'v4:1.2.3.4', 3)).toBe(true);
+    expect(store.issueId('a5', 100, 'v4:1.2.3.4', 3)).toBe(false);
+    store.releaseId('a2');
+    expect(store.issueId('a5', 100, 'v4:1.2.3.4', 3)).toBe(true);
+    now = 100; // a3, a4, a5 expire unclaimed
+    expect(['a6', 'a7', 'a8'].map((id) => store.issueId(id, 100, 'v4:1.2.3.4', 3))).toEqual([true, true, true]);
+    expect(store.issueId('a9', 100, 'v4:1.2.3.4', 3)).toBe(false);
+  });
+
+  it('says which ids frames may wait for: claimed ones, and unclaimed ones within their TTL', () => {
+    let now = 0;
+    const store = new MemorySignallingStore({ now: () => now });
+    store.issueId('claimed', 100, 'v4:a', 10);
+    store.issueId('pending', 100, 'v4:a', 10);
+    expect(store.claimId('claimed', 't')).toBe(true);
+    expect([store.isIssued('claimed'), store.isIssued('pending'), store.isIssued('never')]).toEqual([true, true, false]);
+    now = 100;
+    expect([store.isIssued('claimed'), store.isIssued('pending')]).toEqual([true, false]);
+    store.releaseId('claimed');
+    expect(store.isIssued('claimed')).toBe(false);
   });
 
   it('stays bounded under a long stream of expiring ids', () => {
@@ -51,7 +81,7 @@ describe('MemorySignallingStore', () => {
     const store = new MemorySignallingStore({ now: () => now });
     for (let i = 0; i < 50_000; i++) {
       now += 1;
-      store.issueId(`id${i}`, 100);
+      store.issueId(`id${i}`, 100, 'v4:a', 1_000);
     }
     expect(store.counts().issuedIds).toBeLessThanOrEqual(100);
   });
@@ -71,32 +101,53 @@ describe('takeToken', () => {
 });
 
 describe('OfflineQueue', () => {
+  const roomy = { perPeer: 100, total: 100, bytes: 1_000, perSender: 100, perSenderBytes: 1_000, perAddress: 100, perAddressBytes: 1_000 };
+  const frames = (waiting: readonly { frame: Buffer | string }[]): (Buffer | string)[] => waiting.map((w) => w.frame);
+
   it('bounds frames per destination, in all, and in bytes', () => {
-    const queue = new OfflineQueue({ perPeer: 2, total: 3, bytes: 10 });
-    expect(queue.push('x', 'aa', 's', 0)).toBe(true);
-    expect(queue.push('x', 'bb', 's', 0)).toBe(true);
-    expect(queue.push('x', 'cc', 's', 0)).toBe(false); // per peer
-    expect(queue.push('y', 'dddddd', 's', 0)).toBe(true);
-    expect(queue.push('z', 'e', 's', 0)).toBe(false); // total
-    expect(queue.take('y')).toEqual(['dddddd']);
-    expect(queue.push('z', 'eeeeeeeeee', 's', 0)).toBe(false); // bytes
-    expect(queue.push('z', 'eeeeee', 's', 0)).toBe(true);
-    expect(queue.take('x')).toEqual(['aa', 'bb']);
+    const queue = new OfflineQueue({ ...roomy, perPeer: 2, total: 3, bytes: 10 });
+    expect(queue.push('x', 'aa', 's', 'A', 0)).toBe(true);
+    expect(queue.push('x', 'bb', 's', 'A', 0)).toBe(true);
+    expect(queue.push('x', 'cc', 's', 'A', 0)).toBe(false); // per peer
+    expect(queue.push('y', 'dddddd', 's', 'A', 0)).toBe(true);
+    expect(queue.push('z', 'e', 's', 'A', 0)).toBe(false); // total
+    expect(frames(queue.take('y'))).toEqual(['dddddd']);
+    expect(queue.push('z', 'eeeeeeeeee', 's', 'A', 0)).toBe(false); // bytes
+    expect(queue.push('z', 'eeeeee', 's', 'A', 0)).toBe(true);
+    expect(queue.take('x').map((w) => [w.frame, w.src])).toEqual([['aa', 's'], ['bb', 's']]);
     expect(queue.take('x')).toEqual([]);
     expect(queue.size).toBe(1);
   });
 
+  it('bounds what one sender and one address have waiting; taking or expiring frees their share', () => {
+    const queue = new OfflineQueue({ ...roomy, perSender: 2, perSenderBytes: 5, perAddress: 3, perAddressBytes: 100 });
+    expect(queue.push('x', 'a', 's1', 'A', 0)).toBe(true);
+    expect(queue.push('y', 'b', 's1', 'A', 0)).toBe(true);
+    expect(queue.push('z', 'c', 's1', 'A', 0)).toBe(false); // s1's frames
+    expect(queue.push('z', 'cccccc', 's2', 'A', 0)).toBe(false); // bytes of one sender
+    expect(queue.push('z', 'c', 's2', 'A', 0)).toBe(true);
+    expect(queue.push('z', 'd', 's3', 'A', 0)).toBe(false); // address A's frames
+    expect(queue.push('z', 'd', 's3', 'B', 0)).toBe(true); // another address queues on
+    expect(frames(queue.take('x'))).toEqual(['a']);
+    expect(queue.push('x', 'e', 's1', 'A', 5)).toBe(true);
+    queue.expire(0, () => undefined); // y, z's first two: s1's 'b', s2's 'c', s3's 'd'
+    expect(queue.push('w', 'f', 's1', 'A', 6)).toBe(true);
+    expect(queue.push('w', 'g', 's2', 'A', 6)).toBe(true);
+    expect(queue.push('w', 'h', 's2', 'A', 6)).toBe(false); // address A: e, f, g
+    expect(queue.size).toBe(3);
+  });
+
   it('expires old frames, once per sender and destination, and keeps the young', () => {
-    const queue = new OfflineQueue({ perPeer: 10, total: 10, bytes: 1_000 });
-    queue.push('x', '1', 'a', 0);
-    queue.push('x', '2', 'a', 5);
-    queue.push('x', '3', 'b', 10);
-    queue.push('x', '4', 'a', 50);
-    queue.push('y', '5', 'a', 0);
+    const queue = new OfflineQueue(roomy);
+    queue.push('x', '1', 'a', 'A', 0);
+    queue.push('x', '2', 'a', 'A', 5);
+    queue.push('x', '3', 'b', 'A', 10);
+    queue.push('x', '4', 'a', 'A', 50);
+    queue.push('y', '5', 'a', 'A', 0);
     const expired: string[] = [];
     queue.expire(10, (src, dst) => expired.push(`${src}->${dst}`));
     expect(expired.sort()).toEqual(['a->x', 'a->y', 'b->x']);
-    expect(queue.take('x')).toEqual(['4']);
+    expect(frames(queue.take('x'))).toEqual(['4']);
     expect(queue.size).toBe(0);
   });
 });
@@ -123,6 +174,26 @@ describe('PeerRegistry', () => {
     expect(released).toEqual(['a']);
     expect(registry.isBound('a')).toBe(false);
     expect(registry.isBound('b')).toBe(true);
+  });
+});
+
+describe('PeerRegistry per address', () => {
+  const conn = (id: string, addressKey: string): PeerConnection => ({ id, addressKey }) as PeerConnection;
+
+  it('counts live connections per address, through replacement (from another address too) and removal', () => {
+    const registry = new PeerRegistry(100);
+    const a = conn('a', 'v4:1');
+    registry.add(a);
+    registry.add(conn('b', 'v4:1'));
+    registry.add(conn('c', 'v4:2'));
+    expect([registry.countAt('v4:1'), registry.countAt('v4:2'), registry.countAt('v4:3')]).toEqual([2, 1, 0]);
+    const moved = conn('a', 'v4:3'); // the same id reconnecting from elsewhere replaces a
+    registry.add(moved);
+    expect([registry.countAt('v4:1'), registry.countAt('v4:3')]).toEqual([1, 1]);
+    expect(registry.remove(a, 0)).toBe(false); // no longer the holder: counts stay
+    expect(registry.countAt('v4:3')).toBe(1);
+    expect(registry.remove(moved, 0)).toBe(true);
+    expect(registry.countAt('v4:3')).toBe(0);
   });
 });
 
