@@ -26,6 +26,12 @@ export const TARGET_CPU_RATIO = 0.67;
 export const TARGET_P99_MS = 2;
 /** Flat-out relay runs with our rate limits raised; every other check stays at the defaults. */
 export const RELAY_LIMITS = { ratePerSecond: 1_000_000, rateBurst: 1_000_000 } as const;
+/**
+ * Every simulated peer comes from ADDRESSES (about 2,500 per address at MAX_PEERS), so our server
+ * runs every phase with its per-address caps raised to hold them, as a deployment behind one large
+ * NAT would; the stock server has no such caps. Frames are relayed and checked as by default.
+ */
+export const ADDRESS_LIMITS = { maxConnectionsPerAddress: MAX_PEERS + 100, maxUnclaimedIdsPerAddress: MAX_PEERS + 100 } as const;
 
 /** The phases, in the order they run. */
 export const PHASES = ['hold', 'flood', 'latency', 'malformed'] as const;

@@ -2,7 +2,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import { formatTable, printResult, type BenchRow } from '../bench-result.js';
 import { CLOCK_TICKS } from '../servers/server-process.js';
-import { RELAY_LIMITS, TARGET_CPU_RATIO, TARGET_P99_MS, type Config } from './config.js';
+import { ADDRESSES, ADDRESS_LIMITS, RELAY_LIMITS, TARGET_CPU_RATIO, TARGET_P99_MS, type Config } from './config.js';
 import { FLOOD_GENERATORS, type FloodResult, type FloodSample } from './flood-phase.js';
 import type { HoldResult } from './hold-phase.js';
 import type { LatencyResult, LatencyRun, LatencyWindow } from './latency-phase.js';
@@ -93,7 +93,8 @@ export function report(config: Config, findings: Findings, wallSeconds: number):
       `latency ${rate} over ${config.latencyPairs} pairs, median of ${config.latencyWindows} windows of ${config.windowMs / 1000} s; ` +
       `${cores} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}; bufferutil: ${bufferutil}\n` +
       `swarmcdn's flat-out relay ran with ratePerSecond/rateBurst raised to 1,000,000 (frame validation, token-bucket accounting and ` +
-      `id binding stay on); every other swarmcdn measurement used the default limits.\n` +
+      `id binding stay on); every other swarmcdn measurement used the default limits, except the per-address caps, raised in every ` +
+      `phase to ${ADDRESS_LIMITS.maxConnectionsPerAddress} (all peers come from ${ADDRESSES.length} loopback addresses).\n` +
       latency.map((r) => `latency under ${r.scheduling} scheduling: ${r.described}, both servers alike.\n`).join('') +
       `flat-out CPU ratio swarmcdn/stock per repeat: median (min–max) ${spread(flood?.pairedRatios ?? [], 2)}.\n\n`,
   );
@@ -135,6 +136,7 @@ export function report(config: Config, findings: Findings, wallSeconds: number):
       ...config,
       clockTicks: CLOCK_TICKS,
       relayLimits: RELAY_LIMITS,
+      addressLimits: ADDRESS_LIMITS,
       othersCoresMax: round(others, 2),
       bufferutil: findings.bufferutil,
       hold,

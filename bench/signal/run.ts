@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Target } from '../load/protocol.js';
 import type { ServeSpec } from '../servers/serve.js';
 import { ServerProcess } from '../servers/server-process.js';
-import { ADDRESSES, KEY, MAX_PEERS, PATH, PEERS_PER_GENERATOR, type Config } from './config.js';
+import { ADDRESSES, ADDRESS_LIMITS, KEY, MAX_PEERS, PATH, PEERS_PER_GENERATOR, type Config } from './config.js';
 import { Generator } from './generator.js';
 import { log } from './stats.js';
 
@@ -26,6 +26,12 @@ export const serversOf = (pair: ServerPair): ServerProcess[] => (pair.ours === n
 export function stopPair(pair: ServerPair): void {
   for (const server of serversOf(pair)) server.kill();
 }
+
+/**
+ * Our server's signalling overrides: a phase's rate limits (ServeSpec's `limits`) and the
+ * per-address caps, which bench/servers/swarmcdn.ts spreads into buildServer's options with them.
+ */
+type OursLimits = Partial<NonNullable<ServeSpec['limits']>> & typeof ADDRESS_LIMITS;
 
 /** Where a generator finds `server`. The stock client appends '/' to `path` and builds `${path}${key}/id` and `${path}peerjs?…`. */
 export function targetOf(server: ServerProcess): Target {
@@ -87,7 +93,9 @@ export class Run {
    * (our server releases 19,900 ids a grace period after phase 1's peers leave).
    */
   async startPair(phase: string, limits?: ServeSpec['limits'], nodeFlags: readonly string[] = []): Promise<ServerPair> {
-    const spec = limits ? { ...this.oursSpec, limits } : this.oursSpec;
+    const oursLimits: OursLimits = { ...ADDRESS_LIMITS, ...limits };
+    // Rates left out keep our defaults: swarmcdn.ts spreads `limits` over them.
+    const spec = { ...this.oursSpec, limits: oursLimits } as ServeSpec;
     const [stock, ours] = await Promise.all([
       this.startStock(nodeFlags),
       this.attempt(`swarmcdn start (${phase})`, () => ServerProcess.start('swarmcdn', SELF, spec, 15_000, nodeFlags)),
