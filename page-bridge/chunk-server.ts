@@ -1,22 +1,27 @@
 /**
  * The serving role of one peer session: answers `request` frames with the chunk's bytes from the
  * SW's store, as piece frames paced on the channel's send buffer and the page's upload budget;
- * `absent not-held` when the chunk is not here or uploads are off, `absent busy` past the page's
- * maxUploads; a `cancel` stops the answer between two pieces.
+ * `absent not-held` when the chunk is not here or uploads are off, `absent busy` when no upload slot
+ * can be had (upload-slots.ts shares them between peers) or the channel is stalled; a `cancel` stops
+ * the answer between two pieces. An answer whose slot is taken back for another peer, or whose
+ * channel stalls (piece-sender.ts), ends with `absent busy`, and its slot is free at once. A
+ * requester with more than MAX_REQUESTS_IN_FLIGHT requests unanswered breaks the protocol.
  */
 import type { Sha256Sri } from '../protocol/manifest/types.js';
-import { MAX_PIECE_DATA_BYTES, encodeAbsent, encodePieceInto, pieceFrameBytes } from '../protocol/messages/peer.js';
+import { MAX_PIECE_DATA_BYTES, MAX_REQUESTS_IN_FLIGHT, encodeAbsent, encodePieceInto, pieceFrameBytes } from '../protocol/messages/peer.js';
 import type { ChunkReader } from './chunk-reader.js';
 import type { PageCounters } from './counters.js';
 import type { SwarmConfig } from './options.js';
 import { PieceSender } from './piece-sender.js';
 import type { UploadBudget } from './upload-pacing.js';
 
-/** The page-wide count of requests being served (maxUploads), shared by every session. */
+/** The page's upload slots (maxUploads) as one session takes them, one per answer. */
 export interface UploadSlots {
-  /** Takes a slot; false when all are in use. */
-  tryAcquire(): boolean;
-  release(): void;
+  /**
+   * A slot for one answer: the function that gives it back (idempotent), or undefined when none
+   * can be had. `revoked` is called if the slot is taken back for another peer: the answer stops.
+   */
+  tryAcquire(revoked: () => void): (() => void) | undefined;
 }
 
 /** What the serving role needs from its session and the page. */
@@ -27,6 +32,8 @@ export interface ChunkServerDeps {
   readonly budget: UploadBudget;
   readonly counters: PageCounters;
   readonly now?: () => number;
+  /** How long an undrained channel holds its answers' slots (tests shorten it). */
+  readonly uploadStallMs?: number;
   /** The open data channel, or undefined once the session closed. */
   channel(): RTCDataChannel | undefined;
   /** Sends one frame, copied before it returns (the caller reuses the buffer); false when the session is closed. */
@@ -35,11 +42,17 @@ export interface ChunkServerDeps {
   violation(reason: string): void;
 }
 
+interface Answer {
+  readonly controller: AbortController;
+  readonly release: () => void;
+}
+
 /** The serving role of one session. */
 export class ChunkServer {
   readonly #deps: ChunkServerDeps;
   readonly #sender: PieceSender;
-  readonly #serving = new Map<number, AbortController>();
+  /** Answers in progress, by request id; an answer leaves the moment it ends, with its slot. */
+  readonly #serving = new Map<number, Answer>();
   #stopped = false;
   /** Every piece frame is encoded here, its turn comes, and it is sent (copied) at once: one buffer per session. */
   #frameBuffer: Uint8Array | undefined;
@@ -59,28 +72,39 @@ export class ChunkServer {
     if (this.#stopped) return;
     // A requester picks its ids; reusing one still in flight would make our pieces ambiguous to it.
     if (this.#serving.has(requestId)) return this.#deps.violation(`request ${requestId} reused while in flight`);
+    // Every answer it is owed already left (or its cancel arrived) before this frame: it asks for more than the protocol allows.
+    if (this.#serving.size >= MAX_REQUESTS_IN_FLIGHT) return this.#deps.violation(`more than ${MAX_REQUESTS_IN_FLIGHT} requests unanswered`);
     if (!this.#deps.config.upload) return void this.#deps.send(encodeAbsent(requestId, 'not-held'));
-    if (!this.#deps.slots.tryAcquire()) return void this.#deps.send(encodeAbsent(requestId, 'busy'));
+    if (this.#sender.stalled) return void this.#deps.send(encodeAbsent(requestId, 'busy'));
+    const release = this.#deps.slots.tryAcquire(() => this.#end(requestId, true));
+    if (!release) return void this.#deps.send(encodeAbsent(requestId, 'busy'));
     const controller = new AbortController();
-    this.#serving.set(requestId, controller);
+    this.#serving.set(requestId, { controller, release });
     void this.#serve(requestId, chunk, controller.signal)
       .catch(() => undefined)
-      .finally(() => {
-        this.#serving.delete(requestId);
-        this.#deps.slots.release();
-      });
+      .finally(() => this.#end(requestId, false));
   }
 
   /** A `cancel` frame arrived: stop between two pieces (an unknown id is normal: the answer may be done). */
   cancel(requestId: number): void {
-    this.#serving.get(requestId)?.abort();
+    this.#end(requestId, false);
   }
 
   /** The session closed: stop every answer. */
   stop(): void {
     this.#stopped = true;
-    for (const controller of this.#serving.values()) controller.abort();
+    for (const requestId of [...this.#serving.keys()]) this.#end(requestId, false);
     this.#sender.stop();
+  }
+
+  /** Ends an answer now: it stops between two pieces and its slot is free; `tellBusy` lets the requester stop waiting for it. */
+  #end(requestId: number, tellBusy: boolean): void {
+    const answer = this.#serving.get(requestId);
+    if (!answer) return;
+    this.#serving.delete(requestId);
+    answer.controller.abort();
+    answer.release();
+    if (tellBusy && !this.#stopped) this.#deps.send(encodeAbsent(requestId, 'busy'));
   }
 
   async #serve(requestId: number, chunk: Sha256Sri, signal: AbortSignal): Promise<void> {
@@ -91,7 +115,11 @@ export class ChunkServer {
       const data = bytes.subarray(offset, offset + MAX_PIECE_DATA_BYTES);
       // Encoded when its turn comes, into the session's one frame buffer, and sent (copied) straight after.
       const frame = (): Uint8Array => encodePieceInto((this.#frameBuffer ??= new Uint8Array(pieceFrameBytes(MAX_PIECE_DATA_BYTES))), requestId, offset, bytes.length, data);
-      if (!(await this.#sender.send(data.length, frame, signal))) return;
+      if (!(await this.#sender.send(data.length, frame, signal))) {
+        // The channel stalled (not a cancel or a close): the requester is told, the slot goes back now.
+        if (!signal.aborted && this.#sender.stalled) this.#end(requestId, true);
+        return;
+      }
       this.#deps.counters.uploadBytes += data.length;
     }
     this.#deps.counters.servedChunks += 1;

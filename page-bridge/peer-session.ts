@@ -2,16 +2,19 @@
  * One data connection to one peer, both roles at once. As a client it asks for chunks (`request`)
  * and assembles the `piece` frames; as a server it reads chunks from the SW's store and answers
  * them, paced. Every message is `unknown` until parsePeerFrame accepts it; one that does not
- * parse, or a frame that breaks the protocol (a piece we never asked for, a piece past its chunk,
- * a reused request id), makes the pool drop the peer. A close fails every request in flight at once.
+ * parse, or a frame that breaks the protocol (a piece we never asked for or no longer wait for,
+ * beyond what late-answers.ts allows after a cancel; a piece past its chunk; a reused request id;
+ * more requests than MAX_REQUESTS_IN_FLIGHT), makes the pool drop the peer. A close fails every
+ * request in flight at once.
  */
 import type { ErrorCode } from '../protocol/errors.js';
 import type { Sha256Sri } from '../protocol/manifest/types.js';
-import { MAX_REQUEST_ID, encodeCancel, encodeRequest, parsePeerFrame, type PeerFrame } from '../protocol/messages/peer.js';
+import { MAX_REQUEST_ID, MAX_REQUESTS_IN_FLIGHT, encodeCancel, encodeRequest, parsePeerFrame, type PeerFrame } from '../protocol/messages/peer.js';
 import type { ChunkReader } from './chunk-reader.js';
 import type { PageCounters } from './counters.js';
 import type { SwarmConfig } from './options.js';
 import { ChunkServer, type UploadSlots } from './chunk-server.js';
+import { LateAnswers } from './late-answers.js';
 import { PieceAssembler } from './piece-assembler.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { UploadBudget } from './upload-pacing.js';
@@ -43,10 +46,12 @@ export interface SessionDeps {
   /** The session closed, for whatever reason. */
   readonly onClose: (session: PeerSession) => void;
   readonly now?: () => number;
+  /** How long an undrained channel holds its answers' upload slots (piece-sender.ts; tests shorten it). */
+  readonly uploadStallMs?: number;
 }
 
-/** Requests to one peer at once; more wait for a slot (the peer's own cap answers `busy` beyond its maxUploads, 16 by default). */
-export const MAX_REQUESTS_PER_PEER = 16;
+/** Requests to one peer at once (the protocol's cap); more wait here for one to end. */
+export const MAX_REQUESTS_PER_PEER = MAX_REQUESTS_IN_FLIGHT;
 /** However a peer trickles bytes, one chunk request ends within this time. */
 export const REQUEST_DEADLINE_MS = 30_000;
 /** Frames per second a peer may send us, sustained (burst twice that): far above any honest sender, far below a flood. */
@@ -70,6 +75,7 @@ export class PeerSession {
   readonly #deps: SessionDeps;
   readonly #now: () => number;
   readonly #pending = new Map<number, Pending>();
+  readonly #late = new LateAnswers();
   readonly #slotWaiters: (() => void)[] = [];
   readonly #inbound: RateLimiter;
   readonly #server: ChunkServer;
@@ -215,14 +221,17 @@ export class PeerSession {
     }
   }
 
-  /** An answer for a request we no longer wait for is normal (cancelled, stalled); one for a request never made is not. */
-  #unknownAnswer(requestId: number): void {
-    if (requestId === 0 || requestId > this.#lastRequestId) this.#violation(`answer to request ${requestId}, never made`);
+  /** An answer for a request we no longer wait for: the rest of an abandoned one, briefly (late-answers.ts); else a violation. */
+  #lateAnswer(requestId: number, piece?: { readonly chunkLength: number; readonly bytes: number }): void {
+    if (requestId === 0 || requestId > this.#lastRequestId) return this.#violation(`answer to request ${requestId}, never made`);
+    const now = this.#now();
+    const refused = piece ? this.#late.piece(requestId, piece.chunkLength, piece.bytes, now) : this.#late.absent(requestId, now);
+    if (refused) this.#violation(refused);
   }
 
   #piece(requestId: number, offset: number, chunkLength: number, data: Uint8Array): void {
     const pending = this.#pending.get(requestId);
-    if (!pending) return this.#unknownAnswer(requestId);
+    if (!pending) return this.#lateAnswer(requestId, { chunkLength, bytes: data.length });
     const outcome = pending.assembler.add(offset, chunkLength, data);
     if (outcome.kind === 'violation') return this.#violation(outcome.reason);
     this.#lastPieceAt = pending.progressAt = this.#now();
@@ -244,13 +253,15 @@ export class PeerSession {
   }
 
   #answeredAbsent(requestId: number, code: ErrorCode): void {
-    if (!this.#pending.has(requestId)) return this.#unknownAnswer(requestId);
+    if (!this.#pending.has(requestId)) return this.#lateAnswer(requestId);
     this.#finish(requestId, { ok: false, code });
   }
 
   /** We stop waiting for a request: tell the peer, so it stops sending. */
   #abandon(requestId: number, code: ErrorCode): void {
-    if (!this.#pending.has(requestId)) return;
+    const pending = this.#pending.get(requestId);
+    if (!pending) return;
+    this.#late.abandoned(requestId, pending.assembler.size, pending.assembler.received, this.#now());
     this.#finish(requestId, { ok: false, code });
     this.#send(encodeCancel(requestId));
   }

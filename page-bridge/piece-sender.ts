@@ -4,6 +4,11 @@
  * allow. One queue rather than one waiter per answer: waiters woken by the same
  * 'bufferedamountlow' event run in registration order, and the first one re-registers first, so
  * it would send every piece and starve the others into a stall.
+ *
+ * A channel whose buffer does not drain for UPLOAD_STALL_MS (its requester takes no bytes) is
+ * `stalled`: every queued piece fails at once, so the answers end and give back their upload slots
+ * instead of holding them until PIECE_DEADLINE_MS. Waits for the upload budget are the page's own
+ * pace, not the requester's fault, and never count.
  */
 import { SEND_HIGH_WATER_BYTES, type UploadBudget } from './upload-pacing.js';
 import { sleep } from './wait.js';
@@ -12,6 +17,12 @@ import { sleep } from './wait.js';
 export const PIECE_DEADLINE_MS = 30_000;
 /** 'bufferedamountlow' is awaited at most this long before the buffer is looked at again (a missed event must not hang). */
 const DRAIN_POLL_MS = 1_000;
+/**
+ * 5 s without the buffer falling under its high-water mark: even a 200 kbit/s path drains the one
+ * piece it needs in that time, and an honest requester gives up on a silent request after its
+ * stallMs (2 s by default) anyway.
+ */
+export const UPLOAD_STALL_MS = 5_000;
 
 interface Turn {
   readonly bytes: number;
@@ -25,6 +36,8 @@ interface Turn {
 export interface PieceSenderDeps {
   readonly budget: UploadBudget;
   readonly now?: () => number;
+  /** UPLOAD_STALL_MS unless a test says otherwise. */
+  readonly uploadStallMs?: number;
   /** The open data channel, or undefined once the session closed. */
   channel(): RTCDataChannel | undefined;
   /** Sends one frame, copied before it returns (the frame's buffer is reused for the next); false when the session is closed. */
@@ -51,11 +64,22 @@ export class PieceSender {
   readonly #deps: PieceSenderDeps;
   readonly #now: () => number;
   readonly #queue: Turn[] = [];
+  readonly #stallMs: number;
   #pumping = false;
+  /** Since when the head of the queue waits for the channel to drain, or undefined. */
+  #blockedSince: number | undefined;
 
   constructor(deps: PieceSenderDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+    this.#stallMs = deps.uploadStallMs ?? UPLOAD_STALL_MS;
+  }
+
+  /** True while the channel has not drained for the stall time (new answers are refused `busy` meanwhile). */
+  get stalled(): boolean {
+    const channel = this.#deps.channel();
+    if (channel && channel.bufferedAmount <= SEND_HIGH_WATER_BYTES) this.#blockedSince = undefined;
+    return this.#blockedSince !== undefined && this.#now() - this.#blockedSince >= this.#stallMs;
   }
 
   /** Queues one piece of `bytes` data; `frame` encodes it when its turn comes. True once sent; false if aborted, closed or too late. */
@@ -104,16 +128,22 @@ export class PieceSender {
           turn.done(false);
           continue;
         }
-        const decision = this.#deps.budget.decide(channel.bufferedAmount, turn.bytes, this.#now());
+        const now = this.#now();
+        const decision = this.#deps.budget.decide(channel.bufferedAmount, turn.bytes, now);
+        if (decision.kind !== 'drain') this.#blockedSince = undefined;
         if (decision.kind === 'send') {
           this.#queue.shift();
           turn.done(this.#deps.send(turn.frame()));
         } else if (decision.kind === 'wait') {
           await sleep(Math.min(decision.ms, DRAIN_POLL_MS));
         } else {
+          this.#blockedSince ??= now;
+          const left = this.#blockedSince + this.#stallMs - now;
+          // The requester takes nothing: every answer ends, and gives its slot back.
+          if (left <= 0) return this.stop();
           // The event fires when the buffer falls to the threshold: set it where the pacing decision draws the line.
           channel.bufferedAmountLowThreshold = SEND_HIGH_WATER_BYTES;
-          await drained(channel, DRAIN_POLL_MS);
+          await drained(channel, Math.min(DRAIN_POLL_MS, left));
         }
       }
     } finally {

@@ -1,32 +1,29 @@
 /**
  * The page's upload slots (maxUploads: requests served at once), shared fairly between the peers
- * asking. A peer alone may take every slot: it then gets the page's whole uplink, which is what a
- * lone downloader should get. As soon as another peer asks (it holds slots, or was refused one in
- * the last WAITING_MS), each may hold at most its share, maxUploads ÷ the peers asking (rounded up,
- * so no slot sits idle for the rounding): a peer over its share gets `busy` while the slots it gives
- * back go to the others. Nothing is taken away mid-answer; answers end within a chunk (or are
- * reclaimed when their channel stalls: piece-sender.ts), so the shares settle within one chunk time.
- * Pure: the clock is passed in.
+ * asking. While a slot is free anyone gets it, so a peer alone may take them all and with them the
+ * page's whole uplink: a lone downloader gets full speed. Once they are all in use, a peer that
+ * asks while holding less than its share (maxUploads ÷ the peers holding slots and the asker,
+ * rounded up) takes one from the peer holding the most above its share: that peer's newest answer
+ * (the one with the least sent) is revoked, its requester is told `busy` as if it had asked a moment
+ * later, and the slot is the asker's at once. So one peer never holds more than its share while
+ * another is refused, and a newcomer's first request is served, not sent to the origin.
+ * Pure bookkeeping: revoking an answer is the callback its server gave with the slot.
  */
 import type { UploadSlots } from './chunk-server.js';
 
-/** A peer refused a slot counts as asking this long: a requester still downloading asks again within a chunk's time or two. */
-export const WAITING_MS = 2_000;
-/** Refused peers remembered at once (a page has at most maxPeers connections; the cap bounds a churn of ids). */
-const MAX_WAITING = 1_024;
+interface Slot {
+  readonly peer: string;
+  readonly revoke: () => void;
+  live: boolean;
+}
 
 /** Upload slots, by peer. */
 export class FairUploadSlots {
-  /** Slots held, by peer (only peers holding one). */
-  readonly #held = new Map<string, number>();
-  /** When each peer was last refused a slot, oldest first. */
-  readonly #waiting = new Map<string, number>();
+  /** Live slots by peer, oldest first (only peers holding one). */
+  readonly #slots = new Map<string, Slot[]>();
   #inUse = 0;
 
-  constructor(
-    readonly max: number,
-    private readonly now: () => number = Date.now,
-  ) {
+  constructor(readonly max: number) {
     if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`maxUploads ${max}`);
   }
 
@@ -37,48 +34,53 @@ export class FairUploadSlots {
 
   /** Slots `peerId` holds. */
   held(peerId: string): number {
-    return this.#held.get(peerId) ?? 0;
+    return this.#slots.get(peerId)?.length ?? 0;
   }
 
-  /** The most slots one peer may hold now, if `peerId` is asking too. */
-  share(peerId: string): number {
-    const now = this.now();
-    for (const [peer, at] of this.#waiting) {
-      if (now - at < WAITING_MS) break;
-      this.#waiting.delete(peer);
-    }
-    let asking = this.#held.size;
-    for (const peer of this.#waiting.keys()) if (!this.#held.has(peer)) asking += 1;
-    if (!this.#held.has(peerId) && !this.#waiting.has(peerId)) asking += 1;
-    return Math.ceil(this.max / asking);
+  /** The most one peer may hold when every slot is wanted, with `asker` asking too. */
+  share(asker: string): number {
+    return Math.ceil(this.max / (this.#slots.size + (this.#slots.has(asker) ? 0 : 1)));
   }
 
-  /** Takes a slot for `peerId`; false (and `peerId` counts as asking) when all are in use or it holds its share. */
-  tryAcquire(peerId: string): boolean {
-    const held = this.held(peerId);
-    if (this.#inUse < this.max && held < this.share(peerId)) {
-      this.#held.set(peerId, held + 1);
-      this.#inUse += 1;
-      this.#waiting.delete(peerId);
-      return true;
-    }
-    this.#waiting.delete(peerId);
-    this.#waiting.set(peerId, this.now());
-    if (this.#waiting.size > MAX_WAITING) this.#waiting.delete(this.#waiting.keys().next().value as string);
-    return false;
-  }
-
-  /** Gives back one of `peerId`'s slots. */
-  release(peerId: string): void {
-    const held = this.held(peerId);
-    if (held === 0) return;
-    if (held === 1) this.#held.delete(peerId);
-    else this.#held.set(peerId, held - 1);
-    this.#inUse -= 1;
+  /**
+   * Takes a slot for one answer to `peerId`: a function that gives it back (idempotent), or
+   * undefined when none can be had. `revoked` is called if the slot is taken back for another
+   * peer; the answer must stop (its give-back is then a no-op).
+   */
+  tryAcquire(peerId: string, revoked: () => void): (() => void) | undefined {
+    if (this.#inUse >= this.max && !this.#revokeFor(peerId)) return undefined;
+    const slot: Slot = { peer: peerId, revoke: revoked, live: true };
+    const list = this.#slots.get(peerId);
+    if (list) list.push(slot);
+    else this.#slots.set(peerId, [slot]);
+    this.#inUse += 1;
+    return () => this.#free(slot);
   }
 
   /** The slots as one peer's session sees them. */
   forPeer(peerId: string): UploadSlots {
-    return { tryAcquire: () => this.tryAcquire(peerId), release: () => this.release(peerId) };
+    return { tryAcquire: (revoked) => this.tryAcquire(peerId, revoked) };
+  }
+
+  /** Frees a slot for `asker` by revoking the newest answer of the peer most above its share; false when `asker` is at its share or nobody is above it. */
+  #revokeFor(asker: string): boolean {
+    const share = this.share(asker);
+    if (this.held(asker) >= share) return false;
+    let most: Slot[] | undefined;
+    for (const [peer, list] of this.#slots) if (peer !== asker && list.length > share && list.length > (most?.length ?? 0)) most = list;
+    const slot = most?.at(-1);
+    if (!slot) return false;
+    this.#free(slot);
+    slot.revoke();
+    return true;
+  }
+
+  #free(slot: Slot): void {
+    if (!slot.live) return;
+    slot.live = false;
+    const list = this.#slots.get(slot.peer)!;
+    list.splice(list.indexOf(slot), 1);
+    if (list.length === 0) this.#slots.delete(slot.peer);
+    this.#inUse -= 1;
   }
 }

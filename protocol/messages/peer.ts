@@ -2,9 +2,9 @@
  * The peer ⇄ peer protocol: binary frames on a PeerJS data connection (raw serialization). A
  * visitor asks another for one chunk by its hash (`request`; chunks are content-addressed, so the
  * server side needs no manifest to answer) and gets it back in `piece` frames, or `absent`;
- * `cancel` withdraws a request. The parser is the trust boundary: anything that does not
- * parse exactly is refused, and the bridge drops the peer that sent it. Lengths are counted from
- * the bytes received, never taken from what a peer claims.
+ * `cancel` withdraws a request; at most MAX_REQUESTS_IN_FLIGHT are unanswered at once. The parser
+ * is the trust boundary: anything that does not parse exactly is refused, and the bridge drops the
+ * peer that sent it. Lengths are counted from the bytes received, never taken from what a peer claims.
  *
  * Layout (big-endian): byte 0 is the frame type.
  *   request  0x01 | requestId u32 | chunk sha256 (32 bytes)                      = 37 bytes
@@ -23,6 +23,12 @@ export const MAX_PEER_MESSAGE_BYTES = 262_144;
 export const MAX_PIECE_DATA_BYTES = 131_072;
 /** The largest request id (u32). */
 export const MAX_REQUEST_ID = 0xffff_ffff;
+/**
+ * Requests a requester keeps unanswered on one connection at most (a request is answered by its
+ * last piece or `absent`, or withdrawn by `cancel`); the server side treats one more as a protocol
+ * violation. 16: a serving page's default maxUploads, so one peer alone can keep all of them busy.
+ */
+export const MAX_REQUESTS_IN_FLIGHT = 16;
 
 const REQUEST = 0x01;
 const PIECE = 0x02;

@@ -86,6 +86,7 @@ function harness(conn: FakeConn, options: Partial<Omit<SessionDeps, 'onViolation
   const counters = options.counters ?? new PageCounters();
   const violations: string[] = [];
   let used = 0;
+  const anySlot = { tryAcquire: () => (used < 16 && ++used > 0 ? () => void (used -= 1) : undefined) };
   const h: Harness = {
     counters,
     violations,
@@ -93,7 +94,7 @@ function harness(conn: FakeConn, options: Partial<Omit<SessionDeps, 'onViolation
     session: new PeerSession(conn, {
       config: options.config ?? { stallMs: 2_000, upload: true },
       readChunk: options.readChunk ?? (async (chunk) => options.held?.get(chunk)),
-      slots: options.slots ?? { tryAcquire: () => used < 16 && ++used > 0, release: () => void (used -= 1) },
+      slots: options.slots ?? anySlot,
       budget: options.budget ?? new UploadBudget(undefined, Date.now()),
       counters,
       onViolation: (_s, reason) => violations.push(reason),
@@ -131,7 +132,7 @@ describe('PeerSession: both roles', () => {
     harness(c3, { config: { stallMs: 2_000, upload: false }, held: new Map([[sri(1), bytesOf(10, 1)]]) });
     expect(await harness(c4).session.request(sri(1), 10)).toEqual({ ok: false, code: 'PEER_ABSENT' });
     const [c5, c6] = pair();
-    harness(c5, { slots: { tryAcquire: () => false, release: () => undefined }, held: new Map([[sri(1), bytesOf(10, 1)]]) });
+    harness(c5, { slots: { tryAcquire: () => undefined }, held: new Map([[sri(1), bytesOf(10, 1)]]) });
     expect(await harness(c6).session.request(sri(1), 10)).toEqual({ ok: false, code: 'PEER_BUSY' });
   });
 
@@ -192,15 +193,22 @@ describe('PeerSession: a hostile or broken peer', () => {
     expect(b.violations.length).toBe(1);
   });
 
-  it('a piece for a request already finished is ignored (a cancel crosses pieces in flight)', async () => {
+  it('a piece for a request already complete → PEER_PROTOCOL (nothing may follow the last piece)', async () => {
     const { b, conn, result } = scripted(10);
     conn.deliver(encodePiece(1, 0, 10, new Uint8Array(10)));
     expect((await result).ok).toBe(true);
     conn.deliver(encodePiece(1, 0, 10, new Uint8Array(10)));
-    conn.deliver(encodeAbsent(1, 'not-held'));
-    await tick();
-    expect(b.violations).toEqual([]);
-    expect(conn.open).toBe(true);
+    expect(b.violations).toEqual(['piece for request 1, which is answered']);
+    expect(conn.open).toBe(false);
+  });
+
+  it('an answer for a request already answered absent → PEER_PROTOCOL', async () => {
+    const { b, conn, result } = scripted(10);
+    conn.deliver(encodeAbsent(1, 'busy'));
+    expect(await result).toEqual({ ok: false, code: 'PEER_BUSY' });
+    conn.deliver(encodeAbsent(1, 'busy'));
+    expect(b.violations.length).toBe(1);
+    expect(conn.open).toBe(false);
   });
 
   it('absent busy → PEER_BUSY, absent not-held → PEER_ABSENT, without dropping the peer', async () => {
@@ -315,7 +323,7 @@ describe('PeerSession: the serving role paces and shares the channel', () => {
   it('a cancel stops an answer between two pieces; the slot is given back', async () => {
     const conn = new FakeConn('requester');
     let used = 0;
-    const slots = { tryAcquire: () => ++used > 0, release: () => void (used -= 1) };
+    const slots = { tryAcquire: () => (++used > 0 ? () => void (used -= 1) : undefined) };
     // 64 KiB/s: the second piece of a 256 KiB chunk waits ~1.75 s, time enough to cancel.
     const a = harness(conn, { slots, budget: new UploadBudget(65_536, Date.now()), held: new Map([[sri(1), bytesOf(262_144, 5)]]) });
     conn.deliver(encodeRequest(1, sri(1)));

@@ -1,92 +1,83 @@
 /**
- * Upload slots shared between peers: a lone peer takes them all; once another asks, each holds at
- * most its share and the slots the first gives back go to the other; a refused peer stops counting
- * as asking after WAITING_MS.
+ * Upload slots shared between peers: a lone peer takes them all; once they are all in use, a peer
+ * under its share takes one back from the peer most above its share (that answer is revoked), and
+ * a peer at its share waits like everyone else. Give-backs are idempotent, also after a revoke.
  */
 import { describe, expect, it } from '@jest/globals';
-import { FairUploadSlots, WAITING_MS } from '../../../page-bridge/upload-slots.js';
+import { FairUploadSlots } from '../../../page-bridge/upload-slots.js';
 
-function clock(start = 1_000): { now: () => number; advance: (ms: number) => void } {
-  let t = start;
-  return { now: () => t, advance: (ms) => void (t += ms) };
+interface Taken {
+  release: () => void;
+  revoked: boolean;
 }
 
-/** Takes slots for `peer` until refused (at most `limit`); returns how many it got. */
-function fill(slots: FairUploadSlots, peer: string, limit = 1_000): number {
-  let got = 0;
-  while (got < limit && slots.tryAcquire(peer)) got += 1;
-  return got;
+/** Takes slots for `peer` until refused (at most `limit`). */
+function fill(slots: FairUploadSlots, peer: string, limit = 1_000): Taken[] {
+  const taken: Taken[] = [];
+  while (taken.length < limit) {
+    const t: Taken = { release: () => undefined, revoked: false };
+    const release = slots.tryAcquire(peer, () => void (t.revoked = true));
+    if (!release) break;
+    t.release = release;
+    taken.push(t);
+  }
+  return taken;
 }
 
 describe('FairUploadSlots', () => {
   it('a lone peer may take every slot, and no more', () => {
-    const slots = new FairUploadSlots(16, clock().now);
-    expect(fill(slots, 'h')).toBe(16);
+    const slots = new FairUploadSlots(16);
+    expect(fill(slots, 'h').length).toBe(16);
     expect(slots.inUse).toBe(16);
+    expect(fill(slots, 'h').length).toBe(0);
   });
 
-  it('once a second peer asks, the first is held to its share and the slots it frees go to the second', () => {
-    const slots = new FairUploadSlots(16, clock().now);
-    expect(fill(slots, 'h')).toBe(16);
-    expect(slots.tryAcquire('b')).toBe(false);
-    // h finishes an answer and asks again: over its share of 8, refused, and the slot stays for b.
-    slots.release('h');
-    expect(slots.tryAcquire('h')).toBe(false);
-    expect(slots.tryAcquire('b')).toBe(true);
-    for (let i = 0; i < 7; i++) slots.release('h');
-    expect(fill(slots, 'h')).toBe(0);
-    expect(fill(slots, 'b')).toBe(7);
-    expect([slots.held('h'), slots.held('b')]).toEqual([8, 8]);
-    // At its share, b waits for h like everyone else.
-    slots.release('h');
-    expect(slots.tryAcquire('b')).toBe(false);
-    expect(slots.tryAcquire('h')).toBe(true);
+  it('a second peer takes slots back from the first, newest first, up to its share; then both wait their turn', () => {
+    const slots = new FairUploadSlots(16);
+    const h = fill(slots, 'h');
+    const b = fill(slots, 'b');
+    expect(b.length).toBe(8);
+    expect([slots.held('h'), slots.held('b'), slots.inUse]).toEqual([8, 8, 16]);
+    // h's eight newest answers were revoked, its eight oldest keep going.
+    expect(h.map((t) => t.revoked)).toEqual([...Array(8).fill(false), ...Array(8).fill(true)]);
+    // A revoked slot's give-back changes nothing.
+    for (const t of h.slice(8)) t.release();
+    expect(slots.inUse).toBe(16);
+    // At their shares, neither takes from the other; a freed slot goes to whoever asks first.
+    expect(fill(slots, 'h').length + fill(slots, 'b').length).toBe(0);
+    h[0]!.release();
+    h[0]!.release();
+    expect(slots.inUse).toBe(15);
+    expect(fill(slots, 'b').length).toBe(1);
+    expect(b.every((t) => !t.revoked)).toBe(true);
   });
 
-  it('three peers asking: a share each, rounded up so no slot sits idle', () => {
-    const slots = new FairUploadSlots(16, clock().now);
-    slots.tryAcquire('a');
-    slots.tryAcquire('b');
-    expect(fill(slots, 'c')).toBe(6);
-    expect(fill(slots, 'a')).toBe(5);
-    expect(fill(slots, 'b')).toBe(3);
-    expect([slots.held('a'), slots.held('b'), slots.held('c'), slots.inUse]).toEqual([6, 4, 6, 16]);
+  it('three peers: shares of ceil(16 / 3) = 6, taken from whoever holds the most above it', () => {
+    const slots = new FairUploadSlots(16);
+    fill(slots, 'a');
+    expect(fill(slots, 'b').length).toBe(8);
+    // Once a and b are down to 6 each nobody is above the share: c waits for a slot to free.
+    expect(fill(slots, 'c').length).toBe(4);
+    expect([slots.held('a'), slots.held('b'), slots.held('c'), slots.inUse]).toEqual([6, 6, 4, 16]);
   });
 
-  it(`a refused peer stops counting as asking after ${WAITING_MS} ms; one holding a slot counts as long as it holds it`, () => {
-    const time = clock();
-    const slots = new FairUploadSlots(4, time.now);
-    expect(fill(slots, 'h')).toBe(4);
-    expect(slots.tryAcquire('b')).toBe(false);
-    slots.release('h');
-    expect(slots.tryAcquire('h')).toBe(false);
-    time.advance(WAITING_MS);
-    // b never came back: h may have the freed slot.
-    expect(slots.tryAcquire('h')).toBe(true);
-    // b holding one slot keeps h to 2 of 4 for as long as it holds it.
-    for (let i = 0; i < 3; i++) slots.release('h');
-    expect(slots.tryAcquire('b')).toBe(true);
-    time.advance(10 * WAITING_MS);
-    expect(fill(slots, 'h')).toBe(1);
-    expect(slots.held('h')).toBe(2);
-    slots.release('b');
-    expect(fill(slots, 'h')).toBe(2);
+  it('a peer under its share takes nothing from peers at their share', () => {
+    const slots = new FairUploadSlots(4);
+    fill(slots, 'a', 2);
+    fill(slots, 'b', 2);
+    // Three asking: share 2 each; a and b hold exactly that.
+    expect(fill(slots, 'c').length).toBe(0);
   });
 
-  it('release of a slot not held changes nothing; bad sizes are refused', () => {
-    const slots = new FairUploadSlots(2, clock().now);
-    slots.release('nobody');
+  it('give-backs are idempotent; bad sizes are refused; forPeer binds a session to its peer', () => {
+    const slots = new FairUploadSlots(2);
+    const [one] = fill(slots, 'a', 1);
+    one!.release();
+    one!.release();
     expect(slots.inUse).toBe(0);
-    expect(fill(slots, 'a')).toBe(2);
     expect(() => new FairUploadSlots(0)).toThrow(RangeError);
-  });
-
-  it('forPeer gives a session the UploadSlots of its peer', () => {
-    const slots = new FairUploadSlots(2, clock().now);
     const a = slots.forPeer('a');
-    expect(a.tryAcquire() && a.tryAcquire()).toBe(true);
-    expect(a.tryAcquire()).toBe(false);
-    a.release();
+    expect(a.tryAcquire(() => undefined)).toBeDefined();
     expect(slots.held('a')).toBe(1);
   });
 });
