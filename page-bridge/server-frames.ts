@@ -2,7 +2,9 @@
  * A look at every frame the signalling server sends the page before peerjs handles it. peerjs 1.5
  * hands each parsed frame of its socket to `Peer._handleMessage` (called through `this`, so an own
  * property on the instance replaces it); a frame a filter claims never reaches peerjs. The tracker's
- * frames travel this way: they share the socket with PeerJS's, and peerjs would only log them.
+ * frames travel this way: they share the socket with PeerJS's, and peerjs would only log them. The
+ * other peers' frames go past the signal guard here too (screenSignalFrame), which needs two more
+ * looks inside peerjs: its connections, and the store it claims an OFFER's early frames from.
  */
 import type { Peer } from 'peerjs';
 import type { SignalGuard, SignalPoolView } from './signal-guard.js';
