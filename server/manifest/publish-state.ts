@@ -45,19 +45,22 @@ async function writable(dir: string): Promise<boolean> {
 }
 
 /**
- * Where the record lives: `stateDir` when given (created if missing); else the signing key's
- * directory (private, outside the site, kept across deploys) when it is writable; else the
- * manifest file's directory, which a deploy that replaces the whole site may wipe.
+ * Where the record lives: `stateDir` when given (created if missing; CONFIG_INVALID if it cannot
+ * be written); else the signing key's directory (private, outside the site, kept across deploys)
+ * when it is writable; else the manifest file's directory, which a deploy that replaces the whole
+ * site may wipe; else nowhere (undefined: a read-only deployment keeps the record in memory).
  */
-export async function publishStateFile(options: Pick<ResolvedServerOptions, 'siteDir' | 'manifestFile' | 'signingKeyFile' | 'stateDir'>): Promise<string> {
+export async function publishStateFile(options: Pick<ResolvedServerOptions, 'siteDir' | 'manifestFile' | 'signingKeyFile' | 'stateDir'>): Promise<string | undefined> {
   const name = publishStateName(options.siteDir);
   if (options.stateDir !== undefined) {
     await mkdir(options.stateDir, { recursive: true }).catch(() => undefined);
     if (!(await writable(options.stateDir))) throw new SwarmError('CONFIG_INVALID', `stateDir is not a writable directory: ${options.stateDir}`);
     return join(options.stateDir, name);
   }
-  if (options.signingKeyFile !== undefined && (await writable(dirname(options.signingKeyFile)))) return join(dirname(options.signingKeyFile), name);
-  return join(dirname(options.manifestFile), name);
+  for (const dir of [options.signingKeyFile && dirname(options.signingKeyFile), dirname(options.manifestFile)]) {
+    if (dir && (await writable(dir))) return join(dir, name);
+  }
+  return undefined;
 }
 
 /** Turns the file's bytes into a mark, or CONFIG_INVALID saying how to recover. */
@@ -83,14 +86,15 @@ function parseState(text: string, file: string, siteDir: string): PublishMark {
 /** The record of one site: read once at start-up, rewritten on every higher version. */
 export class PublishState {
   private constructor(
-    /** The record's path. */
-    readonly file: string,
+    /** The record's path; undefined when it is kept in memory only. */
+    readonly file: string | undefined,
     private readonly siteDir: string,
     private mark: PublishMark | undefined,
   ) {}
 
-  /** Reads the record (none yet is fine); CONFIG_INVALID when it exists but is not one. */
-  static async open(file: string, siteDir: string): Promise<PublishState> {
+  /** Reads the record (none yet is fine); CONFIG_INVALID when it exists but is not one. Without a file, memory only. */
+  static async open(file: string | undefined, siteDir: string): Promise<PublishState> {
+    if (file === undefined) return new PublishState(undefined, siteDir, undefined);
     let text: string;
     try {
       const handle = await open(file, 'r');
@@ -117,6 +121,10 @@ export class PublishState {
 
   /** Records a higher version durably; OUTPUT_FAILED when it cannot (then it must not be published). */
   async record(mark: PublishMark): Promise<void> {
+    if (this.file === undefined) {
+      this.mark = mark;
+      return;
+    }
     const record = { type: STATE_TYPE, site: this.siteDir, version: mark.version, payloadSha256: mark.payloadSha256, publishedAt: new Date().toISOString() };
     const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {

@@ -10,10 +10,14 @@ import { sha256Hex, type PublishMark } from './publish-state.js';
 
 /** The high-water mark PublishedManifest keeps: read at start-up, recorded before each higher version is published. */
 export interface HighWaterMark {
-  /** Where it is kept, for messages. */
-  readonly file: string;
+  /** Where it is kept, for messages (undefined: in memory only). */
+  readonly file: string | undefined;
   readonly highest: PublishMark | undefined;
   record(mark: PublishMark): Promise<void>;
+}
+
+function where(mark: HighWaterMark): string {
+  return mark.file === undefined ? 'kept in memory since start-up' : `recorded in ${mark.file}`;
 }
 
 /** Verified envelopes, one current at a time, never going back in version, across restarts too. */
@@ -60,7 +64,7 @@ export class PublishedManifest {
       verified = await verifyManifest(envelopeJson, { keys: this.keys, minVersion: floor });
     } catch (error) {
       if (isSwarmError(error) && error.code === 'MANIFEST_ROLLBACK') {
-        throw new SwarmError('MANIFEST_ROLLBACK', `${error.message}: v${floor} is the highest version this server has published for the site (recorded in ${this.mark.file}); publish a version above it`, {
+        throw new SwarmError('MANIFEST_ROLLBACK', `${error.message}: v${floor} is the highest version this server has published for the site (${where(this.mark)}); publish a version above it`, {
           ...error.details,
         });
       }
@@ -73,7 +77,7 @@ export class PublishedManifest {
       // The same version again is allowed only for the same payload: `manifest sign` adds a
       // co-signature without a new version. Other content under a version visitors already hold
       // would be two different sites under one number.
-      throw new SwarmError('MANIFEST_VERSION_CONFLICT', `version ${mark.version} was already published with other content (recorded in ${this.mark.file}); publish it as version ${mark.version + 1} or above`, {
+      throw new SwarmError('MANIFEST_VERSION_CONFLICT', `version ${mark.version} was already published with other content (${where(this.mark)}); publish it as version ${mark.version + 1} or above`, {
         version: mark.version,
       });
     }

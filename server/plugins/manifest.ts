@@ -45,12 +45,14 @@ export const manifestPlugin: FastifyPluginAsync<ManifestPluginOptions> = async (
   const log = app.log.child({ plugin: 'manifest' });
   const stops: StopWatching[] = [];
   // Only a server with trusted keys publishes, so only it keeps a record (and needs a place for one).
-  const state = keys.length > 0 ? await PublishState.open(await publishStateFile(ctx.options), siteDir) : undefined;
-  const published = new PublishedManifest(keys, state ?? { file: '', highest: undefined, record: async () => undefined });
-  if (state && signingKeyFile && !ctx.options.stateDir && dirname(state.file) !== dirname(signingKeyFile)) {
+  const state = await PublishState.open(keys.length > 0 ? await publishStateFile(ctx.options) : undefined, siteDir);
+  const published = new PublishedManifest(keys, state);
+  if (keys.length > 0 && state.file === undefined) {
+    log.warn("neither the key's nor the manifest's directory is writable: the highest published version is kept in memory and a restart forgets it (set stateDir)");
+  } else if (state.file && signingKeyFile && !ctx.options.stateDir && dirname(state.file) !== dirname(signingKeyFile)) {
     log.warn({ file: state.file }, "the signing key's directory is not writable: the highest published version is kept beside the manifest, where a deploy that replaces the site may remove it (set stateDir)");
   }
-  if (state?.highest) log.info({ file: state.file, version: state.highest.version }, `published before: up to v${state.highest.version}`);
+  if (state.highest) log.info({ file: state.file, version: state.highest.version }, `published before: up to v${state.highest.version}`);
 
   const publish = (update: ManifestUpdate): void => {
     ctx.currentManifest = update;

@@ -146,6 +146,10 @@ describe('the record itself', () => {
     const error = await startupError({ siteDir: dir, publicKeys: [pub], stateDir });
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain(name!);
+
+    // A stateDir that cannot be written is a configuration error, not a silent record in memory.
+    const blocked = join(stateDir, name!, 'state');
+    expect((await startupError({ siteDir: dir, publicKeys: [pub], stateDir: blocked })).code).toBe('CONFIG_INVALID');
   });
 });
 
