@@ -1,13 +1,17 @@
 /**
  * The in-memory tracker store. Like bittorrent-tracker's per-content swarm, but indexed both ways
- * so that every operation costs what it touches: hash → holders answers `want` and counts health,
- * peer → hashes makes removing a peer O(its hashes) instead of a scan of every hash in the site.
+ * so that every operation costs what it touches: hash → holders (in rotating groups,
+ * holder-groups.ts) answers `want` from a bounded sample and counts health, peer → hashes makes
+ * removing a peer O(its hashes) instead of a scan of every hash in the site.
  */
-import type { PeerRecord, TrackerStore } from './store.js';
+import { HolderGroups } from './holder-groups.js';
+import type { Nearness, PeerRecord, TrackerStore } from './store.js';
 
-/** Accused peers with pending reports kept at most; the oldest are forgotten first. */
+/** Accused peers (per site) with pending votes kept at most; the oldest are forgotten first. */
 const MAX_PENDING_REPORTS = 100_000;
-/** Quarantined ids kept at most; the oldest go first (their holders have long reconnected under new ids). */
+/** Voters kept per accused peer: far above any quarantine threshold, and a bound on what reports can pin. */
+const MAX_VOTERS = 64;
+/** Quarantined (site, id) pairs kept at most; the oldest go first (their holders have long reconnected under new ids). */
 const MAX_QUARANTINED = 100_000;
 
 interface PeerEntry {
@@ -16,10 +20,15 @@ interface PeerEntry {
   readonly hashes: Set<string>;
 }
 
-/** One site's swarm. Holder sets hold the records themselves, so a `want` needs no lookups. */
+/** One site's swarm. Holder groups hold the records themselves, so a `want` needs no lookups. */
 interface SiteSwarm {
   readonly peers: Map<string, PeerEntry>;
-  readonly holders: Map<string, Set<PeerRecord>>;
+  readonly holders: Map<string, HolderGroups>;
+}
+
+/** One key per (site, peer): a site is visible ASCII (protocol/messages/tracker.ts), so a newline never occurs in one. */
+function siteKey(site: string, peerId: string): string {
+  return `${site}\n${peerId}`;
 }
 
 const NONE: readonly PeerRecord[] = Object.freeze([]);
@@ -28,8 +37,9 @@ const NO_HASHES: readonly string[] = Object.freeze([]);
 /** Tracker state in this process's memory: the default store. */
 export class MemoryTrackerStore implements TrackerStore {
   readonly #sites = new Map<string, SiteSwarm>();
-  /** Accused peer id → distinct reporter ids. Global: quarantine spans every site. */
-  readonly #reports = new Map<string, Set<string>>();
+  /** (site, accused) → voter → time of its vote. */
+  readonly #votes = new Map<string, Map<string, number>>();
+  /** Quarantined (site, id) keys. */
   readonly #quarantined = new Set<string>();
   #peerCount = 0;
   #contentEntries = 0;
@@ -60,16 +70,17 @@ export class MemoryTrackerStore implements TrackerStore {
     return this.#sites.get(site)?.peers.get(peerId)?.record;
   }
 
-  have(site: string, peerId: string, hashes: readonly string[]): number {
+  have(site: string, peerId: string, hashes: readonly string[], max = Number.POSITIVE_INFINITY): number {
     const swarm = this.#sites.get(site);
     const entry = swarm?.peers.get(peerId);
     if (!swarm || !entry) return 0;
     for (const hash of hashes) {
       if (entry.hashes.has(hash)) continue;
+      if (entry.hashes.size >= max) break;
       entry.hashes.add(hash);
       let holders = swarm.holders.get(hash);
       if (!holders) {
-        holders = new Set();
+        holders = new HolderGroups();
         swarm.holders.set(hash, holders);
         this.#contentEntries += 1;
       }
@@ -86,13 +97,29 @@ export class MemoryTrackerStore implements TrackerStore {
     for (const hash of hashes) if (entry.hashes.delete(hash)) this.#unindex(swarm, entry.record, hash);
   }
 
+  retainHashes(keep: ReadonlySet<string>): void {
+    for (const swarm of this.#sites.values()) {
+      // Deleting the entry being visited is safe in a Map walk.
+      for (const [hash, holders] of swarm.holders) {
+        if (keep.has(hash)) continue;
+        for (const record of holders.all) swarm.peers.get(record.peerId)?.hashes.delete(hash);
+        swarm.holders.delete(hash);
+        this.#contentEntries -= 1;
+      }
+    }
+  }
+
   setUploadScore(site: string, peerId: string, score: number): void {
     const entry = this.#sites.get(site)?.peers.get(peerId);
     if (entry) entry.record.uploadScore = score;
   }
 
   holders(site: string, hash: string): Iterable<PeerRecord> {
-    return this.#sites.get(site)?.holders.get(hash) ?? NONE;
+    return this.#sites.get(site)?.holders.get(hash)?.all ?? NONE;
+  }
+
+  holderSample(site: string, hash: string, near: Nearness, perGroup: number, accept: (peer: PeerRecord) => boolean): PeerRecord[] {
+    return this.#sites.get(site)?.holders.get(hash)?.sample(near, perGroup, accept) ?? [];
   }
 
   holderCount(site: string, hash: string): number {
@@ -111,27 +138,33 @@ export class MemoryTrackerStore implements TrackerStore {
     return this.#sites.get(site)?.peers.get(peerId)?.hashes.values() ?? NO_HASHES;
   }
 
-  report(accused: string, reporter: string): number {
-    let reporters = this.#reports.get(accused);
-    if (!reporters) {
-      reporters = new Set();
-      this.#reports.set(accused, reporters);
+  report(site: string, accused: string, voter: string, at: number, forgetBefore: number): readonly number[] {
+    const key = siteKey(site, accused);
+    let votes = this.#votes.get(key);
+    if (!votes) {
+      votes = new Map();
+      this.#votes.set(key, votes);
       // Reports arrive from untrusted clients; bound what they can make the server remember.
-      if (this.#reports.size > MAX_PENDING_REPORTS) this.#reports.delete(this.#reports.keys().next().value!);
+      if (this.#votes.size > MAX_PENDING_REPORTS) this.#votes.delete(this.#votes.keys().next().value!);
     }
-    reporters.add(reporter);
-    return reporters.size;
+    // Re-inserted, so the Map's order is the order of the latest votes: the oldest go first.
+    votes.delete(voter);
+    votes.set(voter, at);
+    if (votes.size > MAX_VOTERS) votes.delete(votes.keys().next().value!);
+    for (const [who, time] of votes) if (time < forgetBefore) votes.delete(who);
+    return [...votes.values()];
   }
 
-  quarantine(peerId: string): void {
-    this.#reports.delete(peerId);
-    if (this.#quarantined.has(peerId)) return;
-    this.#quarantined.add(peerId);
+  quarantine(site: string, peerId: string): void {
+    const key = siteKey(site, peerId);
+    this.#votes.delete(key);
+    if (this.#quarantined.has(key)) return;
+    this.#quarantined.add(key);
     if (this.#quarantined.size > MAX_QUARANTINED) this.#quarantined.delete(this.#quarantined.values().next().value!);
   }
 
-  isQuarantined(peerId: string): boolean {
-    return this.#quarantined.has(peerId);
+  isQuarantined(site: string, peerId: string): boolean {
+    return this.#quarantined.has(siteKey(site, peerId));
   }
 
   counts(): { peers: number; swarms: number; contentEntries: number } {

@@ -11,15 +11,18 @@ export interface PeerRecord {
   /** /24 of IPv4, /48 of IPv6, or the client's region hint: peers with the same key are "near". */
   readonly networkKey: string;
   readonly regionHint: string | undefined;
-  /** Upload score the peer reports (bytes served, decayed); higher is better. */
+  /** Upload score from the bytes receivers that paired with it confirmed (decayed); higher is better. */
   uploadScore: number;
 }
 
+/** Where an asker is, as the holder sample needs it. */
+export type Nearness = Pick<PeerRecord, 'networkKey' | 'regionHint'>;
+
 /**
- * Tracker state: who is in which site's swarm and who holds which content hash. Swarms are
- * partitioned per site; quarantine and reports are global (a peer that serves bad bytes to one
- * site's visitors is not trusted by another's). Every method maps onto a few Redis commands
- * (sets per hash and per peer, SCARD, SISMEMBER), so a Redis store can implement it as is.
+ * Tracker state: who is in which site's swarm, who holds which content hash, and the votes and
+ * quarantines of each site (a peer is judged by the visitors of the site it served). Every method
+ * maps onto a few Redis commands (sets per peer, lists per hash rotated with LMOVE, SCARD, hashes
+ * of vote times), so a Redis store can implement it as is.
  */
 export interface TrackerStore {
   /** Adds a peer to its site's swarm, holding nothing yet (replaces a record with the same id). */
@@ -27,14 +30,24 @@ export interface TrackerStore {
   /** Removes a peer and every hash it announced: O(its hashes). */
   removePeer(site: string, peerId: string): void;
   getPeer(site: string, peerId: string): PeerRecord | undefined;
-  /** Records that a peer holds these content hashes; returns how many it holds now (the caller enforces its cap). */
-  have(site: string, peerId: string, hashes: readonly string[]): number;
+  /** Records that a peer holds these content hashes, up to `max` in all (the rest are ignored); returns how many it holds now. */
+  have(site: string, peerId: string, hashes: readonly string[], max?: number): number;
   /** Records that a peer no longer holds these content hashes. */
   lost(site: string, peerId: string, hashes: readonly string[]): void;
-  /** Sets the upload score a peer's reports add up to (see server/tracker/upload-score.ts). */
+  /** Drops every holding of a hash not in `keep`, in every site (a new manifest): O(holdings dropped + hashes held). */
+  retainHashes(keep: ReadonlySet<string>): void;
+  /** Sets a peer's upload score (see server/tracker/upload-score.ts). */
   setUploadScore(site: string, peerId: string, score: number): void;
-  /** Peers holding a hash (the caller picks and bounds the answer). */
+  /** Every holder of a hash: O(holders), for tests and tools; a `want` takes holderSample. */
   holders(site: string, hash: string): Iterable<PeerRecord>;
+  /**
+   * Holders to rank for a `want`, visiting at most `perGroup` holders in each of three groups: the
+   * asker's network, its region hint, the whole swarm. Each group is walked in rotation (a visited
+   * holder moves to its back), so an answer costs O(perGroup) however many hold the hash, and
+   * successive answers spread over all of them. `accept` is called for each holder visited (at most
+   * once per group); the distinct accepted ones are returned.
+   */
+  holderSample(site: string, hash: string, near: Nearness, perGroup: number, accept: (peer: PeerRecord) => boolean): PeerRecord[];
   /** How many peers hold a hash. */
   holderCount(site: string, hash: string): number;
   /** Every hash at least one peer of the site holds (the availability snapshot walks it when it is the smaller side); live, so walk it before changing the store. */
@@ -43,11 +56,15 @@ export interface TrackerStore {
   heldHashCount(site: string): number;
   /** What one peer announced (live, like heldHashes); read before removePeer to learn which counts a departure changes. */
   peerHashes(site: string, peerId: string): Iterable<string>;
-  /** Records a report that `accused` served bad bytes; returns the number of distinct reporters. */
-  report(accused: string, reporter: string): number;
-  /** Excludes a peer from every swarm's answers (its pending reports are no longer needed). */
-  quarantine(peerId: string): void;
-  isQuarantined(peerId: string): boolean;
+  /**
+   * Records a vote of `voter` (a reporter's network) that `accused` served bad bytes in `site`, at
+   * `at`; a voter's later vote replaces its earlier one. Votes older than `forgetBefore` are dropped.
+   * Returns the times of the votes that remain, one per voter.
+   */
+  report(site: string, accused: string, voter: string, at: number, forgetBefore: number): readonly number[];
+  /** Excludes a peer from its site's answers (its votes are no longer needed). */
+  quarantine(site: string, peerId: string): void;
+  isQuarantined(site: string, peerId: string): boolean;
   counts(): { peers: number; swarms: number; contentEntries: number };
 }
 
