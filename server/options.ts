@@ -53,9 +53,22 @@ export interface SignallingOptions {
 export interface TrackerOptions {
   /** Peers per `want` answer (K). */
   maxPeersPerAnswer: number;
-  /** Distinct reporters after which a peer is quarantined in every swarm. */
+  /**
+   * Votes after which a peer is quarantined in its site: one per reporter network, only from peers
+   * the server saw pair with it, each halving every reportHalfLifeMs (server/tracker/report-votes.ts).
+   */
   quarantineReports: number;
-  /** Content hashes one peer may announce. */
+  /** A reporter's report waits until it has been joined this long (fresh identities quarantine no one). */
+  reportMinAgeMs: number;
+  /** A vote's weight halves every this long. */
+  reportHalfLifeMs: number;
+  /** A pairing the signalling server saw counts for reports and upload credit this long. */
+  pairTtlMs: number;
+  /** Upload credit a receiver may give, and a sender may get per receiver network, per second (bytes). */
+  creditBytesPerSecond: number;
+  /** Bytes per source one client may add to /swarmcdn/stats, per second since its join. */
+  statsBytesPerSecond: number;
+  /** Files of the current manifest one peer may announce (more are ignored). */
   maxHavePerPeer: number;
   /** Hashes in one `have`/`lost` message. */
   maxHashesPerMessage: number;
@@ -129,7 +142,18 @@ export const DEFAULTS = Object.freeze({
   tracker: Object.freeze<TrackerOptions>({
     maxPeersPerAnswer: 5,
     quarantineReports: 3,
-    maxHavePerPeer: 100_000,
+    // 30 s: a sybil must keep each socket up that long; an honest visitor's report merely waits.
+    reportMinAgeMs: 30_000,
+    // 10 min: about a browsing session; a grudge older than ~40 min is forgotten.
+    reportHalfLifeMs: 600_000,
+    // 15 min: pages live seconds to minutes; a connection older than this renegotiated or is idle.
+    pairTtlMs: 900_000,
+    // 100 Mbit/s: a fast household link; only ranks uploaders, so a low cap costs nothing real.
+    creditBytesPerSecond: 12_500_000,
+    // 1 Gbit/s per source: more than any page moves; a liar adds at most that since its join.
+    statsBytesPerSecond: 125_000_000,
+    // Only files of the manifest are kept, so this is a manifest's size: large sites list a few thousand files.
+    maxHavePerPeer: 10_000,
     maxHashesPerMessage: 4096,
     maxMessageBytes: 512 * 1024,
     ratePerSecond: 50,

@@ -21,6 +21,8 @@ export const TRACKER_LIMITS = Object.freeze({
   maxPeersPerAnswer: 256,
   /** One stats delta: 1 TiB. A client reporting more in one message is lying or broken. */
   maxStatsDelta: 2 ** 40,
+  /** Senders in one `stats.from`: a page holds at most a few peer connections (8 by default) per 5 s of stats. */
+  maxStatsSenders: 32,
   /** Files in one `availability` frame a client accepts: 8,000 × ~65 chars ≈ 520 KB, inside the frame cap (the server sends 4,096). */
   maxAvailabilityEntries: 8000,
 });
@@ -47,8 +49,18 @@ export type TrackerClientMessage =
   | { readonly type: 'lost'; readonly hashes: readonly Sha256Sri[] }
   | { readonly type: 'want'; readonly hash: Sha256Sri; readonly requestId?: number }
   | { readonly type: 'report'; readonly peerId: string; readonly hash: Sha256Sri }
-  /** Byte deltas since the last stats: received from peers, cache, origin; `upload` = served to peers. */
-  | { readonly type: 'stats'; readonly peer: number; readonly cache: number; readonly origin: number; readonly upload?: number }
+  /**
+   * Byte deltas since the last stats: received from peers, cache, origin; `from` = bytes received
+   * per sending peer id (whole chunks), which is what ranks uploaders. A peer's word on its own
+   * uploads is not asked for (an `upload` field of older clients is ignored).
+   */
+  | {
+      readonly type: 'stats';
+      readonly peer: number;
+      readonly cache: number;
+      readonly origin: number;
+      readonly from?: Readonly<Record<string, number>>;
+    }
   | { readonly type: 'ping' };
 
 /** Server → client. */
@@ -126,6 +138,19 @@ function count(value: unknown, field: string, max = Number.MAX_SAFE_INTEGER): nu
   return value;
 }
 
+/** `{ peerId: bytes }` with at most `max` entries, copied into a prototype-less object. */
+function senders(value: unknown, max: number): Record<string, number> {
+  if (!isRecord(value)) refuse('from is not an object');
+  const out = Object.create(null) as Record<string, number>;
+  let entries = 0;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (++entries > max) refuse(`more than ${max} senders in one stats message`);
+    out[matching(key, PEER_ID_RE, 'from key')] = count(value[key], 'from value', TRACKER_LIMITS.maxStatsDelta);
+  }
+  return out;
+}
+
 function optional<T>(value: unknown, read: (v: unknown) => T): T | undefined {
   return value === undefined ? undefined : read(value);
 }
@@ -177,9 +202,9 @@ export function parseTrackerClientMessage(raw: string, limits: TrackerParseLimit
         return { type, peerId: matching(m.peerId, PEER_ID_RE, 'peerId'), hash: hash(m.hash, 'hash') };
       case 'stats': {
         const max = TRACKER_LIMITS.maxStatsDelta;
-        const upload = optional(m.upload, (v) => count(v, 'upload', max));
+        const from = optional(m.from, (v) => senders(v, TRACKER_LIMITS.maxStatsSenders));
         const stats = { type, peer: count(m.peer, 'peer', max), cache: count(m.cache, 'cache', max), origin: count(m.origin, 'origin', max) };
-        return upload === undefined ? stats : { ...stats, upload };
+        return from === undefined ? stats : { ...stats, from };
       }
       case 'ping':
         return { type };

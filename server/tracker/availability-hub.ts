@@ -80,6 +80,12 @@ export class AvailabilityHub implements AvailabilityFeed {
     this.#maxDirty = options.maxDirtyPerSite ?? AVAILABILITY_MAX_DIRTY;
   }
 
+  /** The current manifest's file integrities: the same object until the set of files changes. */
+  files(): ReadonlySet<string> {
+    this.#sync();
+    return this.#integrities;
+  }
+
   /** One site's view, as GET /swarmcdn/availability answers it: O(files held in that site). */
   view(site: string): AvailabilityView {
     this.#sync();

@@ -4,6 +4,12 @@
  * client can send the tracker is decided here. The session's peer id is the one the socket proved
  * to signalling (an issued id and its token), never one a message names. A violation answers
  * `error {code}` and closes this socket only; nothing a client sends throws.
+ *
+ * What a client says is weighed by what the server can check: `have` counts only files of the
+ * current manifest (up to maxHavePerPeer), `report` only between peers the server saw pair, from
+ * a reporter old enough, once per reporter network (report-votes.ts); upload rank only from what
+ * paired receivers confirm (upload-credit.ts); the byte counters only up to what a page could move
+ * since its last stats (byte-allowance.ts).
  */
 import { ERROR_CATALOGUE, type ErrorCode } from '../../protocol/index.js';
 import { parseTrackerClientMessage, type TrackerClientMessage, type TrackerServerMessage } from '../../protocol/messages/tracker.js';
@@ -11,14 +17,29 @@ import type { ByteCounters } from '../context.js';
 import type { TrackerOptions } from '../options.js';
 import type { PeerRecord, TrackerStore } from '../store/store.js';
 import type { AvailabilityFeed, AvailabilitySink } from './availability-hub.js';
+import { ByteAllowance } from './byte-allowance.js';
 import { pickPeers } from './pick-peers.js';
+import { RecentPartners } from './recent-partners.js';
+import { ReportDesk } from './report-votes.js';
 import { TokenBucket } from '../token-bucket.js';
+import { CREDIT_BURST_SECONDS, UploadCredit } from './upload-credit.js';
 import { NO_UPLOAD_SCORE, addUpload } from './upload-score.js';
 
 /** The slice of the tracker options a session uses. */
 export type SessionOptions = Pick<
   TrackerOptions,
-  'maxPeersPerAnswer' | 'quarantineReports' | 'maxHavePerPeer' | 'maxHashesPerMessage' | 'maxMessageBytes' | 'ratePerSecond' | 'rateBurst'
+  | 'maxPeersPerAnswer'
+  | 'quarantineReports'
+  | 'reportMinAgeMs'
+  | 'reportHalfLifeMs'
+  | 'pairTtlMs'
+  | 'creditBytesPerSecond'
+  | 'statsBytesPerSecond'
+  | 'maxHavePerPeer'
+  | 'maxHashesPerMessage'
+  | 'maxMessageBytes'
+  | 'ratePerSecond'
+  | 'rateBurst'
 >;
 
 /** The part of a WebSocket a session drives (the `ws` socket fits it as is). */
@@ -39,6 +60,10 @@ export interface SessionDeps {
   readonly now: () => number;
   /** Told of joins, leaves and changed holdings, so it can push availability (none: no pushes). */
   readonly availability?: AvailabilityFeed;
+  /** The current manifest's file integrities, each mapped to one shared string (a `have` stores that one, not the message's copy). */
+  readonly manifestFiles: () => ReadonlyMap<string, string>;
+  /** The live session of a peer id, if any (the sender a receiver credits). */
+  readonly sessionOf: (peerId: string) => TrackerSession | undefined;
 }
 
 // WebSocket close codes (RFC 6455 §7.4.1).
@@ -49,6 +74,11 @@ const INTERNAL_ERROR = 1011;
 
 /** 1 MiB unread: far above a healthy client's backlog (answers are < 1 KiB), and it caps what one reader can pin. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** Holders visited per group (network, region, swarm) for one `want`: a few times K, so ranking has a choice. */
+const SAMPLE_PER_K = 4;
+const MIN_SAMPLE = 16;
+/** Seconds of bytes a stats message may catch up on: a page reports every 5 s, and after a reconnect its backlog waits. */
+const STATS_BURST_SECONDS = 30;
 
 function closeCodeFor(code: ErrorCode): number {
   if (code === 'TRACKER_FRAME_TOO_LARGE') return MESSAGE_TOO_BIG;
@@ -62,16 +92,48 @@ export class TrackerSession implements AvailabilitySink {
   #peer: PeerRecord | undefined;
   #open = true;
   readonly #bucket: TokenBucket;
+  readonly #partners: RecentPartners;
+  /** Set at join: what this client may add to the byte counters, and credit to others. */
+  #counted: { peer: ByteAllowance; cache: ByteAllowance; origin: ByteAllowance; credit: ByteAllowance } | undefined;
+  /** Set at join: the credit receivers may give this peer, per receiver network. */
+  #credit: UploadCredit | undefined;
+  /** Set at join: this peer's reports, held until it is old enough (report-votes.ts). */
+  #reports: ReportDesk | undefined;
 
   constructor(
     private readonly socket: SessionSocket,
     /** This socket's network key (network-key.ts), fixed at connection time. */
-    private readonly networkKey: string,
+    readonly networkKey: string,
     private readonly deps: SessionDeps,
     /** The id the socket proved to signalling: the only id this session can join as. */
-    private readonly ownerId: string,
+    readonly ownerId: string,
   ) {
     this.#bucket = new TokenBucket(deps.options.ratePerSecond, deps.options.rateBurst, deps.now());
+    this.#partners = new RecentPartners(deps.options.pairTtlMs);
+  }
+
+  /** The peer this session joined as (undefined before `join` and after close). */
+  get peer(): PeerRecord | undefined {
+    return this.#peer;
+  }
+
+  /** The server relayed an ANSWER between this peer and `peerId` (either way) at `at`. */
+  notePartner(peerId: string, at: number): void {
+    if (this.#open) this.#partners.note(peerId, at);
+  }
+
+  /**
+   * A receiver on `network` says it got `bytes` from this peer (the caller checked that the two
+   * paired); credits what this peer's allowance for that network grants and returns it.
+   */
+  acceptCredit(network: string, bytes: number, now: number): number {
+    const peer = this.#peer;
+    if (!peer || !this.#credit) return 0;
+    const granted = this.#credit.take(network, bytes, now);
+    if (granted === 0) return 0;
+    peer.uploadScore = addUpload(peer.uploadScore, granted, now);
+    this.deps.store.setUploadScore(peer.site, peer.peerId, peer.uploadScore);
+    return granted;
   }
 
   /** One frame from the socket; `text` decodes it only once the cheap checks have passed. */
@@ -119,6 +181,7 @@ export class TrackerSession implements AvailabilitySink {
   /** Removes the peer and everything it announced; idempotent (close and fail both call it). */
   dispose(): void {
     this.#open = false;
+    this.#reports?.close();
     const peer = this.#peer;
     this.#peer = undefined;
     if (!peer) return;
@@ -142,26 +205,34 @@ export class TrackerSession implements AvailabilitySink {
     if (!peer) return this.fail('TRACKER_NOT_JOINED');
     const { store, options } = this.deps;
     switch (message.type) {
-      case 'have':
-        this.deps.availability?.changed(peer.site, message.hashes);
-        // The store counts after adding, so a re-announce of held hashes never trips the cap;
-        // a peer that crosses it is closed and all it announced goes with it (in fail → dispose).
-        if (store.have(peer.site, peer.peerId, message.hashes) > options.maxHavePerPeer) this.fail('TRACKER_TOO_MANY_HASHES');
-        return;
+      case 'have': {
+        // Only files of the current manifest are kept (anything else has no holder worth finding),
+        // as the manifest's own strings; past the per-peer cap the rest is ignored.
+        const files = this.deps.manifestFiles();
+        const kept: string[] = [];
+        for (const hash of message.hashes) {
+          const file = files.get(hash);
+          if (file !== undefined) kept.push(file);
+        }
+        if (kept.length === 0) return;
+        store.have(peer.site, peer.peerId, kept, options.maxHavePerPeer);
+        return this.deps.availability?.changed(peer.site, kept);
+      }
       case 'lost':
         this.deps.availability?.changed(peer.site, message.hashes);
         return store.lost(peer.site, peer.peerId, message.hashes);
       case 'want': {
-        const picked = pickPeers(store.holders(peer.site, message.hash), peer, options.maxPeersPerAnswer, this.deps.rng, (id) =>
-          store.isQuarantined(id),
-        );
+        const k = options.maxPeersPerAnswer;
+        // A bounded sample of holders (holder-groups.ts): an answer costs O(K), not O(holders).
+        const sample = store.holderSample(peer.site, message.hash, peer, Math.max(SAMPLE_PER_K * k, MIN_SAMPLE), (p) => p.peerId !== peer.peerId && !store.isQuarantined(peer.site, p.peerId));
+        const picked = pickPeers(sample, peer, k, this.deps.rng);
         const answer = { type: 'peers', hash: message.hash, peers: picked.map((p) => p.peerId), holders: store.holderCount(peer.site, message.hash) } as const;
         return this.#send(message.requestId === undefined ? answer : { ...answer, requestId: message.requestId });
       }
       case 'report':
         return this.#report(peer, message.peerId);
       case 'stats':
-        return this.#stats(peer, message.peer, message.cache, message.origin, message.upload ?? 0);
+        return this.#stats(peer, message);
     }
   }
 
@@ -176,6 +247,17 @@ export class TrackerSession implements AvailabilitySink {
     const record: PeerRecord = { peerId, site, networkKey: this.networkKey, regionHint: region, uploadScore: NO_UPLOAD_SCORE };
     store.addPeer(record);
     this.#peer = record;
+    const now = this.deps.now();
+    const { statsBytesPerSecond, creditBytesPerSecond } = this.deps.options;
+    // Every allowance starts empty at the join: no page moved a byte in this swarm before it.
+    this.#counted = {
+      peer: new ByteAllowance(statsBytesPerSecond, STATS_BURST_SECONDS, now),
+      cache: new ByteAllowance(statsBytesPerSecond, STATS_BURST_SECONDS, now),
+      origin: new ByteAllowance(statsBytesPerSecond, STATS_BURST_SECONDS, now),
+      credit: new ByteAllowance(creditBytesPerSecond, CREDIT_BURST_SECONDS, now),
+    };
+    this.#credit = new UploadCredit(creditBytesPerSecond, now);
+    this.#reports = new ReportDesk(this.deps, record, now);
     const manifestVersion = this.deps.manifestVersion();
     this.#send(manifestVersion === undefined ? { type: 'joined', peerId } : { type: 'joined', peerId, manifestVersion });
     // Right after `joined`: the site's full availability snapshot, then its deltas.
@@ -183,21 +265,31 @@ export class TrackerSession implements AvailabilitySink {
   }
 
   #report(reporter: PeerRecord, accused: string): void {
-    const { store, options } = this.deps;
-    // Ignored rather than refused: a report about a peer that just left is normal. Only peers in the
-    // reporter's own swarm can be accused (an unknown id costs nothing to remember), and a
-    // quarantined peer's word does not count (it cannot drag honest peers down with it).
-    if (accused === reporter.peerId || store.isQuarantined(reporter.peerId) || !store.getPeer(reporter.site, accused)) return;
-    if (store.report(accused, reporter.peerId) >= options.quarantineReports) store.quarantine(accused);
+    const { store } = this.deps;
+    // Ignored rather than refused: a report about a peer that just left is normal. Only a peer of
+    // the reporter's own swarm that the server saw it pair with can be accused (so made-up ids and
+    // peers it never talked to cost nothing), and a quarantined peer's word does not count.
+    if (accused === reporter.peerId || store.isQuarantined(reporter.site, reporter.peerId) || !store.getPeer(reporter.site, accused)) return;
+    if (this.#partners.has(accused, this.deps.now())) this.#reports?.report(accused);
   }
 
-  #stats(peer: PeerRecord, fromPeers: number, fromCache: number, fromOrigin: number, uploaded: number): void {
-    const { bytes, store } = this.deps;
-    bytes.peer += fromPeers;
-    bytes.cache += fromCache;
-    bytes.origin += fromOrigin;
-    if (uploaded === 0) return;
-    peer.uploadScore = addUpload(peer.uploadScore, uploaded, this.deps.now());
-    store.setUploadScore(peer.site, peer.peerId, peer.uploadScore);
+  #stats(peer: PeerRecord, message: Extract<TrackerClientMessage, { type: 'stats' }>): void {
+    const counted = this.#counted;
+    if (!counted) return;
+    const now = this.deps.now();
+    const { bytes } = this.deps;
+    // A page cannot move more than a real link carries since its last stats: the rest of a claim is dropped.
+    bytes.peer += counted.peer.take(message.peer, now);
+    bytes.cache += counted.cache.take(message.cache, now);
+    bytes.origin += counted.origin.take(message.origin, now);
+    if (message.from === undefined || this.deps.store.isQuarantined(peer.site, peer.peerId)) return;
+    for (const senderId in message.from) {
+      if (senderId === peer.peerId || !this.#partners.has(senderId, now)) continue;
+      const sender = this.deps.sessionOf(senderId);
+      if (sender === undefined || sender.peer?.site !== peer.site) continue;
+      const offered = counted.credit.take(message.from[senderId]!, now);
+      if (offered === 0) break;
+      counted.credit.refund(offered - sender.acceptCredit(this.networkKey, offered, now));
+    }
   }
 }

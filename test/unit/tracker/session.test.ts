@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { DEFAULTS } from '../../../server/options.js';
 import { MemoryTrackerStore } from '../../../server/store/memory-tracker-store.js';
 import { TrackerSession, type SessionDeps, type SessionOptions } from '../../../server/tracker/session.js';
@@ -24,29 +24,44 @@ class FakeSocket {
   }
 }
 
+/** Files the test manifest lists: H and hash(0..99). */
+const MANIFEST = new Map([H, ...Array.from({ length: 100 }, (_, i) => hash(i))].map((f) => [f, f]));
+
 function world(overrides: Partial<SessionOptions> = {}) {
   const clock = { now: 1_700_000_000_000 };
   const store = new MemoryTrackerStore();
+  const sessions = new Map<string, TrackerSession>();
   const deps: SessionDeps = {
-    options: { ...DEFAULTS.tracker, ...overrides },
+    // Reports count at once unless a test asks for a minimum age.
+    options: { ...DEFAULTS.tracker, reportMinAgeMs: 1, ...overrides },
     store,
     bytes: { peer: 0, cache: 0, origin: 0 },
     manifestVersion: () => 5,
     rng: Math.random,
     now: () => clock.now,
+    manifestFiles: () => MANIFEST,
+    sessionOf: (id) => sessions.get(id),
   };
   // `owner` is the id the socket proved to signalling; by default the id it joins as.
   const connect = (peerId?: string, key = 'v4:192.0.2', region?: string, owner = peerId ?? 'a') => {
     const socket = new FakeSocket();
     const session = new TrackerSession(socket, key, deps, owner);
+    sessions.set(owner, session);
     const send = (message: unknown): void => {
       const text = typeof message === 'string' ? message : JSON.stringify(message);
       session.receive(Buffer.byteLength(text), false, () => text);
     };
     if (peerId) send({ type: 'join', peerId, site: SITE, ...(region ? { region } : {}) });
-    return { socket, session, send };
+    // Joined a millisecond ago at least, so a reportMinAgeMs of 1 has passed.
+    clock.now += 1;
+    return { socket, session, send, id: owner };
   };
-  return { clock, store, deps, connect };
+  /** What TrackerService.paired does when signalling relays an ANSWER between the two. */
+  const pair = (a: { session: TrackerSession; id: string }, b: { session: TrackerSession; id: string }): void => {
+    a.session.notePartner(b.id, clock.now);
+    b.session.notePartner(a.id, clock.now);
+  };
+  return { clock, store, deps, connect, pair };
 }
 
 describe('TrackerSession', () => {
@@ -123,51 +138,154 @@ describe('TrackerSession', () => {
     expect([bucket.take(-1_000_000), bucket.take(2000)]).toEqual([false, false]);
   });
 
-  it('caps the hashes a peer holds, counting re-announced ones once, and forgets a peer that crosses it', () => {
+  it('keeps only files of the current manifest, as the manifest\'s own strings, and ignores what passes the cap', () => {
     const { connect, store } = world({ maxHavePerPeer: 10 });
     const a = connect('a');
-    const ten = Array.from({ length: 10 }, (_, i) => hash(i));
-    a.send({ type: 'have', hashes: ten });
-    a.send({ type: 'have', hashes: ten });
+    const made = Array.from({ length: 50 }, (_, i) => hash(1000 + i));
+    a.send({ type: 'have', hashes: made });
+    expect(store.counts()).toEqual({ peers: 1, swarms: 1, contentEntries: 0 });
+    // Parsed from the frame, so another string than the manifest's: the store keeps the manifest's own.
+    a.send({ type: 'have', hashes: [hash(1), ...made] });
+    const kept = [...store.peerHashes(SITE, 'a')];
+    expect(kept).toEqual([hash(1)]);
+    expect(kept[0]).toBe(MANIFEST.get(hash(1)));
+    const twelve = Array.from({ length: 12 }, (_, i) => hash(i));
+    a.send({ type: 'have', hashes: twelve });
+    a.send({ type: 'have', hashes: twelve });
     expect(a.socket.closed).toBeUndefined();
-    a.send({ type: 'have', hashes: [hash(10)] });
-    expect(a.socket.closed).toEqual([1008, 'TRACKER_TOO_MANY_HASHES']);
-    expect(store.getPeer(SITE, 'a')).toBeUndefined();
-    expect(store.counts()).toEqual({ peers: 0, swarms: 0, contentEntries: 0 });
+    expect([...store.peerHashes(SITE, 'a')].length).toBe(10);
+    expect(store.holderCount(SITE, hash(11))).toBe(0);
+    a.send({ type: 'want', hash: hash(5), requestId: 1 });
+    expect(a.socket.last()).toMatchObject({ type: 'peers', peers: [], holders: 1 });
   });
 
-  it('counts a report only from a distinct, unquarantined peer about a peer of its own swarm', () => {
-    const { connect, store } = world({ quarantineReports: 2 });
-    const bad = connect('bad');
-    const r1 = connect('r1');
+  it('counts a report only from a peer that paired with the accused, once per reporter network, and quarantines in that site only', () => {
+    const { connect, store, pair } = world({ quarantineReports: 2 });
+    const bad = connect('bad', 'v4:198.51.100');
+    const r1 = connect('r1', 'v4:192.0.2');
+    const r1b = connect('r1b', 'v4:192.0.2');
+    const r2 = connect('r2', 'v4:203.0.113');
+    const stranger = connect('stranger', 'v4:203.0.114');
+    for (const r of [r1, r1b, r2]) pair(r, bad);
+    // Itself, a ghost, and someone never paired with it: nothing.
     r1.send({ type: 'report', peerId: 'r1', hash: H });
     r1.send({ type: 'report', peerId: 'ghost', hash: H });
+    stranger.send({ type: 'report', peerId: 'bad', hash: H });
     r1.send({ type: 'report', peerId: 'bad', hash: H });
     r1.send({ type: 'report', peerId: 'bad', hash: H });
-    expect(store.isQuarantined('bad')).toBe(false);
-    expect(store.isQuarantined('r1')).toBe(false);
-    connect('r2').send({ type: 'report', peerId: 'bad', hash: H });
-    expect(store.isQuarantined('bad')).toBe(true);
+    // A second socket of the same network adds no vote.
+    r1b.send({ type: 'report', peerId: 'bad', hash: H });
+    expect(store.isQuarantined(SITE, 'bad')).toBe(false);
+    r2.send({ type: 'report', peerId: 'bad', hash: H });
+    expect(store.isQuarantined(SITE, 'bad')).toBe(true);
+    expect(store.isQuarantined('https://b.example', 'bad')).toBe(false);
     // A quarantined peer's reports are ignored, and reporting never closes anyone.
-    for (const id of ['x1', 'x2']) connect(id);
-    bad.send({ type: 'report', peerId: 'x1', hash: H });
-    connect('r3').send({ type: 'report', peerId: 'x1', hash: H });
-    expect(store.isQuarantined('x1')).toBe(false);
+    const x = connect('x', 'v4:192.0.9');
+    const r3 = connect('r3', 'v4:192.0.10');
+    pair(bad, x);
+    pair(r3, x);
+    bad.send({ type: 'report', peerId: 'x', hash: H });
+    r3.send({ type: 'report', peerId: 'x', hash: H });
+    expect(store.isQuarantined(SITE, 'x')).toBe(false);
     expect(bad.socket.closed).toBeUndefined();
+    // A quarantined holder is never handed out.
+    bad.send({ type: 'have', hashes: [H] });
+    r1.send({ type: 'want', hash: H });
+    expect(r1.socket.last()).toMatchObject({ peers: [], holders: 1 });
   });
 
-  it('adds stats to the byte counters and ranks uploaders first', () => {
-    const { connect, deps, clock } = world();
-    const asker = connect('asker');
-    const idle = connect('idle');
-    const uploader = connect('uploader');
-    for (const s of [idle, uploader]) s.send({ type: 'have', hashes: [H] });
-    uploader.send({ type: 'stats', peer: 10, cache: 20, origin: 30, upload: 1000 });
-    idle.send({ type: 'stats', peer: 1, cache: 2, origin: 3 });
-    expect(deps.bytes).toEqual({ peer: 11, cache: 22, origin: 33 });
-    clock.now += 1000;
-    asker.send({ type: 'want', hash: H, requestId: 9 });
-    expect(asker.socket.last()).toEqual({ type: 'peers', hash: H, peers: ['uploader', 'idle'], holders: 2, requestId: 9 });
+  it('lets votes fade: two votes two half-lives apart do not reach a threshold of two', () => {
+    const { connect, store, pair, clock } = world({ quarantineReports: 2, reportHalfLifeMs: 60_000 });
+    const bad = connect('bad', 'v4:198.51.100');
+    const r1 = connect('r1', 'v4:192.0.2');
+    const r2 = connect('r2', 'v4:203.0.113');
+    pair(r1, bad);
+    pair(r2, bad);
+    r1.send({ type: 'report', peerId: 'bad', hash: H });
+    clock.now += 120_000;
+    // ¼ + 1 < 2 − ½.
+    r2.send({ type: 'report', peerId: 'bad', hash: H });
+    expect(store.isQuarantined(SITE, 'bad')).toBe(false);
+    // r1 again: its vote is replaced by a fresh one, 1 + 1.
+    r1.send({ type: 'report', peerId: 'bad', hash: H });
+    expect(store.isQuarantined(SITE, 'bad')).toBe(true);
+  });
+
+  it('holds a young reporter\'s report until it is old enough, and drops one whose reporter left', () => {
+    jest.useFakeTimers();
+    try {
+      const { connect, store, pair, clock } = world({ quarantineReports: 1, reportMinAgeMs: 30_000 });
+      const bad = connect('bad', 'v4:198.51.100');
+      const young = connect('young', 'v4:192.0.2');
+      const gone = connect('gone', 'v4:203.0.113');
+      pair(young, bad);
+      pair(gone, bad);
+      gone.send({ type: 'report', peerId: 'bad', hash: H });
+      gone.session.dispose();
+      clock.now += 10_000;
+      jest.advanceTimersByTime(10_000);
+      young.send({ type: 'report', peerId: 'bad', hash: H });
+      expect(store.isQuarantined(SITE, 'bad')).toBe(false);
+      // `gone` would have been old enough by now; it left, so its word is dropped.
+      clock.now += 19_000;
+      jest.advanceTimersByTime(19_000);
+      expect(store.isQuarantined(SITE, 'bad')).toBe(false);
+      clock.now += 1_000;
+      jest.advanceTimersByTime(1_000);
+      expect(store.isQuarantined(SITE, 'bad')).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('counts bytes only up to what a page could move since it joined, and ranks by what paired receivers confirm', () => {
+    const { connect, deps, clock, pair, store } = world({ statsBytesPerSecond: 1_000_000, creditBytesPerSecond: 1_000_000 });
+    const asker = connect('asker', 'v4:192.0.9');
+    const liar = connect('liar', 'v4:198.51.100');
+    const honest = connect('honest', 'v4:198.51.101');
+    const receiver = connect('receiver', 'v4:203.0.113');
+    for (const s of [liar, honest]) s.send({ type: 'have', hashes: [H] });
+    clock.now += 2_000;
+    // Its own word, an old-style `upload`, and a claim from itself: nothing to rank it by.
+    liar.send({ type: 'stats', peer: 2 ** 40, cache: 0, origin: 0, upload: 2 ** 40, from: { liar: 2 ** 40 } });
+    // ~2 s since the liar joined: about 2 MB of the TiB counts.
+    expect(deps.bytes.peer).toBeGreaterThan(1_900_000);
+    expect(deps.bytes.peer).toBeLessThanOrEqual(2_010_000);
+    // A claim about a peer it never paired with counts for nothing.
+    receiver.send({ type: 'stats', peer: 0, cache: 0, origin: 0, from: { liar: 1_000_000 } });
+    expect(store.getPeer(SITE, 'liar')?.uploadScore).toBe(NO_UPLOAD_SCORE);
+    pair(receiver, honest);
+    receiver.send({ type: 'stats', peer: 0, cache: 0, origin: 0, from: { honest: 500_000 } });
+    expect(store.getPeer(SITE, 'honest')?.uploadScore).toBeGreaterThan(NO_UPLOAD_SCORE);
+    for (let i = 0; i < 20; i++) {
+      asker.send({ type: 'want', hash: H, requestId: i });
+      expect(asker.socket.last()).toMatchObject({ peers: ['honest', 'liar'], holders: 2 });
+    }
+  });
+
+  it('caps one receiver\'s credit, and a sender\'s credit per receiver network', () => {
+    const { connect, clock, pair, store } = world({ creditBytesPerSecond: 1000 });
+    const sender = connect('sender', 'v4:198.51.100');
+    const other = connect('other', 'v4:198.51.101');
+    const sybils = ['s1', 's2', 's3'].map((id) => connect(id, 'v4:192.0.2'));
+    const far = connect('far', 'v4:203.0.113');
+    for (const s of [...sybils, far]) {
+      pair(s, sender);
+      pair(s, other);
+    }
+    clock.now += 20_000;
+    const score = (id: string): number => store.getPeer(SITE, id)!.uploadScore;
+    // A network new to the sender starts with 10 s of credit: 10 s × 1000 B/s from one network, whatever three sockets of it claim.
+    for (const s of sybils) s.send({ type: 'stats', peer: 0, cache: 0, origin: 0, from: { sender: 1e9 } });
+    expect(score('sender')).toBeCloseTo(addUpload(NO_UPLOAD_SCORE, 10_000, clock.now), 6);
+    // Another network adds its own share. `far` may vouch for 20 s × 1000 B/s in all (its age):
+    // 10,000 to the sender (that network's first share), the other 10,000 to `other`, then nothing.
+    far.send({ type: 'stats', peer: 0, cache: 0, origin: 0, from: { sender: 1e9, other: 1e9 } });
+    expect(score('sender')).toBeCloseTo(addUpload(NO_UPLOAD_SCORE, 20_000, clock.now), 6);
+    expect(score('other')).toBeCloseTo(addUpload(NO_UPLOAD_SCORE, 10_000, clock.now), 6);
+    far.send({ type: 'stats', peer: 0, cache: 0, origin: 0, from: { sender: 1e9, other: 1e9 } });
+    expect(score('sender')).toBeCloseTo(addUpload(NO_UPLOAD_SCORE, 20_000, clock.now), 6);
+    expect(score('other')).toBeCloseTo(addUpload(NO_UPLOAD_SCORE, 10_000, clock.now), 6);
   });
 
   it('closes a client whose unread backlog passes the cap', () => {

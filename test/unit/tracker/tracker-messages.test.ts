@@ -24,7 +24,9 @@ describe('parseTrackerClientMessage', () => {
       [{ type: 'want', hash: H, requestId: 7 }, { type: 'want', hash: H, requestId: 7 }],
       [{ type: 'want', hash: H }, { type: 'want', hash: H }],
       [{ type: 'report', peerId: 'bad', hash: H }, { type: 'report', peerId: 'bad', hash: H }],
-      [{ type: 'stats', peer: 1, cache: 0, origin: 3, upload: 9 }, { type: 'stats', peer: 1, cache: 0, origin: 3, upload: 9 }],
+      // An older client's `upload` is dropped: the tracker no longer takes a peer's word on its own uploads.
+      [{ type: 'stats', peer: 1, cache: 0, origin: 3, upload: 9 }, { type: 'stats', peer: 1, cache: 0, origin: 3 }],
+      [{ type: 'stats', peer: 1, cache: 0, origin: 3, from: { 'peer-a': 5, b: 0 } }, { type: 'stats', peer: 1, cache: 0, origin: 3, from: { 'peer-a': 5, b: 0 } }],
       [{ type: 'stats', peer: 1, cache: 2, origin: 3 }, { type: 'stats', peer: 1, cache: 2, origin: 3 }],
       [{ type: 'ping' }, { type: 'ping' }],
     ];
@@ -33,6 +35,10 @@ describe('parseTrackerClientMessage', () => {
     }
     const viaJson = parseTrackerClientMessage('{"type":"ping","__proto__":{"polluted":true}}');
     expect(viaJson.ok && Object.getPrototypeOf(viaJson.value)).toBe(Object.prototype);
+    // `from` keys are peer ids: a `__proto__` key is refused, and the map has no prototype to pollute.
+    expect(refusal(parseTrackerClientMessage('{"type":"stats","peer":0,"cache":0,"origin":0,"from":{"__proto__":1}}'))).toBe('TRACKER_MALFORMED');
+    const from = parseTrackerClientMessage('{"type":"stats","peer":0,"cache":0,"origin":0,"from":{"a":1}}');
+    expect(from.ok && from.value.type === 'stats' && Object.getPrototypeOf(from.value.from)).toBe(null);
   });
 
   it('refuses malformed frames with TRACKER_MALFORMED', () => {
@@ -44,7 +50,10 @@ describe('parseTrackerClientMessage', () => {
       { type: 'have', hashes: [H, 'sha256-short='] }, { type: 'have', hashes: [`sha512-${'A'.repeat(43)}=`] }, { type: 'lost', hashes: [null] },
       { type: 'want' }, { type: 'want', hash: H, requestId: -1 }, { type: 'want', hash: H, requestId: 1.5 }, { type: 'want', hash: H, requestId: '1' },
       { type: 'report', peerId: 'p' }, { type: 'report', hash: H }, { type: 'stats', peer: 1, cache: 2 },
-      { type: 'stats', peer: -1, cache: 0, origin: 0 }, { type: 'stats', peer: 0, cache: 0, origin: 2 ** 41 }, { type: 'stats', peer: 0, cache: 0, origin: 0, upload: 'x' },
+      { type: 'stats', peer: -1, cache: 0, origin: 0 }, { type: 'stats', peer: 0, cache: 0, origin: 2 ** 41 },
+      { type: 'stats', peer: 0, cache: 0, origin: 0, from: [] }, { type: 'stats', peer: 0, cache: 0, origin: 0, from: { a: -1 } },
+      { type: 'stats', peer: 0, cache: 0, origin: 0, from: { a: 2 ** 41 } }, { type: 'stats', peer: 0, cache: 0, origin: 0, from: { 'not an id': 1 } },
+      { type: 'stats', peer: 0, cache: 0, origin: 0, from: Object.fromEntries(Array.from({ length: TRACKER_LIMITS.maxStatsSenders + 1 }, (_, i) => [`p${i}`, 1])) },
     ];
     for (const input of bad) {
       const raw = typeof input === 'string' ? input : JSON.stringify(input);
@@ -73,7 +82,7 @@ describe('parseTrackerClientMessage', () => {
       JSON.stringify({ type: 'have', hashes: [H, H2] }),
       JSON.stringify({ type: 'want', hash: H, requestId: 3 }),
       JSON.stringify({ type: 'report', peerId: 'x', hash: H2 }),
-      JSON.stringify({ type: 'stats', peer: 1, cache: 2, origin: 3, upload: 4 }),
+      JSON.stringify({ type: 'stats', peer: 1, cache: 2, origin: 3, from: { p1: 4, p2: 5 } }),
       '{"type":"ping"}',
     ];
     const alphabet = '{}[]":,.-+0123456789eE tnulfasrhy\\\u0000\u00ff\ud800\u{1F600}typehashesjoinwant';
