@@ -45,6 +45,8 @@ export interface BridgeTracker {
   report(peerId: string, file: Sha256Sri): void;
   forgetPeer(peerId: string): void;
   addStats(delta: ByteCounts): void;
+  /** A whole chunk of `bytes` came from `peerId` (the tracker ranks uploaders by what receivers report). */
+  received?(peerId: string, bytes: number): void;
 }
 
 /** The BridgeApi (exactly its methods: the object is exposed to the SW as is) and the page's switch to shut it down. */
@@ -106,7 +108,11 @@ export function createBridgeApi(pool: BridgePool, tracker: BridgeTracker): PageB
         continue;
       }
       const result = await connected.session.request(request.chunk, request.size, signal);
-      if (result.ok) return Comlink.transfer({ ok: true, bytes: result.bytes, peerId }, [result.bytes]);
+      if (result.ok) {
+        // Counted before the SW checks it: a chunk that fails is reported, and the report drops this count.
+        tracker.received?.(peerId, result.bytes.byteLength);
+        return Comlink.transfer({ ok: true, bytes: result.bytes, peerId }, [result.bytes]);
+      }
       code = result.code;
       if (code === 'REQUEST_CANCELLED') break;
     }

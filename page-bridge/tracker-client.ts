@@ -3,7 +3,9 @@
  * WebSocket per page, and the server knows the tracker peer is the id that socket proved. On every
  * (re)open of that socket the client joins; it announces what the SW holds (`have`/`lost`,
  * batched), asks who holds a file (`want` → `peers`, answers cached ~2 s and shared by concurrent
- * askers), reports a peer whose chunk failed verification, and forwards byte stats. A `manifest`
+ * askers), reports a peer whose chunk failed verification, and forwards byte stats with the bytes
+ * received from each peer (`from`: the tracker ranks uploaders by what receivers say, never by
+ * their own word). A `manifest`
  * push is handed on (the SW refetches), and so are `availability` pushes (holder counts). The
  * socket's reconnects are the peer pool's (with backoff); after each, the held set is announced
  * again. Outgoing messages are paced under the server's rate limit (exceeding it closes the
@@ -36,8 +38,11 @@ export interface TrackerDeps {
   readonly onManifest: (version: number) => void;
   /** The tracker pushed holder counts (`full` replaces the view, else a delta); handed on to the SW. */
   readonly onAvailability?: (full: boolean, files: Readonly<Record<Sha256Sri, number>>) => void;
-  /** Upload bytes not yet reported (added to each stats message). */
-  readonly takeUpload: () => number;
+  /**
+   * Upload bytes not yet reported. No longer read: the tracker ranks a peer by what its receivers
+   * report (`stats.from`), so a page's word on its own uploads is not sent.
+   */
+  readonly takeUpload?: () => number;
 }
 
 /** A `want` unanswered after this long counts as no holders: the SW's own wait is about as short. */
@@ -49,8 +54,10 @@ const SEND_RATE = 40;
 const SEND_BURST = 100;
 /** Messages waiting for the socket or the rate; beyond it a message is dropped (a want then times out). */
 const MAX_OUTBOX = 2_048;
-/** Hashes this page announces at most: the server's default cap per peer. */
-const MAX_HELD = 100_000;
+/** Files this page announces at most: the server's default cap per peer (server/options.ts maxHavePerPeer). */
+const MAX_HELD = 10_000;
+/** Senders whose bytes wait for the next stats: the server takes at most this many per message. */
+const MAX_SENDERS = TRACKER_LIMITS.maxStatsSenders;
 
 /** Splits a list into messages of at most maxHashesPerMessage hashes. */
 export function hashBatches(hashes: readonly Sha256Sri[], max: number = TRACKER_LIMITS.maxHashesPerMessage): Sha256Sri[][] {
@@ -76,7 +83,9 @@ export class TrackerClient {
     this.#joined ? (message: TrackerClientMessage) => void this.#deps.channel.send(message) : undefined,
   );
   readonly #joinedOnce = deferred<void>();
-  #stats = { peer: 0, cache: 0, origin: 0, upload: 0 };
+  #stats = { peer: 0, cache: 0, origin: 0 };
+  /** Bytes received per sending peer since the last stats. */
+  readonly #from = new Map<string, number>();
   #joined = false;
   #requestIds = 0;
   #stopped = false;
@@ -156,9 +165,10 @@ export class TrackerClient {
     return answer;
   }
 
-  /** A peer sent bytes of `file` that failed verification. */
+  /** A peer sent bytes of `file` that failed verification: reported, and none of its bytes are vouched for. */
   report(peerId: string, file: Sha256Sri): void {
     this.#holders.forgetPeer(peerId);
+    this.#from.delete(peerId);
     this.#enqueue({ type: 'report', peerId, hash: file });
   }
 
@@ -167,12 +177,20 @@ export class TrackerClient {
     this.#holders.forgetPeer(peerId);
   }
 
-  /** Adds byte deltas to the next stats message. */
+  /** Adds byte deltas to the next stats message (the SW's `upload` is not sent: see `takeUpload`). */
   addStats(delta: ByteCounts): void {
     this.#stats.peer += delta.peer;
     this.#stats.cache += delta.cache;
     this.#stats.origin += delta.origin;
-    this.#stats.upload += delta.upload;
+  }
+
+  /** A whole chunk of `bytes` arrived from `peerId`: told to the tracker in the next stats, as this page's word for that peer. */
+  received(peerId: string, bytes: number): void {
+    if (bytes <= 0) return;
+    const sofar = this.#from.get(peerId);
+    // Past MAX_SENDERS peers in one interval (a page connects to 8), the newcomers' bytes go unsaid.
+    if (sofar === undefined && this.#from.size >= MAX_SENDERS) return;
+    this.#from.set(peerId, Math.min((sofar ?? 0) + bytes, TRACKER_LIMITS.maxStatsDelta));
   }
 
   /** Stops for good (the socket is the peer pool's to close). */
@@ -234,13 +252,15 @@ export class TrackerClient {
   }
 
   #flushStats(): void {
-    this.#stats.upload += this.#deps.takeUpload();
-    const { peer, cache, origin, upload } = this.#stats;
-    if (peer + cache + origin + upload === 0 || !this.#joined) return;
+    const { peer, cache, origin } = this.#stats;
+    if ((peer + cache + origin === 0 && this.#from.size === 0) || !this.#joined) return;
     // One message carries at most maxStatsDelta per field (the server refuses more); the rest waits.
     const max = TRACKER_LIMITS.maxStatsDelta;
-    const sent = { peer: Math.min(peer, max), cache: Math.min(cache, max), origin: Math.min(origin, max), upload: Math.min(upload, max) };
-    this.#stats = { peer: peer - sent.peer, cache: cache - sent.cache, origin: origin - sent.origin, upload: upload - sent.upload };
-    this.#enqueue({ type: 'stats', ...sent });
+    const sent = { peer: Math.min(peer, max), cache: Math.min(cache, max), origin: Math.min(origin, max) };
+    this.#stats = { peer: peer - sent.peer, cache: cache - sent.cache, origin: origin - sent.origin };
+    // Sent once: bytes from a peer belong to the interval they arrived in (the server credits per interval).
+    const from = this.#from.size === 0 ? undefined : Object.fromEntries(this.#from);
+    this.#from.clear();
+    this.#enqueue(from === undefined ? { type: 'stats', ...sent } : { type: 'stats', ...sent, from });
   }
 }

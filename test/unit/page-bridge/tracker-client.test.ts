@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { TrackerClient, WANT_TIMEOUT_MS, hashBatches, type TrackerChannel } from '../../../page-bridge/tracker-client.js';
 import type { Sha256Sri } from '../../../protocol/manifest/types.js';
-import type { TrackerClientMessage } from '../../../protocol/messages/tracker.js';
+import { TRACKER_LIMITS, parseTrackerClientMessage, type TrackerClientMessage } from '../../../protocol/messages/tracker.js';
 
 const hash = (n: number): Sha256Sri => `sha256-${n.toString(36).padStart(43, 'A')}=`;
 
@@ -207,17 +207,37 @@ describe('TrackerClient', () => {
     expect(client.isJoined).toBe(true);
   });
 
-  it('sends summed stats every few seconds (with the page’s upload), and nothing when idle', async () => {
+  it('sends summed stats every few seconds with the bytes received per peer (never its own upload), and nothing when idle', async () => {
     start();
     await joined();
     client.addStats({ peer: 10, cache: 20, origin: 30, upload: 0 });
     client.addStats({ peer: 1, cache: 2, origin: 3, upload: 4 });
     upload = 1000;
+    client.received('pa', 100);
+    client.received('pb', 7);
+    client.received('pa', 50);
+    client.received('pc', 0);
     // +1: the send is queued by the 5 s tick and goes out on the next timer turn.
     await jest.advanceTimersByTimeAsync(5_001);
-    expect(channel.of('stats')).toEqual([{ type: 'stats', peer: 11, cache: 22, origin: 33, upload: 1004 }]);
+    expect(channel.of('stats')).toEqual([{ type: 'stats', peer: 11, cache: 22, origin: 33, from: { pa: 150, pb: 7 } }]);
     await jest.advanceTimersByTimeAsync(15_000);
     expect(channel.of('stats').length).toBe(1);
+    // Bytes from a peer alone are worth a message; a reported peer's bytes are not vouched for.
+    client.received('pd', 9);
+    client.received('bad', 64);
+    client.report('bad', hash(1));
+    await jest.advanceTimersByTimeAsync(5_001);
+    expect(channel.of('stats')[1]).toEqual({ type: 'stats', peer: 0, cache: 0, origin: 0, from: { pd: 9 } });
+  });
+
+  it('names at most maxStatsSenders peers per stats message', async () => {
+    start();
+    await joined();
+    for (let i = 0; i < TRACKER_LIMITS.maxStatsSenders + 5; i++) client.received(`p${i}`, 1);
+    await jest.advanceTimersByTimeAsync(5_001);
+    const [stats] = channel.of('stats');
+    expect(Object.keys(stats!.from as object)).toHaveLength(TRACKER_LIMITS.maxStatsSenders);
+    expect(parseTrackerClientMessage(JSON.stringify(stats)).ok).toBe(true);
   });
 
   it('paces messages under the server’s rate: a burst of 300 goes out over seconds, in order', async () => {
