@@ -3,144 +3,20 @@
  * page's signalling socket (an issued id, proven with its token): answers bounded to K with the
  * holders count, region first, the asker and quarantined peers left out, lost and closed peers
  * gone, manifest pushes within a second, no identity but the socket's own, and every kind of
- * offender closed with its code while the others keep working. Every tracker frame the server
- * sends must pass the client parser. Clients are named in the tests; `id(name)` is the id the
- * server issued them, and `names(ids)` reads an answer back as names.
+ * offender closed with its code while the others keep working, quarantine by reports from the
+ * networks of peers that paired with the accused. Every tracker frame the server sends must pass
+ * the client parser (tracker-helpers.ts). Clients are named in the tests; `id(name)` is the id
+ * the server issued them, and `names(ids)` reads an answer back as names.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { parseTrackerServerMessage, type TrackerServerMessage } from '../../protocol/messages/tracker.js';
-import { buildServer } from '../../server/build-server.js';
-import type { SignallingOptions, TrackerOptions } from '../../server/options.js';
-import { LogCapture, signalledSocket, startServer as startLoggedServer } from './server-helpers.js';
+import { LogCapture, signalledSocket } from './server-helpers.js';
+import { Client, SITE, eventually, hash, id, names, pair, publish, startServer } from './tracker-helpers.js';
 
-const SITE = 'https://a.example';
-const OTHER_SITE = 'https://b.example';
-const hash = (n: number): string => `sha256-${n.toString(36).padStart(43, 'C')}=`;
 const H = hash(1);
-
-type Message<T extends TrackerServerMessage['type']> = Extract<TrackerServerMessage, { type: T }>;
-
-const servers: FastifyInstance[] = [];
-const siteDirs: string[] = [];
-
-async function startServer(tracker: Partial<TrackerOptions>, signalling: Partial<SignallingOptions> = {}): Promise<{ app: FastifyInstance; url: string }> {
-  const siteDir = await mkdtemp(join(tmpdir(), 'swarmcdn-tracker-'));
-  siteDirs.push(siteDir);
-  // ws refuses frames over the largest endpoint cap itself (close 1009, no error frame); a larger
-  // signalling cap lets a frame just over the tracker's reach the tracker's check and its code.
-  const app = buildServer({ siteDir, tracker, signalling: { maxMessageBytes: 1024 * 1024, ...signalling } });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  servers.push(app);
-  const { port } = app.server.address() as AddressInfo;
-  return { app, url: `http://127.0.0.1:${port}` };
-}
-
-const clients: Client[] = [];
-let requestIds = 0;
-/** Test name → the id the server issued that client (the latest client of that name). */
-const issued = new Map<string, string>();
-const id = (name: string): string => issued.get(name) ?? name;
-const names = (ids: readonly string[]): string[] => ids.map((i) => [...issued].find(([, v]) => v === i)?.[0] ?? i);
-
-/** A page's socket used for the tracker: an inbox of parsed tracker frames, refusals, and the close code and reason. */
-class Client {
-  readonly inbox: TrackerServerMessage[] = [];
-  readonly invalid: string[] = [];
-  readonly closed: Promise<{ code: number; reason: string }>;
-
-  private constructor(
-    readonly ws: WebSocket,
-    readonly id: string,
-    readonly token: string,
-  ) {
-    ws.removeAllListeners('message');
-    ws.on('message', (data) => {
-      const text = String(data);
-      const parsed = parseTrackerServerMessage(text);
-      if (parsed.ok) return void this.inbox.push(parsed.value);
-      // A refusal of the signalling relay (PeerJS's ERROR frame) reads as the tracker's error, with its code.
-      const frame = JSON.parse(text) as { type?: string; payload?: { code?: string; msg?: string } };
-      if (frame.type === 'ERROR' && frame.payload?.code) this.inbox.push({ type: 'error', code: frame.payload.code, message: frame.payload.msg ?? '' } as TrackerServerMessage);
-      else this.invalid.push(text);
-    });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  }
-
-  static async open(url: string, localAddress = '127.0.0.1', name?: string): Promise<Client> {
-    const socket = await signalledSocket(url, { localAddress });
-    const client = new Client(socket.ws, socket.id, socket.token);
-    clients.push(client);
-    if (name !== undefined) issued.set(name, socket.id);
-    return client;
-  }
-
-  static async joined(url: string, name: string, options: { site?: string; region?: string; localAddress?: string } = {}): Promise<Client> {
-    const client = await Client.open(url, options.localAddress, name);
-    client.send({ type: 'join', site: options.site ?? SITE, ...(options.region ? { region: options.region } : {}) });
-    expect(await client.next('joined')).toMatchObject({ peerId: client.id });
-    return client;
-  }
-
-  send(message: unknown): void {
-    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
-  }
-
-  /** The next unread message of this type, waiting at most `timeoutMs`. */
-  async next<T extends TrackerServerMessage['type']>(type: T, timeoutMs = 2000, match: (m: Message<T>) => boolean = () => true): Promise<Message<T>> {
-    let found: Message<T> | undefined;
-    await eventually(() => {
-      const at = this.inbox.findIndex((m) => m.type === type && match(m as Message<T>));
-      if (at >= 0) found = this.inbox.splice(at, 1)[0] as Message<T>;
-      return found !== undefined;
-    }, timeoutMs, `no ${type} within ${timeoutMs} ms`);
-    return found!;
-  }
-
-  /** A ping round trip: everything sent before it has been handled by the server. */
-  async sync(): Promise<void> {
-    this.send({ type: 'ping' });
-    await this.next('pong');
-  }
-
-  async want(h: string): Promise<Message<'peers'>> {
-    const requestId = ++requestIds;
-    this.send({ type: 'want', hash: h, requestId });
-    return this.next('peers', 2000, (m) => m.requestId === requestId);
-  }
-
-  async have(hashes: string[]): Promise<void> {
-    this.send({ type: 'have', hashes });
-    return this.sync();
-  }
-}
-
-afterAll(async () => {
-  for (const dir of siteDirs) await rm(dir, { recursive: true, force: true });
-});
-
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 2000, failure = 'condition not met in time'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(failure);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-afterEach(async () => {
-  const invalid = clients.flatMap((c) => c.invalid);
-  for (const client of clients.splice(0)) client.ws.terminate();
-  expect(invalid).toEqual([]);
-  // Every close reaches the server, so the next test may reuse peer ids, and the gauge comes back to 0.
-  await eventually(() => servers.every((s) => s.swarmcdn.connections.tracker === 0 && s.swarmcdn.store.tracker.counts().peers === 0));
-  issued.clear();
-});
+/** The files of the test manifest: the tracker keeps only `have`s of these. */
+const FILES = [H, hash(2), ...Array.from({ length: 5000 }, (_, i) => hash(10_000 + i))];
 
 describe('tracker', () => {
   let app: FastifyInstance;
@@ -155,7 +31,10 @@ describe('tracker', () => {
       maxMessageBytes: 400_000,
       ratePerSecond: 20,
       rateBurst: 40,
+      // Reports count at once here; tracker-abuse.test.ts holds a young reporter's.
+      reportMinAgeMs: 1,
     }));
+    publish(app, FILES);
   });
   afterAll(() => app.close());
 
@@ -172,7 +51,7 @@ describe('tracker', () => {
     expect(answer).toMatchObject({ type: 'peers', hash: H });
     expect(app.swarmcdn.connections.tracker).toBe(7);
     expect(await asker.want(hash(99))).toMatchObject({ peers: [], holders: 0 });
-    // Reported bytes reach the server's counters.
+    // Reported bytes reach the server's counters (a page's plausible few KB; tracker-abuse.test.ts caps the implausible).
     asker.send({ type: 'stats', peer: 1000, cache: 200, origin: 30, upload: 500 });
     await asker.sync();
     expect(app.swarmcdn.bytes).toEqual({ peer: 1000, cache: 200, origin: 30 });
@@ -190,19 +69,22 @@ describe('tracker', () => {
     }
   });
 
-  it('quarantines after N distinct reporters; one reporter repeating is not enough', async () => {
-    const bad = await Client.joined(url, 'bad');
-    const good = await Client.joined(url, 'good');
+  it('quarantines on reports from peers of distinct networks that paired with it; one network repeating is not enough', async () => {
+    // Distinct /24s on the loopback (network-key.ts groups IPv4 by /24).
+    const bad = await Client.joined(url, 'bad', { localAddress: '127.0.9.1' });
+    const good = await Client.joined(url, 'good', { localAddress: '127.0.8.1' });
     await Promise.all([bad, good].map((c) => c.have([H])));
-    const r1 = await Client.joined(url, 'r1');
-    const r2 = await Client.joined(url, 'r2');
-    for (let i = 0; i < 3; i++) r1.send({ type: 'report', peerId: id('bad'), hash: H });
-    await r1.sync();
+    const r1 = await Client.joined(url, 'r1', { localAddress: '127.0.1.1' });
+    const r2 = await Client.joined(url, 'r2', { localAddress: '127.0.2.1' });
+    await pair(r1, bad);
+    await pair(bad, r2);
+    for (let i = 0; i < 3; i++) await r1.report(id('bad'), H);
     expect(names((await r2.want(H)).peers)).toContain('bad');
-    r2.send({ type: 'report', peerId: id('bad'), hash: H });
-    await r2.sync();
+    await r2.report(id('bad'), H);
     expect(names((await r1.want(H)).peers)).toEqual(['good']);
     expect((await good.want(H)).peers).toEqual([]);
+    // Quarantined in this site only: the same id's reports count for nothing here, but it still counts as a holder.
+    expect((await r1.want(H)).holders).toBe(2);
   });
 
   it('forgets what a peer lost, and a peer whose socket closed', async () => {
@@ -262,14 +144,15 @@ describe('tracker', () => {
     // A socket that spoke to the tracker but never joined still hears of new versions.
     const notJoined = await Client.open(url);
     await notJoined.sync();
-    const update = { envelopeJson: '{}', version: 12, etag: '"v12"' };
-    app.swarmcdn.currentManifest = update;
+    // The same files under a new version: later tests still find them in the manifest.
+    publish(app, FILES);
+    const update = app.swarmcdn.currentManifest!;
     app.swarmcdn.events.emit('manifest', update);
     const pushes = await Promise.all([...joinedClients, notJoined].map((c) => c.next('manifest', 1000)));
-    for (const push of pushes) expect(push).toEqual({ type: 'manifest', version: 12, etag: '"v12"' });
+    for (const push of pushes) expect(push).toEqual({ type: 'manifest', version: update.version, etag: update.etag });
     const late = await Client.open(url);
     late.send({ type: 'join', site: SITE });
-    expect(await late.next('joined')).toEqual({ type: 'joined', peerId: late.id, manifestVersion: 12 });
+    expect(await late.next('joined')).toEqual({ type: 'joined', peerId: late.id, manifestVersion: update.version });
   });
 
   it('closes malformed, oversized, early, greedy and flooding clients with their codes; the others keep working', async () => {
@@ -352,10 +235,7 @@ describe('tracker limits', () => {
 describe('a frame that is not UTF-8', () => {
   it('closes that socket (1007) and logs nothing at warn or above: one byte per frame cannot flood the log', async () => {
     const logs = new LogCapture();
-    const siteDir = await mkdtemp(join(tmpdir(), 'swarmcdn-tracker-'));
-    siteDirs.push(siteDir);
-    const started = await startLoggedServer({ siteDir, logger: logs.logger('info') });
-    servers.push(started.app);
+    const started = await startServer({}, {}, { logger: logs.logger('info') });
     try {
       const bystander = await Client.joined(started.url, 'bystander');
       const sockets = await Promise.all([1, 2, 3].map(() => signalledSocket(started.url)));
