@@ -1,6 +1,7 @@
 /**
  * `GET /swarmcdn/stats`: what the server holds (connections, swarms, content entries), the bytes
- * clients report by source (peer, cache, origin), and the manifest version being published.
+ * clients report by source (peer, cache, origin; each client's claims are capped at what a page
+ * could move since it joined, server/tracker/session.ts), and the manifest version being published.
  */
 import type { FastifyPluginAsync } from 'fastify';
 
