@@ -4,7 +4,7 @@
  * a stall, a cancel and a close each end requests with their code, and the server role paces on
  * the channel buffer and lets concurrent answers take turns.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { PageCounters } from '../../../page-bridge/counters.js';
 import { PeerSession, MAX_REQUESTS_PER_PEER, type SessionConnection, type SessionDeps } from '../../../page-bridge/peer-session.js';
 import { SEND_HIGH_WATER_BYTES, UploadBudget } from '../../../page-bridge/upload-pacing.js';
@@ -222,17 +222,24 @@ describe('PeerSession: a hostile or broken peer', () => {
   });
 
   it('silence → PEER_STALLED after stallMs, and the peer is told to cancel; each piece restarts the wait', async () => {
-    const { conn, result } = scripted(1000, 80);
-    await tick(50);
-    conn.deliver(encodePiece(1, 0, 1000, new Uint8Array(10)));
-    await tick(50);
-    let settled = false;
-    void result.then(() => (settled = true));
-    await tick(0);
-    expect(settled).toBe(false);
-    const answer = await result;
-    expect(answer).toEqual({ ok: false, code: 'PEER_STALLED' });
-    expect(conn.sent.map((f) => f.type)).toEqual(['request', 'cancel']);
+    // Fake timers: on a loaded machine real 50 ms ticks can stretch past the 80 ms stall.
+    jest.useFakeTimers();
+    try {
+      const { conn, result } = scripted(1000, 80);
+      let settled = false;
+      void result.then(() => (settled = true));
+      await jest.advanceTimersByTimeAsync(50);
+      conn.deliver(encodePiece(1, 0, 1000, new Uint8Array(10)));
+      await jest.advanceTimersByTimeAsync(50);
+      // 100 ms since the request, 50 since the piece: not stalled.
+      expect(settled).toBe(false);
+      await jest.advanceTimersByTimeAsync(40);
+      expect(settled).toBe(true);
+      expect(await result).toEqual({ ok: false, code: 'PEER_STALLED' });
+      expect(conn.sent.map((f) => f.type)).toEqual(['request', 'cancel']);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('a request queued behind others is not stalled while the peer keeps answering them; it is once the channel goes silent', async () => {
