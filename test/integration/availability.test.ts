@@ -214,11 +214,15 @@ describe('availability', () => {
     await x.have([F['b.css']!]);
     await a.nextAvailability((m) => m.files[F['b.css']!] === 1);
     await x.nextAvailability((m) => m.files[F['b.css']!] === 1);
-    // Version 2 drops a.js and adds d.txt, which a already announced.
+    // Version 2 drops a.js and adds d.txt. a announced d.txt under version 1, where it was no file:
+    // the tracker kept nothing of it (only the current manifest's files are held).
     await writeManifest(2, ['b.css', 'c.png', 'd.txt']);
     await eventually(() => app.swarmcdn.currentManifest?.version === 2, 'version 2 never published', 5000);
-    expect(await a.nextAvailability((m) => m.full, 5000)).toEqual({ type: 'availability', full: true, files: { [F['b.css']!]: 1, [F['d.txt']!]: 1 } });
+    expect(await a.nextAvailability((m) => m.full, 5000)).toEqual({ type: 'availability', full: true, files: { [F['b.css']!]: 1 } });
     expect(await x.nextAvailability((m) => m.full, 5000)).toEqual({ type: 'availability', full: true, files: { [F['b.css']!]: 1 } });
+    // Announced again under version 2, it counts.
+    await a.have([F['d.txt']!]);
+    await a.nextAvailability((m) => m.files[F['d.txt']!] === 1);
     expect((await getView()).body).toEqual({ manifestVersion: 2, files: { [F['b.css']!]: 1, [F['d.txt']!]: 1 }, assetMaxAgeSeconds: 300 });
   });
 });

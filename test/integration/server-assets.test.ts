@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Fastify from 'fastify';
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
@@ -200,11 +201,15 @@ describe('compressed bundles', () => {
 
 describe('GET /swarmcdn/stats', () => {
   it('reports peers, swarms, content entries, bytes by source and the manifest version', async () => {
-    const s = await startServer({ siteDir: await temps.make(), signingKeyFile: a.key });
+    const siteDir = await temps.make();
+    const content = 'a file of the signed manifest';
+    await writeFile(join(siteDir, 'a.txt'), content);
+    const s = await startServer({ siteDir, signingKeyFile: a.key });
     const client = await WsClient.signalled(s.url);
     client.send({ type: 'join', site: 'https://site.example' });
     await client.next((m) => m.type === 'joined');
-    client.send({ type: 'have', hashes: [`sha256-${'A'.repeat(43)}=`] });
+    // The tracker keeps only files of the current manifest: a.txt counts, a made-up hash does not.
+    client.send({ type: 'have', hashes: [`sha256-${createHash('sha256').update(content).digest('base64')}`, `sha256-${'A'.repeat(43)}=`] });
     client.send({ type: 'stats', peer: 1000, cache: 200, origin: 30 });
     const stats = async () => (await fetch(`${s.url}/swarmcdn/stats`)).json();
     for (let i = 0; i < 50 && (await stats()).bytes.peer === 0; i++) await new Promise((r) => setTimeout(r, 20));
