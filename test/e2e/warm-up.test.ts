@@ -27,11 +27,12 @@ it('a page\'s bridge connects to a holder of what the page references before the
 
     // B opens the gallery, which requests nothing of the manifest: only the warm-up can connect it to A.
     // Prefetch off for B (set on the tag as the parser inserts it, before the script runs), so the image
-    // is fetched when the page asks for it, not before.
+    // is fetched when the page asks for it, not before; and a long first-byte hedge, so a busy CI
+    // machine cannot hand the image to the origin before the open channel delivers.
     const b = await browser.visitor('b');
     await b.page.addInitScript(() => {
       new MutationObserver((records) => {
-        for (const r of records) for (const n of r.addedNodes) if (n instanceof HTMLScriptElement && n.src.endsWith('/swarmcdn/bridge.js')) n.dataset.prefetchBytes = '0';
+        for (const r of records) for (const n of r.addedNodes) if (n instanceof HTMLScriptElement && n.src.endsWith('/swarmcdn/bridge.js')) Object.assign(n.dataset, { prefetchBytes: '0', hedgeMs: '5000' });
       }).observe(document, { childList: true, subtree: true });
     });
     await b.page.goto(`${server.url}${PAGES.gallery}`, { waitUntil: 'load' });
