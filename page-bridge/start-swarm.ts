@@ -38,7 +38,6 @@ function createSwarm(config: SwarmConfig): Swarm {
     // Called only once the socket is up, long after `link` below exists.
     onManifest: (version) => link.manifestChanged(version),
     onAvailability: (full, files) => link.availability(full, files),
-    takeUpload: () => counters.takeUnreportedUpload(),
   });
   const bridge = createBridgeApi(pool, tracker);
   const link = new SwLink(config, bridge.api);

@@ -38,11 +38,6 @@ export interface TrackerDeps {
   readonly onManifest: (version: number) => void;
   /** The tracker pushed holder counts (`full` replaces the view, else a delta); handed on to the SW. */
   readonly onAvailability?: (full: boolean, files: Readonly<Record<Sha256Sri, number>>) => void;
-  /**
-   * Upload bytes not yet reported. No longer read: the tracker ranks a peer by what its receivers
-   * report (`stats.from`), so a page's word on its own uploads is not sent.
-   */
-  readonly takeUpload?: () => number;
 }
 
 /** A `want` unanswered after this long counts as no holders: the SW's own wait is about as short. */
@@ -177,7 +172,10 @@ export class TrackerClient {
     this.#holders.forgetPeer(peerId);
   }
 
-  /** Adds byte deltas to the next stats message (the SW's `upload` is not sent: see `takeUpload`). */
+  /**
+   * Adds byte deltas to the next stats message. `upload` is not sent: the tracker ranks a peer by
+   * what its receivers report (`stats.from`), never by its own word.
+   */
   addStats(delta: ByteCounts): void {
     this.#stats.peer += delta.peer;
     this.#stats.cache += delta.cache;

@@ -31,11 +31,9 @@ class FakeChannel implements TrackerChannel {
 let client: TrackerClient;
 let channel: FakeChannel;
 let manifests: number[];
-let upload: number;
 
 function start(region?: string): TrackerClient {
   manifests = [];
-  upload = 0;
   channel = new FakeChannel();
   client = new TrackerClient(
     { region },
@@ -43,11 +41,6 @@ function start(region?: string): TrackerClient {
       channel,
       site: 'https://site.example',
       onManifest: (v) => manifests.push(v),
-      takeUpload: () => {
-        const u = upload;
-        upload = 0;
-        return u;
-      },
     },
   );
   return client;
@@ -212,7 +205,6 @@ describe('TrackerClient', () => {
     await joined();
     client.addStats({ peer: 10, cache: 20, origin: 30, upload: 0 });
     client.addStats({ peer: 1, cache: 2, origin: 3, upload: 4 });
-    upload = 1000;
     client.received('pa', 100);
     client.received('pb', 7);
     client.received('pa', 50);
