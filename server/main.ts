@@ -21,6 +21,7 @@ interface ServeFlags {
   pub?: string[];
   watch?: boolean;
   maxAge?: number;
+  stateDir?: string;
   jsonLogs?: boolean;
 }
 
@@ -55,6 +56,7 @@ function parse(argv: readonly string[]): { siteDir: string; flags: ServeFlags } 
     .option('--pub <file>', 'trusted public key (repeatable; default: the public half of --key)', collect)
     .option('--watch', 'rebuild the manifest when the site changes (needs --key)')
     .option('--max-age <seconds>', 'Cache-Control max-age of site files other than HTML', integer(0, 31_536_000))
+    .option('--state-dir <dir>', 'where the highest published manifest version is recorded (default: the key\'s directory, else the manifest\'s)')
     .option('--json-logs', 'log JSON lines (with every request) instead of readable lines')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined })
@@ -128,6 +130,7 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
       publicKeys: flags.pub ? await readPublicKeys(flags.pub) : undefined,
       watch: flags.watch,
       maxAgeSeconds: flags.maxAge,
+      ...(flags.stateDir === undefined ? {} : { stateDir: resolve(flags.stateDir) }),
       logger: flags.jsonLogs ? { level: 'info' } : { level: 'info', stream: humanLogStream(process.stderr) },
     });
     await app.listen({ port: flags.port, host: flags.host });

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importPublicKeyPem, verifyManifest } from '../../protocol/index.js';
 import { REPO_ROOT, TempDirs, hasStackTrace, keygen, swarmcdn, writeTree, type KeyFiles } from '../support/cli.js';
@@ -27,8 +27,9 @@ beforeAll(async () => {
 afterAll(() => temps.cleanup());
 
 describe('swarmcdn serve', () => {
-  it('starts, prints its URL, serves the site and a signed manifest, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/swarmcdn.js'), 'serve', site, '--port', '0', '--key', keys.key], {
+  it('starts, prints its URL, serves the site and a signed manifest (its version recorded in --state-dir), and exits 0 on SIGTERM', async () => {
+    const stateDir = await temps.make('swarmcdn-serve-state-');
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/swarmcdn.js'), 'serve', site, '--port', '0', '--key', keys.key, '--state-dir', stateDir], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -53,6 +54,9 @@ describe('swarmcdn serve', () => {
       const manifest = await (await fetch(`${url}swarmcdn/manifest`)).text();
       const verified = await verifyManifest(manifest, { keys: [await importPublicKeyPem(await readFile(keys.pub, 'utf8'))] });
       expect(Object.keys(verified.manifest.files).sort()).toEqual(['/a.css', '/index.html']);
+      // The highest published version is recorded where --state-dir says, not beside the key.
+      expect((await readdir(stateDir)).filter((f) => f.startsWith('.swarmcdn-published-'))).toHaveLength(1);
+      expect((await readdir(dirname(keys.key))).filter((f) => f.startsWith('.swarmcdn-published-'))).toEqual([]);
       // Its body is left unread on purpose: a client that stops reading must not hold up the shutdown.
       expect((await fetch(`${url}swarmcdn/sw.js`)).headers.get('service-worker-allowed')).toBe('/');
     } finally {
