@@ -7,6 +7,7 @@
 import { randomFillSync } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { seededRandom } from '../scripts/lib/seeded-random.mjs';
 
 /** One size class: its share of the total bytes and the range its file sizes are drawn from. */
 export interface SizeClass {
@@ -39,18 +40,6 @@ export interface TreeFile {
 export interface SiteTree {
   readonly files: readonly TreeFile[];
   readonly bytes: number;
-}
-
-/** mulberry32: tiny, fast, and plenty for picking sizes; returns floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const EXTENSIONS = ['.js', '.css', '.html', '.json', '.png', '.woff2', '.wasm', '.bin'];

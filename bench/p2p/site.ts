@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { encodePng } from '../../scripts/lib/png.mjs';
 import { RELAY_PAGE, RELAY_PAGE_HTML, RELAY_SW, RELAY_SW_SCRIPT } from './ideal-relay.js';
 
 /** A file the bench fetches, with what its bytes must hash to. */
@@ -54,36 +54,12 @@ function randomBytes(size: number, seed: number): Buffer {
   return out;
 }
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  data.copy(out, 8);
-  let c = 0xffffffff;
-  for (const b of out.subarray(4, 8 + data.length)) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  out.writeUInt32BE((c ^ 0xffffffff) >>> 0, 8 + data.length);
-  return out;
-}
-
 /** A valid RGB PNG of noise over a gradient: decodes like a photo, weighs like one. */
 function photoPng(width: number, height: number, seed: number): Buffer {
   const noise = randomBytes(width * height * 3, seed);
-  const raw = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width * 3; x++) raw[y * (width * 3 + 1) + 1 + x] = ((x * 255) / (width * 3) + (noise[y * width * 3 + x]! & 63)) & 255;
-  }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, pngChunk('IHDR', header), pngChunk('IDAT', deflateSync(raw)), pngChunk('IEND', Buffer.alloc(0))]);
+  const rgb = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < rgb.length; i++) rgb[i] = (((i % (width * 3)) * 255) / (width * 3) + (noise[i]! & 63)) & 255;
+  return encodePng(width, height, rgb);
 }
 
 /** Valid JavaScript of about `size` bytes: a data table the page keeps (so it is parsed and run). */

@@ -21,18 +21,8 @@ import {
   type PeerFrame,
   pieceFrameBytes,
 } from '../../../protocol/messages/peer.js';
-
-/** mulberry32: a small seeded PRNG, so a failing fuzz case is reproducible from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded, so a failing fuzz case is reproducible from its seed.
+import { seededRandom as prng } from '../../../scripts/lib/seeded-random.mjs';
 
 function randomBytes(random: () => number, length: number): Uint8Array {
   const bytes = new Uint8Array(length);

@@ -1,18 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { PeerRecord } from '../../../server/store/store.js';
 import { pickPeers, proximity } from '../../../server/tracker/pick-peers.js';
-
-/** mulberry32: a tiny seeded PRNG, so every run of these tests draws the same numbers. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded, so every run of these tests draws the same numbers.
+import { seededRandom as seeded } from '../../../scripts/lib/seeded-random.mjs';
 
 function peer(peerId: string, networkKey = 'v4:198.51.100', uploadScore = 0, regionHint?: string): PeerRecord {
   return { peerId, site: 'https://a.example', networkKey, regionHint, uploadScore };
