@@ -6,6 +6,7 @@
 import { SwarmError } from '../protocol/errors.js';
 import { SW_DEFAULTS } from '../protocol/messages/sw-page.js';
 import { parseTrackerClientMessage } from '../protocol/messages/tracker.js';
+import { SW_SETTING_BOUNDS, type IntegerBounds } from '../protocol/wire.js';
 
 /** What a site may pass to startSwarm; every field is optional. */
 export interface SwarmOptions {
@@ -107,6 +108,12 @@ function integer(option: string, value: unknown, min: number, max: number): numb
   return value;
 }
 
+/** An option the SW also checks: the bounds are the wire's, so a value startSwarm takes the SW takes too. */
+function swSetting(option: keyof typeof SW_SETTING_BOUNDS, value: unknown): number {
+  const bounds: IntegerBounds = SW_SETTING_BOUNDS[option];
+  return integer(option, value, bounds.min, bounds.max);
+}
+
 function flag(option: string, value: unknown): boolean {
   if (typeof value !== 'boolean') fail(option, 'must be a boolean');
   return value;
@@ -174,17 +181,17 @@ export function resolveSwarmOptions(input: unknown, pageOrigin: string): SwarmCo
     iceServers: ice === undefined ? undefined : iceServers(ice),
     maxPeers: integer('maxPeers', given('maxPeers') ?? SWARM_DEFAULTS.maxPeers, 1, 256),
     connectTimeoutMs: integer('connectTimeoutMs', given('connectTimeoutMs') ?? SWARM_DEFAULTS.connectTimeoutMs, 100, 60_000),
-    cacheBytes: integer('cacheBytes', given('cacheBytes') ?? SWARM_DEFAULTS.cacheBytes, 0, Number.MAX_SAFE_INTEGER),
-    // The SW refuses settings outside 50 ms – 60 s (parseSwSettings); refusing them here names the option.
-    stallMs: integer('stallMs', given('stallMs') ?? SWARM_DEFAULTS.stallMs, 50, 60_000),
+    cacheBytes: swSetting('cacheBytes', given('cacheBytes') ?? SWARM_DEFAULTS.cacheBytes),
+    // The SW refuses settings outside the same bounds (parseSwSettings); refusing them here names the option.
+    stallMs: swSetting('stallMs', given('stallMs') ?? SWARM_DEFAULTS.stallMs),
     upload,
     maxUploads: integer('maxUploads', given('maxUploads') ?? SWARM_DEFAULTS.maxUploads, 1, 1024),
     // 1 KiB/s at least: below it one piece takes minutes and every requester stalls anyway.
     uploadBytesPerSecond: rate === undefined ? undefined : integer('uploadBytesPerSecond', rate, 1024, Number.MAX_SAFE_INTEGER),
     region: hint === undefined ? undefined : region(hint),
-    prefetchBytes: integer('prefetchBytes', given('prefetchBytes') ?? SWARM_DEFAULTS.prefetchBytes, 0, Number.MAX_SAFE_INTEGER),
-    minPeerBytes: integer('minPeerBytes', given('minPeerBytes') ?? SWARM_DEFAULTS.minPeerBytes, 0, Number.MAX_SAFE_INTEGER),
-    hedgeMs: integer('hedgeMs', given('hedgeMs') ?? SWARM_DEFAULTS.hedgeMs, 0, 60_000),
+    prefetchBytes: swSetting('prefetchBytes', given('prefetchBytes') ?? SWARM_DEFAULTS.prefetchBytes),
+    minPeerBytes: swSetting('minPeerBytes', given('minPeerBytes') ?? SWARM_DEFAULTS.minPeerBytes),
+    hedgeMs: swSetting('hedgeMs', given('hedgeMs') ?? SWARM_DEFAULTS.hedgeMs),
     rateHedge: flag('rateHedge', given('rateHedge') ?? SWARM_DEFAULTS.rateHedge),
   });
 }

@@ -6,7 +6,7 @@
  * violation or a report is never used again for this page's life. PeerJS has no connect timeout,
  * so every connect has ours.
  */
-import { Peer, type DataConnection, type PeerOptions } from 'peerjs';
+import { Peer, type DataConnection } from 'peerjs';
 import type { ErrorCode } from '../protocol/errors.js';
 import { PEER_PROTOCOL_LABEL } from '../protocol/messages/peer.js';
 import { TRACKER_SERVER_TYPES } from '../protocol/messages/tracker.js';
@@ -14,6 +14,7 @@ import { backoffDelay } from './backoff.js';
 import type { ChunkReader } from './chunk-reader.js';
 import type { PageCounters } from './counters.js';
 import type { SwarmConfig } from './options.js';
+import { peerOptions } from './peer-options.js';
 import { PeerSession } from './peer-session.js';
 import { PendingIncoming } from './pending-incoming.js';
 import { filterServerFrames, screenSignalFrame, sendOnServerSocket } from './server-frames.js';
@@ -31,28 +32,8 @@ export type PoolConfig = Pick<
 /** An open session with a peer, or why there is none. */
 export type SessionResult = { readonly ok: true; readonly session: PeerSession } | { readonly ok: false; readonly code: ErrorCode };
 
-/** The signalling endpoint and key the server serves (server/options.ts DEFAULTS.signalling). */
-const SIGNALLING_PATH = '/swarmcdn/peerjs';
-const SIGNALLING_KEY = 'peerjs';
 /** Dropped peer ids remembered: a page meets far fewer bad peers; the cap bounds what a flood of ids can cost. */
 const MAX_DROPPED = 4_096;
-
-/** The PeerJS options for a server base URL (exported for tests). */
-export function peerOptions(config: Pick<SwarmConfig, 'server' | 'iceServers'>): PeerOptions {
-  const url = new URL(config.server);
-  const secure = url.protocol === 'https:';
-  const options: PeerOptions = {
-    host: url.hostname,
-    port: url.port ? Number(url.port) : secure ? 443 : 80,
-    secure,
-    path: `${url.pathname.replace(/\/+$/, '')}${SIGNALLING_PATH}`,
-    key: SIGNALLING_KEY,
-    debug: 0,
-  };
-  // Without iceServers, PeerJS keeps its own default configuration (public STUN/TURN).
-  if (config.iceServers) options.config = { iceServers: config.iceServers.map((s) => ({ ...s })) };
-  return options;
-}
 
 /** The page's peer and its sessions. */
 export class PeerPool {

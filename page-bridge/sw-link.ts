@@ -9,6 +9,7 @@
 import * as Comlink from 'comlink';
 import type { Sha256Sri } from '../protocol/manifest/types.js';
 import { parseSwToPageMessage, type BridgeApi, type PageToSwMessage, type SwStats } from '../protocol/messages/sw-page.js';
+import { ROUTES, serverUrl } from '../protocol/wire.js';
 import type { SwarmConfig } from './options.js';
 import { deferred } from './wait.js';
 
@@ -53,7 +54,8 @@ export class SwLink {
     container.addEventListener('controllerchange', this.#onControllerChange);
     // Without it, messages from the SW wait until DOMContentLoaded (docs/browser-notes.md).
     container.startMessages();
-    container.register(`${this.#config.server}/swarmcdn/sw.js`, { scope: '/' }).catch((error: unknown) => {
+    // Under the server's base, so the SW finds its manifest and availability there (serverBaseOfScript).
+    container.register(serverUrl(this.#config.server, ROUTES.sw), { scope: '/' }).catch((error: unknown) => {
       console.warn('swarmcdn: service worker registration failed; the site keeps loading from the origin', error);
     });
     if (container.controller) this.#offer(true);

@@ -15,6 +15,7 @@
 import type { Sha256Sri } from '../protocol/manifest/types.js';
 import type { ByteCounts } from '../protocol/messages/sw-page.js';
 import { TRACKER_LIMITS, parseTrackerServerMessage, type TrackerClientMessage } from '../protocol/messages/tracker.js';
+import { TRACKER_DEFAULTS } from '../protocol/wire.js';
 import { HolderCache } from './holder-cache.js';
 import type { SwarmConfig } from './options.js';
 import { PacedOutbox } from './paced-outbox.js';
@@ -44,13 +45,13 @@ export interface TrackerDeps {
 export const WANT_TIMEOUT_MS = 2_000;
 /** Stats are summed and sent at most this often (each message counts against the rate limit). */
 const STATS_INTERVAL_MS = 5_000;
-/** 40 messages/s, 100 at once: under the server's default 50/s and 200 burst, so pacing here never trips it. */
-const SEND_RATE = 40;
-const SEND_BURST = 100;
+/** 80 % of the server's default rate and half its burst (40/s, 100 at once), so pacing here never trips it. */
+const SEND_RATE = TRACKER_DEFAULTS.ratePerSecond * 0.8;
+const SEND_BURST = TRACKER_DEFAULTS.rateBurst / 2;
 /** Messages waiting for the socket or the rate; beyond it a message is dropped (a want then times out). */
 const MAX_OUTBOX = 2_048;
-/** Files this page announces at most: the server's default cap per peer (server/options.ts maxHavePerPeer). */
-const MAX_HELD = 10_000;
+/** Files this page announces at most: the server's default cap per peer. */
+const MAX_HELD = TRACKER_DEFAULTS.maxHavePerPeer;
 /** Senders whose bytes wait for the next stats: the server takes at most this many per message. */
 const MAX_SENDERS = TRACKER_LIMITS.maxStatsSenders;
 

@@ -62,9 +62,12 @@ await build({
 // split or duplicated it: fail the build here rather than the server at start-up.
 const SW_BUNDLE = 'dist/sw/sw.js';
 if (existsSync(browserEntries['sw/sw'])) {
-  const placeholders = readFileSync(SW_BUNDLE, 'utf8').match(/(["'`])__SWARMCDN_TRUSTED_KEYS__\1/g)?.length ?? 0;
+  // The placeholder is defined once, in protocol/wire.ts: read it from there (bundled in memory).
+  const wire = await build({ entryPoints: ['protocol/wire.ts'], bundle: true, write: false, format: 'esm', platform: 'neutral', logLevel: 'warning' });
+  const { TRUSTED_KEYS_PLACEHOLDER } = await import(`data:text/javascript,${encodeURIComponent(wire.outputFiles[0].text)}`);
+  const placeholders = readFileSync(SW_BUNDLE, 'utf8').match(new RegExp(`(["'\`])${TRUSTED_KEYS_PLACEHOLDER}\\1`, 'g'))?.length ?? 0;
   if (placeholders !== 1) {
-    console.error(`${SW_BUNDLE}: ${placeholders} quoted "__SWARMCDN_TRUSTED_KEYS__" literals after minification, expected 1`);
+    console.error(`${SW_BUNDLE}: ${placeholders} quoted "${TRUSTED_KEYS_PLACEHOLDER}" literals after minification, expected 1`);
     process.exit(1);
   }
 }

@@ -4,6 +4,8 @@
  */
 import { join, resolve } from 'node:path';
 import { SwarmError } from '../protocol/index.js';
+import { TRACKER_LIMITS } from '../protocol/messages/tracker.js';
+import { PEERJS_KEY, ROUTES, TRACKER_DEFAULTS } from '../protocol/wire.js';
 
 /** Limits and timeouts of the PeerJS-compatible signalling endpoint. */
 export interface SignallingOptions {
@@ -124,8 +126,8 @@ export const DEFAULTS = Object.freeze({
   /** 300 ms: an editor's save or a deploy's copy lands as a burst; one rebuild covers it. */
   watchDebounceMs: 300,
   signalling: Object.freeze<SignallingOptions>({
-    path: '/swarmcdn/peerjs',
-    key: 'peerjs',
+    path: ROUTES.peerjs,
+    key: PEERJS_KEY,
     maxConnections: 20_000,
     maxConnectionsPerAddress: 1_000,
     maxUnclaimedIdsPerAddress: 500,
@@ -153,11 +155,11 @@ export const DEFAULTS = Object.freeze({
     // 1 Gbit/s per source: more than any page moves; a liar adds at most that since its join.
     statsBytesPerSecond: 125_000_000,
     // Only files of the manifest are kept, so this is a manifest's size: large sites list a few thousand files.
-    maxHavePerPeer: 10_000,
-    maxHashesPerMessage: 4096,
-    maxMessageBytes: 512 * 1024,
-    ratePerSecond: 50,
-    rateBurst: 200,
+    maxHavePerPeer: TRACKER_DEFAULTS.maxHavePerPeer,
+    maxHashesPerMessage: TRACKER_LIMITS.maxHashesPerMessage,
+    maxMessageBytes: TRACKER_LIMITS.maxMessageChars,
+    ratePerSecond: TRACKER_DEFAULTS.ratePerSecond,
+    rateBurst: TRACKER_DEFAULTS.rateBurst,
     // 1 s: fresh enough for a page's next requests, and one frame per site per second at most.
     availabilityIntervalMs: 1000,
   }),

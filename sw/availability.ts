@@ -7,7 +7,8 @@
  * request is then sent to the origin, and only an origin failure waits for peers.
  */
 import { createStore, get, set, type UseStore } from 'idb-keyval';
-import { AVAILABILITY_PATH, MAX_ASSET_MAX_AGE_SECONDS, parseAvailabilityView } from '../protocol/messages/availability.js';
+import { MAX_ASSET_MAX_AGE_SECONDS, parseAvailabilityView } from '../protocol/messages/availability.js';
+import { ROUTES, serverUrl } from '../protocol/wire.js';
 import type { Sha256Sri } from '../protocol/index.js';
 import { CACHE_STORES, parseHolderCounts } from '../protocol/messages/sw-page.js';
 import { withDeadline } from './deadline.js';
@@ -33,8 +34,10 @@ interface KeptView {
 export interface AvailabilityOptions {
   readonly timing: OriginTiming;
   readonly fetch?: typeof fetch;
-  /** Where the server is: the SW's own origin. */
+  /** The site's origin (the SW's own): the site whose view is asked for. */
   readonly origin: string;
+  /** The swarmcdn server's base URL (wire.ts); default `origin`. */
+  readonly server?: string;
 }
 
 /** Holder counts by file SRI. */
@@ -94,7 +97,7 @@ export class AvailabilityView {
   async refresh(): Promise<void> {
     const fetchImpl = this.options.fetch ?? fetch;
     // The site named explicitly: behind a proxy the server may see another host than the page's origin.
-    const url = `${new URL(AVAILABILITY_PATH, this.options.origin).href}?site=${encodeURIComponent(this.options.origin)}`;
+    const url = `${serverUrl(this.options.server ?? this.options.origin, ROUTES.availability)}?site=${encodeURIComponent(this.options.origin)}`;
     const answer = await withDeadline(
       timedFetch(this.options.timing, () => fetchImpl(url, { cache: 'no-store', credentials: 'omit' })).then(async (r) => (r.ok ? ((await r.json()) as unknown) : undefined)),
       FETCH_TIMEOUT_MS,

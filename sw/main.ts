@@ -7,16 +7,21 @@ import { handlePageMessage } from './page-messages.js';
 import { registerSwarmRoute } from './register-swarm-route.js';
 import { addStaticRoutes } from './static-routes.js';
 import { createSwarmRuntime } from './swarm-runtime.js';
+import { ROUTES, TRUSTED_KEYS_PLACEHOLDER, serverBaseOfScript } from '../protocol/wire.js';
 import { importTrustedKeys } from './trusted-keys.js';
 
 declare const self: ServiceWorkerGlobalScope;
 
-// The server replaces this string literal, quotes included, with a JSON array of SPKI PEMs. Served
-// unbaked (a bundle opened straight from dist/), it stays a string and the SW trusts no key.
-const BAKED_KEYS: unknown = '__SWARMCDN_TRUSTED_KEYS__';
+// The server replaces this string literal, quotes included, with a JSON array of SPKI PEMs (the
+// bundle must hold it once: scripts/build.mjs checks). Served unbaked (a bundle opened straight
+// from dist/), it stays a string and the SW trusts no key.
+const BAKED_KEYS: unknown = TRUSTED_KEYS_PLACEHOLDER;
+// Where the server is: the base this script was served under (a server mounted at /swarm serves
+// /swarm/swarmcdn/sw.js), so the manifest and the availability view come from the same server.
+const server = serverBaseOfScript(self.location.href, ROUTES.sw) ?? self.location.origin;
 
 const trustedKeys = importTrustedKeys(BAKED_KEYS);
-const runtime = createSwarmRuntime({ keys: trustedKeys, clients: self.clients, origin: self.location.origin });
+const runtime = createSwarmRuntime({ keys: trustedKeys, clients: self.clients, origin: self.location.origin, server });
 
 // Before the message listener: Workbox adds one of its own, and ours should be the last word.
 registerSwarmRoute(runtime);

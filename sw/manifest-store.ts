@@ -8,11 +8,12 @@
 import { createStore, getMany, setMany, type UseStore } from 'idb-keyval';
 import { DEFAULT_MAX_ENVELOPE_BYTES, isSwarmError, verifyManifest, type Manifest, type TrustedKey } from '../protocol/index.js';
 import { CACHE_STORES } from '../protocol/messages/sw-page.js';
+import { ROUTES } from '../protocol/wire.js';
 import { withDeadline } from './deadline.js';
 import type { SwStatsCounter } from './sw-stats.js';
 
-/** Where the server publishes the signed envelope. */
-export const MANIFEST_URL = '/swarmcdn/manifest';
+/** Where the server publishes the signed envelope when no `url` is given (relative: the SW's own origin). */
+export const MANIFEST_URL = ROUTES.manifest;
 /** A fetch-time refresh happens at most this often; pushes ('manifest-changed') are immediate. */
 export const MANIFEST_STALE_MS = 60_000;
 /** 10 s: a manifest is small; a server that takes longer is treated as unreachable this time. */
@@ -30,6 +31,8 @@ export interface ManifestStoreOptions {
   /** Called when a manifest with another version becomes current. */
   readonly onVersionChange?: (manifest: Manifest) => void;
   readonly fetch?: typeof fetch;
+  /** The envelope's URL (wire.ts serverUrl of the server's base); default MANIFEST_URL. */
+  readonly url?: string;
 }
 
 /** Reads a body up to `cap` bytes, or undefined when it is larger. */
@@ -145,7 +148,7 @@ export class ManifestStore {
     const timer = setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
     let bytes: Uint8Array | undefined;
     try {
-      const response = await this.fetchFn(MANIFEST_URL, { cache: 'no-cache', credentials: 'same-origin', signal: abort.signal });
+      const response = await this.fetchFn(this.options.url ?? MANIFEST_URL, { cache: 'no-cache', credentials: 'same-origin', signal: abort.signal });
       // No manifest published (404) or a server error: nothing was refused, nothing changes.
       if (response.status !== 200) return;
       bytes = await readCapped(response, DEFAULT_MAX_ENVELOPE_BYTES);

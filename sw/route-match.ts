@@ -4,6 +4,7 @@
  * respondWith at all), so the SW cannot change how the rest of the site behaves.
  */
 import { canonicalUrlPath, type ManifestFile } from '../protocol/index.js';
+import { SWARMCDN_PREFIX } from '../protocol/wire.js';
 
 /** The parts of a Request the predicate reads (a real Request has them all). */
 export interface RequestShape {
@@ -35,7 +36,7 @@ export interface MatchOptions {
 const POLICY_DESTINATIONS: ReadonlySet<string> = new Set(['document', 'iframe', 'frame', 'embed', 'object', 'worker', 'sharedworker']);
 
 /** Where swarmcdn's own routes live: never served from peers (the manifest, sw.js, signalling…). */
-export const SWARMCDN_PREFIX = '/swarmcdn/';
+export { SWARMCDN_PREFIX };
 
 /**
  * True when the page asked for credentials: `fetch(url, { credentials: 'include' })`, an XHR with

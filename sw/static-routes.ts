@@ -6,7 +6,7 @@
  * start and no hop through the SW's thread. Where `addRoutes` is missing the fetch handler leaves
  * them to the network itself (route-match.ts), so the behaviour is the same, only slower.
  */
-import { SWARMCDN_PREFIX } from './route-match.js';
+import { SWARMCDN_PREFIX } from '../protocol/wire.js';
 
 /** A static routing rule, as Chromium takes it. */
 export interface StaticRouteRule {

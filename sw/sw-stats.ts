@@ -1,7 +1,7 @@
 /** The SW's counters: bytes and responses by source, bad chunks, manifest refusals (SwStats). */
 import type { ErrorCode } from '../protocol/index.js';
 import type { ByteCounts, SwStats } from '../protocol/messages/sw-page.js';
-import { SWARMCDN_PREFIX } from './route-match.js';
+import { SWARMCDN_PREFIX } from '../protocol/wire.js';
 
 /** Where bytes came from. */
 export type ByteSource = 'peer' | 'cache' | 'origin';

@@ -5,6 +5,7 @@
  */
 import type { TrustedKey } from '../protocol/index.js';
 import { SW_DEFAULTS, type SwSettings } from '../protocol/messages/sw-page.js';
+import { ROUTES, serverUrl } from '../protocol/wire.js';
 import { AvailabilityView } from './availability.js';
 import { BridgeRegistry, type ClientsLike } from './bridge-registry.js';
 import { ChunkCache } from './chunk-cache.js';
@@ -44,8 +45,10 @@ export interface SwarmRuntimeOptions {
   readonly keys: Promise<readonly TrustedKey[]>;
   /** The SW's clients (self.clients). */
   readonly clients: ClientsLike;
-  /** The site's origin (self.location.origin): where the availability view is fetched. */
+  /** The site's origin (self.location.origin): the site the availability view is asked for. */
   readonly origin: string;
+  /** The swarmcdn server's base (wire.ts serverBaseOfScript of the SW's URL); default `origin`. */
+  readonly server?: string;
 }
 
 /** Builds the runtime and starts loading the manifest and the cache index. */
@@ -58,8 +61,10 @@ export function createSwarmRuntime(options: SwarmRuntimeOptions): SwarmRuntime {
   });
   const timing = new OriginTiming();
   let version: number | undefined;
-  const availability = new AvailabilityView({ timing, origin: options.origin });
+  const server = options.server ?? options.origin;
+  const availability = new AvailabilityView({ timing, origin: options.origin, server });
   const manifest = new ManifestStore({
+    url: serverUrl(server, ROUTES.manifest),
     keys: options.keys,
     stats,
     onVersionChange: (next) => {

@@ -7,9 +7,10 @@
  */
 import { isSha256Sri } from '../manifest/manifest.js';
 import type { Sha256Sri } from '../manifest/types.js';
+import { ROUTES } from '../wire.js';
 
-/** Where the server serves a site's availability view. */
-export const AVAILABILITY_PATH = '/swarmcdn/availability';
+/** Where the server serves a site's availability view (relative to its base: see wire.ts). */
+export const AVAILABILITY_PATH = ROUTES.availability;
 
 /** Entries in one view a reader accepts by default: far above any real site, and it bounds the work. */
 export const MAX_AVAILABILITY_ENTRIES = 1_000_000;

@@ -10,6 +10,7 @@
 import { isErrorCode, type ErrorCode } from '../errors.js';
 import { isSha256Sri } from '../manifest/manifest.js';
 import type { Sha256Sri } from '../manifest/types.js';
+import { SW_SETTING_BOUNDS, withinBounds } from '../wire.js';
 
 /** Bytes by where a visitor got them, and what it served to others (`upload`). */
 export interface ByteCounts {
@@ -160,13 +161,20 @@ function isCount(value: unknown): value is number {
 export function parseSwSettings(value: unknown): SwSettings | undefined {
   if (!isRecord(value)) return undefined;
   const { cacheBytes, stallMs } = value;
-  if (!isCount(cacheBytes) || !isCount(stallMs) || stallMs < 50 || stallMs > 60_000) return undefined;
+  if (!withinBounds(cacheBytes, SW_SETTING_BOUNDS.cacheBytes) || !withinBounds(stallMs, SW_SETTING_BOUNDS.stallMs)) return undefined;
   // Absent from a bridge of an older build: the default.
   const prefetchBytes = value.prefetchBytes === undefined ? SW_DEFAULTS.prefetchBytes : value.prefetchBytes;
   const minPeerBytes = value.minPeerBytes === undefined ? SW_DEFAULTS.minPeerBytes : value.minPeerBytes;
   const hedgeMs = value.hedgeMs === undefined ? SW_DEFAULTS.hedgeMs : value.hedgeMs;
   const rateHedge = value.rateHedge === undefined ? SW_DEFAULTS.rateHedge : value.rateHedge;
-  if (!isCount(prefetchBytes) || !isCount(minPeerBytes) || !isCount(hedgeMs) || hedgeMs > 60_000 || typeof rateHedge !== 'boolean') return undefined;
+  if (
+    !withinBounds(prefetchBytes, SW_SETTING_BOUNDS.prefetchBytes) ||
+    !withinBounds(minPeerBytes, SW_SETTING_BOUNDS.minPeerBytes) ||
+    !withinBounds(hedgeMs, SW_SETTING_BOUNDS.hedgeMs) ||
+    typeof rateHedge !== 'boolean'
+  ) {
+    return undefined;
+  }
   return { cacheBytes, stallMs, prefetchBytes, minPeerBytes, hedgeMs, rateHedge };
 }
 

@@ -12,16 +12,15 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import type { FastifyPluginAsync } from 'fastify';
 import { SwarmError } from '../../protocol/index.js';
+import { ROUTES, TRUSTED_KEYS_PLACEHOLDER } from '../../protocol/wire.js';
 import { preferredCoding, type ContentCoding } from '../accept-encoding.js';
 import { errorSchema, ifNoneMatch } from '../http-cache.js';
 import { packageRoot } from '../package-root.js';
 
-/** Where the service worker is served; its scope is widened to '/' by Service-Worker-Allowed. */
-export const SW_ROUTE = '/swarmcdn/sw.js';
+/** Where the service worker is served (protocol/wire.ts); its scope is widened to '/' by Service-Worker-Allowed. */
+const SW_ROUTE = ROUTES.sw;
 /** Where the page bridge is served. */
-export const BRIDGE_ROUTE = '/swarmcdn/bridge.js';
-/** The string literal in sw/main.ts that the server replaces, quotes included, with the keys. */
-export const TRUSTED_KEYS_PLACEHOLDER = '__SWARMCDN_TRUSTED_KEYS__';
+const BRIDGE_ROUTE = ROUTES.bridge;
 
 /**
  * Cache-Control per asset.

@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { SwarmError, isSwarmError, type ErrorCode, type TrustedKey } from '../../protocol/index.js';
+import { ROUTES } from '../../protocol/wire.js';
 import type { ManifestUpdate } from '../context.js';
 import { ManifestBuilder, type BuildSummary } from '../manifest/cli-build.js';
 import { watchFile, watchTree, type StopWatching } from '../manifest/file-watch.js';
@@ -25,8 +26,6 @@ export interface ManifestPluginOptions {
   readonly keys: readonly TrustedKey[];
 }
 
-/** The route the signed envelope is published at. */
-export const MANIFEST_ROUTE = '/swarmcdn/manifest';
 /** 50 ms: a rename lands as two or three events; the push must still go out well within a second. */
 const MANIFEST_DEBOUNCE_MS = 50;
 /** The builder's refusals of the site itself: the verifier would refuse what it signs. Not fatal: the origin still serves. */
@@ -145,7 +144,7 @@ export const manifestPlugin: FastifyPluginAsync<ManifestPluginOptions> = async (
 
 /** `GET /swarmcdn/manifest`: the current envelope, or MANIFEST_UNAVAILABLE. */
 function serveManifestRoute(app: FastifyInstance, published: PublishedManifest): void {
-  app.get(MANIFEST_ROUTE, { schema: { response: { '4xx': errorSchema } } }, async (request, reply) => {
+  app.get(ROUTES.manifest, { schema: { response: { '4xx': errorSchema } } }, async (request, reply) => {
     const current = published.current;
     if (!current) throw new SwarmError('MANIFEST_UNAVAILABLE');
     // no-cache, not no-store: clients keep it and revalidate with the ETag every time.

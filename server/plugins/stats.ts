@@ -4,6 +4,7 @@
  * could move since it joined, server/tracker/session.ts), and the manifest version being published.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import { ROUTES } from '../../protocol/wire.js';
 
 const count = { type: 'integer', minimum: 0 } as const;
 
@@ -33,7 +34,7 @@ const statsSchema = {
 export const statsPlugin: FastifyPluginAsync = async (app) => {
   const ctx = app.swarmcdn;
   const started = Date.now();
-  app.get('/swarmcdn/stats', { schema: { response: { 200: statsSchema } } }, async (_request, reply) => {
+  app.get(ROUTES.stats, { schema: { response: { 200: statsSchema } } }, async (_request, reply) => {
     const counts = ctx.store.tracker.counts();
     reply.header('cache-control', 'no-store');
     return {
