@@ -38,6 +38,12 @@ export interface SwarmOptions {
   hedgeMs?: number;
   /** Hand the rest of a file to the origin when peers deliver slower than its measured pace (default true). */
   rateHedge?: boolean;
+  /**
+   * The service worker registered at scope `/`: default swarmcdn's `<server>/swarmcdn/sw.js`. A site
+   * whose own Workbox SW adds the swarm path (`swarmcdn/sw`) names that script (same origin as the
+   * page), or passes `false` when it registers the SW itself.
+   */
+  serviceWorker?: string | false;
 }
 
 /** The options after defaults and validation. */
@@ -57,6 +63,8 @@ export interface SwarmConfig {
   readonly minPeerBytes: number;
   readonly hedgeMs: number;
   readonly rateHedge: boolean;
+  /** The SW script to register; undefined: `<server>/swarmcdn/sw.js`; false: the site registers its own. */
+  readonly serviceWorker: string | false | undefined;
 }
 
 /** Every default, in one place (server's default is the page's origin, known only at run time). */
@@ -90,6 +98,7 @@ const KNOWN = new Set<string>([
   'minPeerBytes',
   'hedgeMs',
   'rateHedge',
+  'serviceWorker',
 ]);
 
 /** ICE server entries and URLs per entry: a real configuration has a handful. */
@@ -137,6 +146,20 @@ function serverUrl(value: unknown, pageOrigin: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
+function serviceWorkerUrl(value: unknown, pageOrigin: string): string | false {
+  if (value === false) return false;
+  const text = shortString('serviceWorker', value);
+  let url: URL;
+  try {
+    url = new URL(text, pageOrigin);
+  } catch {
+    return fail('serviceWorker', 'is not a URL');
+  }
+  // A browser registers only a same-origin script; refusing here names the option instead of a console warning.
+  if (url.origin !== pageOrigin || url.hash || url.username || url.password) fail('serviceWorker', "must be a URL of the page's own origin, without fragment or credentials");
+  return url.href;
+}
+
 function iceServers(value: unknown): readonly RTCIceServer[] {
   if (!Array.isArray(value) || value.length > MAX_ICE_SERVERS) fail('iceServers', `must be an array of at most ${MAX_ICE_SERVERS} RTCIceServer objects`);
   return Object.freeze(
@@ -176,6 +199,7 @@ export function resolveSwarmOptions(input: unknown, pageOrigin: string): SwarmCo
   const rate = given('uploadBytesPerSecond');
   const hint = given('region');
   const ice = given('iceServers');
+  const worker = given('serviceWorker');
   return Object.freeze({
     server: serverUrl(given('server') ?? pageOrigin, pageOrigin),
     iceServers: ice === undefined ? undefined : iceServers(ice),
@@ -193,5 +217,6 @@ export function resolveSwarmOptions(input: unknown, pageOrigin: string): SwarmCo
     minPeerBytes: swSetting('minPeerBytes', given('minPeerBytes') ?? SWARM_DEFAULTS.minPeerBytes),
     hedgeMs: swSetting('hedgeMs', given('hedgeMs') ?? SWARM_DEFAULTS.hedgeMs),
     rateHedge: flag('rateHedge', given('rateHedge') ?? SWARM_DEFAULTS.rateHedge),
+    serviceWorker: worker === undefined ? undefined : serviceWorkerUrl(worker, pageOrigin),
   });
 }

@@ -1,5 +1,6 @@
 /**
- * The page's link to its service worker: registers /swarmcdn/sw.js for the whole site and lends
+ * The page's link to its service worker: registers /swarmcdn/sw.js (or the site's own SW that adds
+ * the swarm path, `serviceWorker`) for the whole site and lends
  * the SW the bridge. Whenever a SW controls the page (at start, on 'controllerchange', and when the
  * SW says 'swarmcdn/hello' because it restarted or lost us), a fresh MessageChannel carries the
  * BridgeApi (Comlink, page side exposes, SW side wraps) and the settings the SW enforces; the link
@@ -14,7 +15,8 @@ import type { SwarmConfig } from './options.js';
 import { deferred } from './wait.js';
 
 /** The slice of the options the SW link uses. */
-export type SwLinkConfig = Pick<SwarmConfig, 'server' | 'cacheBytes' | 'stallMs' | 'prefetchBytes' | 'minPeerBytes' | 'hedgeMs' | 'rateHedge'>;
+export type SwLinkConfig = Pick<SwarmConfig, 'server' | 'cacheBytes' | 'stallMs' | 'prefetchBytes' | 'minPeerBytes' | 'hedgeMs' | 'rateHedge'> &
+  Partial<Pick<SwarmConfig, 'serviceWorker'>>;
 
 /** An unanswered bridge offer is made again after this long (the SW answers once its first manifest load is done)… */
 const OFFER_RETRY_MS = 5_000;
@@ -54,10 +56,14 @@ export class SwLink {
     container.addEventListener('controllerchange', this.#onControllerChange);
     // Without it, messages from the SW wait until DOMContentLoaded (docs/browser-notes.md).
     container.startMessages();
-    // Under the server's base, so the SW finds its manifest and availability there (serverBaseOfScript).
-    container.register(serverUrl(this.#config.server, ROUTES.sw), { scope: '/' }).catch((error: unknown) => {
-      console.warn('swarmcdn: service worker registration failed; the site keeps loading from the origin', error);
-    });
+    // false: the site registers its own SW (which adds the swarm path); the bridge only waits for it to control the page.
+    // By default under the server's base, so the SW finds its manifest and availability there (serverBaseOfScript).
+    const script = this.#config.serviceWorker ?? serverUrl(this.#config.server, ROUTES.sw);
+    if (script !== false) {
+      container.register(script, { scope: '/' }).catch((error: unknown) => {
+        console.warn('swarmcdn: service worker registration failed; the site keeps loading from the origin', error);
+      });
+    }
     if (container.controller) this.#offer(true);
   }
 

@@ -1,6 +1,6 @@
 // Bundles the TypeScript entry points with esbuild. Node entries keep node_modules external
 // (they are installed); browser entries (added with the SW and bridge) bundle everything.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const node = {
@@ -50,6 +50,8 @@ const browser = {
 const browserEntries = {
   'sw/sw': 'sw/main.ts',
   'page-bridge/bridge': 'page-bridge/main.ts',
+  // The operator dashboard: uPlot bundled in, and its stylesheet (imported by main.ts) beside it as dashboard.css.
+  'dashboard/dashboard': 'dashboard/main.ts',
 };
 await build({
   ...browser,
@@ -70,4 +72,44 @@ if (existsSync(browserEntries['sw/sw'])) {
     console.error(`${SW_BUNDLE}: ${placeholders} quoted "${TRUSTED_KEYS_PLACEHOLDER}" literals after minification, expected 1`);
     process.exit(1);
   }
+}
+
+// The installable package's library entries (package.json "exports"): ESM, not minified, every
+// dependency left to the site's own bundler or node_modules (workbox, comlink, fastify… resolve
+// once, from the site's install). devDependencies are bundled in (peerjs, used by the bridge only).
+// One build with code splitting, so the protocol code the four share is one module: a SwarmError
+// thrown by swarmcdn/server is `instanceof` the one swarmcdn/protocol exports. Platform neutral:
+// the browser entries must not get Node's resolution, and the server's `node:` imports stay imports.
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const libraryEntries = {
+  'server/index': 'server/index.ts',
+  'sw/index': 'sw/index.ts',
+  'bridge/index': 'page-bridge/index.ts',
+  'protocol/index': 'protocol/index.ts',
+};
+if (Object.values(libraryEntries).every((src) => existsSync(src))) {
+  // Chunk names carry a content hash: old ones would pile up across builds.
+  rmSync('dist/lib', { recursive: true, force: true });
+  await build({
+    entryPoints: libraryEntries,
+    outdir: 'dist/lib',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'neutral',
+    mainFields: ['browser', 'module', 'main'],
+    target: ['es2022'],
+    external: [...Object.keys(pkg.dependencies ?? {}), 'node:*'],
+    chunkNames: 'chunks/[name]-[hash]',
+    sourcemap: true,
+    legalComments: 'eof',
+    logLevel: 'warning',
+  });
+}
+
+// Type declarations for the library entries (tsconfig.build.json → dist/types) take ~10 s, so only
+// `npm pack`/`npm publish` (the prepack script) and `--types` ask for them, never `npm test`.
+if (process.argv.includes('--types')) {
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 }
