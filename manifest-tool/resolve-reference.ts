@@ -27,6 +27,7 @@ export function parseSiteOrigin(text: string): string | undefined {
 // Most references that may be cached by their base's directory: bounds memory on huge sites.
 const MAX_CACHED = 1_000_000;
 // A reference that resolves to its base itself (empty, or only a query or fragment), so depends on all of it.
+// eslint-disable-next-line no-control-regex -- URL parsing strips leading C0 controls and spaces (WHATWG URL), so must we.
 const SELF_REFERENCE = /^[\x00-\x20]*(?:[?#]|$)/;
 
 /** Resolves references against files of one site whose origin is `origin`. */

@@ -96,7 +96,7 @@ export async function startE2e<S extends E2eSite = E2eSite>(options: { large?: b
           error.message += details;
           throw error;
         }
-        throw new Error(`${String(error)}${details}`);
+        throw new Error(`${String(error)}${details}`, { cause: error });
       }
     },
     async close() {

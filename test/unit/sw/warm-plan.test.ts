@@ -1,7 +1,7 @@
 /** What a page's bridge connects for while the page loads: its own files, held by peers, not cached, big enough for peers, at most four. */
 import { describe, expect, it } from '@jest/globals';
 import type { Manifest, ManifestFile, Sha256Sri } from '../../../protocol/index.js';
-import { file, manifestOf, sri } from './plan-fixture.js';
+import { file, manifestOf } from './plan-fixture.js';
 import { WARM_PLAN_FILES, warmPlan, type WarmFacts } from '../../../sw/warm-plan.js';
 
 const files: Record<string, ManifestFile> = {
