@@ -101,6 +101,10 @@ export interface ServerOptions {
   maxAgeSeconds?: number;
   signalling?: Partial<SignallingOptions>;
   tracker?: Partial<TrackerOptions>;
+  /** Serve Prometheus metrics at /swarmcdn/metrics (default off: operator data, see README). */
+  metrics?: boolean;
+  /** Serve the live dashboard at /swarmcdn/dashboard (default off: operator data, see README). */
+  dashboard?: boolean;
   /** Fastify's logger option (true, false or pino options). */
   logger?: boolean | Record<string, unknown>;
 }
@@ -117,12 +121,18 @@ export interface ResolvedServerOptions {
   readonly maxAgeSeconds: number;
   readonly signalling: Readonly<SignallingOptions>;
   readonly tracker: Readonly<TrackerOptions>;
+  readonly metrics: boolean;
+  readonly dashboard: boolean;
   readonly logger: boolean | Record<string, unknown>;
 }
 
 /** Every default, in one place. */
 export const DEFAULTS = Object.freeze({
   maxAgeSeconds: 300,
+  // Off: both show an operator's data (process memory, refusals, the most held files) to anyone
+  // who asks; `swarmcdn serve --metrics --dashboard` and `npm start` turn them on.
+  metrics: false,
+  dashboard: false,
   /** 300 ms: an editor's save or a deploy's copy lands as a burst; one rebuild covers it. */
   watchDebounceMs: 300,
   signalling: Object.freeze<SignallingOptions>({
@@ -204,6 +214,9 @@ export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
   if (options.signingKeyFile !== undefined && (typeof options.signingKeyFile !== 'string' || options.signingKeyFile === '')) {
     fail('signingKeyFile must be a path');
   }
+  for (const flag of ['metrics', 'dashboard'] as const) {
+    if (options[flag] !== undefined && typeof options[flag] !== 'boolean') fail(`${flag} must be a boolean`);
+  }
   const publicKeys = options.publicKeys ?? [];
   if (!Array.isArray(publicKeys) || !publicKeys.every((k) => typeof k === 'string' && k.includes('PUBLIC KEY'))) {
     fail('publicKeys must be SPKI PEM texts');
@@ -219,6 +232,8 @@ export function resolveOptions(options: ServerOptions): ResolvedServerOptions {
     maxAgeSeconds,
     signalling: Object.freeze(signalling),
     tracker: Object.freeze(tracker),
+    metrics: options.metrics ?? DEFAULTS.metrics,
+    dashboard: options.dashboard ?? DEFAULTS.dashboard,
     logger: options.logger ?? false,
   });
 }

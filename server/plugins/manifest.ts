@@ -20,10 +20,12 @@ import { watchFile, watchTree, type StopWatching } from '../manifest/file-watch.
 import { PublishState, publishStateFile } from '../manifest/publish-state.js';
 import { PublishedManifest } from '../manifest/published-manifest.js';
 import { errorSchema, ifNoneMatch } from '../http-cache.js';
+import { countRefusal, type ManifestCounters } from '../metrics/counters.js';
 
-/** The manifest plugin's options: the keys every published envelope must verify with. */
+/** The manifest plugin's options: the keys every published envelope must verify with, and where to count (server/metrics/). */
 export interface ManifestPluginOptions {
   readonly keys: readonly TrustedKey[];
+  readonly counters?: ManifestCounters;
 }
 
 /** 50 ms: a rename lands as two or three events; the push must still go out well within a second. */
@@ -38,7 +40,7 @@ function ignoredBySite(relPath: string, manifestRel: string | undefined): boolea
 }
 
 /** Publishes the site's signed manifest. */
-export const manifestPlugin: FastifyPluginAsync<ManifestPluginOptions> = async (app, { keys }) => {
+export const manifestPlugin: FastifyPluginAsync<ManifestPluginOptions> = async (app, { keys, counters }) => {
   const ctx = app.swarmcdn;
   const { siteDir, manifestFile, signingKeyFile, watch, watchDebounceMs } = ctx.options;
   const log = app.log.child({ plugin: 'manifest' });
@@ -55,6 +57,7 @@ export const manifestPlugin: FastifyPluginAsync<ManifestPluginOptions> = async (
 
   const publish = (update: ManifestUpdate): void => {
     ctx.currentManifest = update;
+    if (counters) counters.published++;
     log.info({ version: update.version, etag: update.etag }, 'manifest published');
     ctx.events.emit('manifest', update);
   };
@@ -77,6 +80,7 @@ export const manifestPlugin: FastifyPluginAsync<ManifestPluginOptions> = async (
       if (!isSwarmError(error)) throw error;
       if (strict) throw new SwarmError(error.code, `${manifestFile}: ${error.message}`, { file: manifestFile });
       const serving = published.current?.version;
+      if (counters) countRefusal(counters.refusals, error.code);
       log.error({ code: error.code, file: manifestFile, serving }, `manifest refused (${error.code}): ${error.message}; still serving ${serving === undefined ? 'none' : 'v' + serving}`);
     }
   };

@@ -24,6 +24,7 @@ import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import { SwarmError } from '../../protocol/errors.js';
 import { sendError } from '../error-reply.js';
+import { countRefusal, createSignallingCounters, type SignallingCounters } from '../metrics/counters.js';
 import { SignallingHub } from '../signalling/signalling-hub.js';
 import { addressKey } from '../signalling/address-key.js';
 import { networkKey } from '../tracker/network-key.js';
@@ -48,13 +49,14 @@ const KEY_PARAMS = {
   required: ['key'],
 } as const;
 
-/** The signalling plugin's options: the tracker its sockets carry (none: relay only). */
+/** The signalling plugin's options: the tracker its sockets carry (none: relay only), and where to count (server/metrics/). */
 export interface SignallingPluginOptions {
   readonly tracker?: TrackerService;
+  readonly counters?: SignallingCounters;
 }
 
 /** Registers the id routes and the relay WebSocket. */
-export const signallingPlugin: FastifyPluginAsync<SignallingPluginOptions> = async (app, { tracker }) => {
+export const signallingPlugin: FastifyPluginAsync<SignallingPluginOptions> = async (app, { tracker, counters = createSignallingCounters() }) => {
   if (!app.hasDecorator('websocketServer')) {
     throw new SwarmError('CONFIG_INVALID', 'register @fastify/websocket before the signalling plugin');
   }
@@ -72,6 +74,7 @@ export const signallingPlugin: FastifyPluginAsync<SignallingPluginOptions> = asy
     // ws negotiates permessage-deflate only when the server offers it; unknown options count as offering.
     writeFrames: wsOptions !== undefined && (wsOptions.perMessageDeflate === false || wsOptions.perMessageDeflate === undefined),
     ...(tracker === undefined ? {} : { tracker }),
+    counters,
   });
   const onSocketError = socketErrorListener(log);
 
@@ -83,10 +86,14 @@ export const signallingPlugin: FastifyPluginAsync<SignallingPluginOptions> = asy
     `${options.path}/:key/id`,
     { schema: { params: KEY_PARAMS, response: { 200: { type: 'string' }, '4xx': ERROR_BODY } } },
     async (request, reply) => {
-      if (request.params.key !== options.key) return sendError(new SwarmError('SIGNAL_KEY_INVALID'), request, reply);
+      if (request.params.key !== options.key) {
+        countRefusal(counters.refusals, 'SIGNAL_KEY_INVALID');
+        return sendError(new SwarmError('SIGNAL_KEY_INVALID'), request, reply);
+      }
       const id = randomUUID();
       // The stock client reports any status but 200 as a server error and stays off the swarm; the page still loads.
       if (!store.issueId(id, options.idTtlMs, addressKey(request.ip), options.maxUnclaimedIdsPerAddress)) {
+        countRefusal(counters.refusals, 'SIGNAL_ADDRESS_IDS');
         reply.header('access-control-allow-origin', '*').header('retry-after', String(Math.ceil(options.idTtlMs / 1000)));
         return sendError(new SwarmError('SIGNAL_ADDRESS_IDS'), request, reply);
       }

@@ -35,6 +35,7 @@ import {
   type PeerjsRelayType,
 } from '../../protocol/messages/peerjs.js';
 import type { ConnectionGauges } from '../context.js';
+import { countRefusal, createSignallingCounters, type SignallingCounters } from '../metrics/counters.js';
 import type { SignallingOptions } from '../options.js';
 import type { SignallingStore } from '../store/store.js';
 import { decideAdmission } from './admission.js';
@@ -76,6 +77,8 @@ export interface SignallingHubDeps {
   readonly writeFrames: boolean;
   /** The tracker the sockets carry (none: a tracker frame is refused like any unknown type). */
   readonly tracker?: TrackerService;
+  /** Where relayed frames and refusals are counted (server/metrics/; none: the hub keeps its own). */
+  readonly counters?: SignallingCounters;
 }
 
 /**
@@ -92,6 +95,7 @@ export class SignallingHub {
   readonly #log: FastifyBaseLogger;
   readonly #textFramesAreUtf8: boolean;
   readonly #tracker: TrackerService | undefined;
+  readonly #counters: SignallingCounters;
   readonly #registry: PeerRegistry;
   readonly #queue: OfflineQueue;
   readonly #batch: WriteBatch;
@@ -110,6 +114,7 @@ export class SignallingHub {
     this.#log = deps.log;
     this.#textFramesAreUtf8 = deps.textFramesAreUtf8;
     this.#tracker = deps.tracker;
+    this.#counters = deps.counters ?? createSignallingCounters();
     this.#batch = new WriteBatch(deps.writeFrames);
     this.#registry = new PeerRegistry(this.#o.idTtlMs);
     this.#queue = new OfflineQueue(queueLimits(this.#o));
@@ -146,6 +151,7 @@ export class SignallingHub {
       const decision = decideAdmission(query, this.#o, this.#registry, this.#store, addressKey);
       if (!decision.ok) {
         this.#log.debug({ code: decision.code }, 'signalling connection refused');
+        countRefusal(this.#counters.refusals, decision.code);
         socket.send(decision.frame);
         socket.close(decision.closeCode, decision.code);
         return;
@@ -263,6 +269,8 @@ export class SignallingHub {
 
   #relay(conn: PeerConnection, type: PeerjsRelayType, dstId: string, frame: Outgoing, now: number): void {
     const dst = this.#registry.get(dstId);
+    // A plain field increment: the metrics read it at scrape time.
+    this.#counters.relayed[type]++;
     if (this.#debug) this.#log.debug({ type, src: conn.id, dst: dstId, queued: dst === undefined }, 'signalling relay');
     // What the server itself saw: these two peers negotiated (the tracker weighs reports by it).
     if (type === 'ANSWER' && dst !== undefined) this.#tracker?.paired(dstId, conn.id, now);
@@ -301,6 +309,7 @@ export class SignallingHub {
   /** Sends the offender an ERROR with `code` and closes it; others are unaffected. */
   #reject(conn: PeerConnection, code: ErrorCode, closeCode: number): void {
     this.#log.debug({ peer: conn.id, code }, 'signalling peer rejected');
+    countRefusal(this.#counters.refusals, code);
     this.#send(conn, peerjsErrorFrame('ERROR', code, ERROR_CATALOGUE[code].summary));
     this.#close(conn, closeCode, code, Date.now(), true);
   }

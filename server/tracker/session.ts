@@ -14,6 +14,7 @@
 import { ERROR_CATALOGUE, type ErrorCode } from '../../protocol/index.js';
 import { parseTrackerClientMessage, type TrackerClientMessage, type TrackerServerMessage } from '../../protocol/messages/tracker.js';
 import type { ByteCounters } from '../context.js';
+import { countRefusal, type TrackerCounters } from '../metrics/counters.js';
 import type { TrackerOptions } from '../options.js';
 import type { PeerRecord, TrackerStore } from '../store/store.js';
 import type { AvailabilityFeed, AvailabilitySink } from './availability-hub.js';
@@ -64,6 +65,8 @@ export interface SessionDeps {
   readonly manifestFiles: () => ReadonlyMap<string, string>;
   /** The live session of a peer id, if any (the sender a receiver credits). */
   readonly sessionOf: (peerId: string) => TrackerSession | undefined;
+  /** Where answers and refusals are counted (server/metrics/counters.ts). */
+  readonly counters?: TrackerCounters;
 }
 
 // WebSocket close codes (RFC 6455 §7.4.1).
@@ -167,11 +170,18 @@ export class TrackerSession implements AvailabilitySink {
     if (!this.#open) return;
     if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) return this.fail('TRACKER_SLOW_CLIENT');
     for (const text of texts) this.socket.send(text);
+    // Only the availability hub sends batches.
+    if (this.deps.counters) this.deps.counters.answers.availability += texts.length;
   }
 
   /** Answers `error {code}`, closes the socket with the matching close code, and forgets the peer. */
   fail(code: ErrorCode): void {
     if (!this.#open) return;
+    const counters = this.deps.counters;
+    if (counters) {
+      counters.answers.error++;
+      countRefusal(counters.refusals, code);
+    }
     // The error frame goes even past the backlog cap: it is the last thing this socket gets.
     this.socket.send(JSON.stringify({ type: 'error', code, message: ERROR_CATALOGUE[code].summary } satisfies TrackerServerMessage));
     this.socket.close(closeCodeFor(code), code);
@@ -195,6 +205,7 @@ export class TrackerSession implements AvailabilitySink {
   }
 
   #send(message: TrackerServerMessage): void {
+    if (this.deps.counters) this.deps.counters.answers[message.type]++;
     this.sendText(JSON.stringify(message));
   }
 

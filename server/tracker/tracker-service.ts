@@ -14,6 +14,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { TrackerServerMessage } from '../../protocol/messages/tracker.js';
 import type { ByteCounters, ConnectionGauges, ManifestUpdate } from '../context.js';
+import { createTrackerCounters, type TrackerCounters } from '../metrics/counters.js';
 import type { TrackerOptions } from '../options.js';
 import type { TrackerStore } from '../store/store.js';
 import type { AvailabilityHub } from './availability-hub.js';
@@ -28,6 +29,8 @@ export interface TrackerServiceDeps {
   readonly availability: AvailabilityHub;
   readonly manifestVersion: () => number | undefined;
   readonly log: FastifyBaseLogger;
+  /** Where answers and refusals are counted (server/metrics/; none: the service keeps its own). */
+  readonly counters?: TrackerCounters;
   readonly rng?: () => number;
   readonly now?: () => number;
 }
@@ -39,6 +42,7 @@ export class TrackerService {
   /** Live sessions by the id their socket proved (a reconnect's new session replaces the old one). */
   readonly #byOwner = new Map<string, TrackerSession>();
   readonly #sessionDeps: SessionDeps;
+  readonly #counters: TrackerCounters;
   #timer: NodeJS.Timeout | undefined;
   /** The manifest file set last seen, and each file mapped to that set's own string. */
   #filesSeen: ReadonlySet<string> | undefined;
@@ -46,7 +50,9 @@ export class TrackerService {
 
   constructor(deps: TrackerServiceDeps) {
     this.#deps = deps;
+    this.#counters = deps.counters ?? createTrackerCounters();
     this.#sessionDeps = {
+      counters: this.#counters,
       options: deps.options,
       store: deps.store,
       bytes: deps.bytes,
@@ -104,6 +110,7 @@ export class TrackerService {
     this.#manifestFiles();
     const text = JSON.stringify({ type: 'manifest', version: update.version, etag: update.etag } satisfies TrackerServerMessage);
     for (const session of this.#sessions) session.sendText(text);
+    this.#counters.answers.manifest += this.#sessions.size;
     this.#deps.log.debug({ version: update.version, clients: this.#sessions.size }, 'manifest pushed to tracker clients');
   }
 

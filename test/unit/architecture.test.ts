@@ -1,7 +1,7 @@
 /**
- * The wings (sw, page-bridge, server, manifest-tool) meet only in protocol/, and protocol/ runs
- * anywhere (Node, page, service worker): no wing imports, no node: built-ins. A wrong import
- * fails here, in CI.
+ * The wings (sw, page-bridge, server, manifest-tool, and dashboard: the operator page's script)
+ * meet only in protocol/, and protocol/ runs anywhere (Node, page, service worker): no wing
+ * imports, no node: built-ins. A wrong import fails here, in CI.
  */
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const WINGS = ['sw', 'page-bridge', 'server', 'manifest-tool'] as const;
+const WINGS = ['sw', 'page-bridge', 'server', 'manifest-tool', 'dashboard'] as const;
 const AREAS = ['protocol', ...WINGS] as const;
 type Area = (typeof AREAS)[number];
 
@@ -65,6 +65,7 @@ describe('one-way dependencies', () => {
     expect(violations(join(ROOT, 'page-bridge/a/b.ts'), "const m = await import('../../sw/strategy.js');")).toHaveLength(1);
     expect(violations(join(ROOT, 'protocol/x.ts'), "import { readFile } from 'node:fs/promises';")).toHaveLength(1);
     expect(violations(join(ROOT, 'protocol/x.ts'), "import '../sw/x.js';")).toHaveLength(1);
+    expect(violations(join(ROOT, 'dashboard/x.ts'), "import { metricsPlugin } from '../server/plugins/metrics.js';")).toHaveLength(1);
     expect(violations(join(ROOT, 'sw/x.ts'), "import type { Manifest } from '../protocol/index.js';\nimport { Strategy } from 'workbox-strategies';")).toEqual([]);
   });
 
