@@ -28,6 +28,9 @@ const args = [
   '--key', join(work, 'keys/swarmcdn.key'),
   '--manifest', join(work, 'swarmcdn-manifest.json'),
   '--watch',
+  // The demo shows what the server sees: /swarmcdn/dashboard (the server prints its URL) and /swarmcdn/metrics.
+  '--metrics',
+  '--dashboard',
   '--port', process.env.PORT ?? '8080',
   '--host', process.env.HOST ?? '127.0.0.1',
 ];

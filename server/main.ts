@@ -22,6 +22,8 @@ interface ServeFlags {
   watch?: boolean;
   maxAge?: number;
   stateDir?: string;
+  metrics?: boolean;
+  dashboard?: boolean;
   jsonLogs?: boolean;
 }
 
@@ -57,6 +59,8 @@ function parse(argv: readonly string[]): { siteDir: string; flags: ServeFlags } 
     .option('--watch', 'rebuild the manifest when the site changes (needs --key)')
     .option('--max-age <seconds>', 'Cache-Control max-age of site files other than HTML', integer(0, 31_536_000))
     .option('--state-dir <dir>', 'where the highest published manifest version is recorded (default: the key\'s directory, else the manifest\'s)')
+    .option('--metrics', 'serve Prometheus metrics at /swarmcdn/metrics (operator data: off unless asked)')
+    .option('--dashboard', 'serve the live dashboard at /swarmcdn/dashboard (operator data: off unless asked)')
     .option('--json-logs', 'log JSON lines (with every request) instead of readable lines')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined })
@@ -131,12 +135,15 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
       watch: flags.watch,
       maxAgeSeconds: flags.maxAge,
       ...(flags.stateDir === undefined ? {} : { stateDir: resolve(flags.stateDir) }),
+      metrics: Boolean(flags.metrics),
+      dashboard: Boolean(flags.dashboard),
       logger: flags.jsonLogs ? { level: 'info' } : { level: 'info', stream: humanLogStream(process.stderr) },
     });
     await app.listen({ port: flags.port, host: flags.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : flags.port;
     process.stdout.write(`swarmcdn: serving ${resolve(siteDir)} at ${urlOf(flags.host, port)}\n`);
+    if (flags.dashboard) process.stdout.write(`swarmcdn: live dashboard at ${urlOf(flags.host, port)}swarmcdn/dashboard\n`);
     shutDownOnSignals(app);
     return undefined;
   } catch (error) {

@@ -12,6 +12,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>swarmcdn dashboard</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${DASHBOARD_STYLE_PATH}">
 <script src="${DASHBOARD_SCRIPT_PATH}" defer></script>
 </head>
