@@ -59,6 +59,8 @@ export interface BuildOptions {
   readonly now?: Date;
   readonly onStart?: (totalBytes: number, totalFiles: number) => void;
   readonly onProgress?: (bytesDone: number, filesDone: number) => void;
+  /** Abandons the build (nothing is written) with the signal's reason: a server that closes. */
+  readonly signal?: AbortSignal;
 }
 
 /** What a build produced, and how fast. */
@@ -184,7 +186,7 @@ export async function buildManifest(options: BuildOptions): Promise<BuildResult>
   const hashStarted = performance.now();
   const hashes = await hashFiles(
     files.map((f) => ({ path: f.absPath, size: f.size })),
-    { chunkSize, threads: options.threads, onProgress: options.onProgress },
+    { chunkSize, threads: options.threads, onProgress: options.onProgress, signal: options.signal },
   );
   const hashMs = performance.now() - hashStarted;
 
@@ -219,6 +221,7 @@ export async function buildManifest(options: BuildOptions): Promise<BuildResult>
   const payload = preflight(manifest, keyids, 'hashed', options.maxEnvelopeBytes);
   const envelope = await signEnvelope(MANIFEST_PAYLOAD_TYPE, payload, keys);
   const text = envelopeToJson(envelope);
+  options.signal?.throwIfAborted();
   await writeAtomically(out, text);
   const totalMs = performance.now() - started;
   return {

@@ -8,19 +8,14 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import ms from 'ms';
 import { isSwarmError, type ErrorCode } from '../protocol/index.js';
+import { collect, exitCodeFor, integerArg as integer } from './cli-shared.js';
 import { commands } from './commands.js';
 import { CliOutput } from './output.js';
 import { parseSiteOrigin } from './resolve-reference.js';
 
-const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['USAGE', 'INPUT_NOT_FOUND', 'KEY_INVALID', 'OUTPUT_EXISTS', 'OUTPUT_FAILED', 'CONFIG_INVALID']);
-
-function integer(min: number) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}`);
-    return n;
-  };
-}
+// The output path is the user's argument here, so an unwritable or existing one is a usage error;
+// for `swarmcdn serve` a state file it cannot write is a failure to start (exit 1).
+const OUTPUT_CODES: readonly ErrorCode[] = ['OUTPUT_EXISTS', 'OUTPUT_FAILED'];
 
 function duration(text: string): number {
   const value = /^\d+$/.test(text) ? Number(text) * 1000 : ms(text as ms.StringValue);
@@ -41,8 +36,6 @@ function siteOrigin(text: string): string {
   if (origin === undefined) throw new InvalidArgumentError('expected an http(s) origin such as https://example.com');
   return origin;
 }
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 function buildProgram(out: CliOutput): Command {
   const program = new Command('swarmcdn')
@@ -158,7 +151,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (isSwarmError(error)) {
       out.failure(error.code, error.message);
-      return USAGE_CODES.has(error.code) ? 2 : 1;
+      return exitCodeFor(error.code, OUTPUT_CODES);
     }
     out.failure('INTERNAL', error instanceof Error ? error.message : String(error));
     if (process.env.SWARMCDN_DEBUG) console.error(error);

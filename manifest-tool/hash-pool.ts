@@ -2,7 +2,9 @@
  * Hashes many files on all cores: worker threads pull batches from one queue, largest files first
  * (longest-processing-time order keeps the cores evenly busy when a few files dominate the bytes).
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SwarmError, isErrorCode } from '../protocol/index.js';
 import { hashFileSync, type FileHashes } from './file-hash.js';
@@ -34,6 +36,21 @@ export interface HashOptions {
   readonly threads?: number;
   /** Called as files finish, with running totals. */
   readonly onProgress?: (bytesDone: number, filesDone: number) => void;
+  /** Stops the hashing (workers terminated) with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Where the worker's bundle is, relative to this module wherever it was bundled: beside it (the
+ * CLI, dist/manifest-tool/cli.js), in dist/manifest-tool/ next to the server's bundle
+ * (dist/server/main.js) or the library chunks (dist/lib/chunks/), or, run from the TypeScript
+ * sources (jest), the built one in dist/.
+ */
+const WORKER_CANDIDATES = ['./hash-worker.js', '../manifest-tool/hash-worker.js', '../../manifest-tool/hash-worker.js', '../dist/manifest-tool/hash-worker.js'];
+
+/** The worker script's URL, or undefined when none is built (then files are hashed on the calling thread). */
+export function hashWorkerUrl(): URL | undefined {
+  return WORKER_CANDIDATES.map((c) => new URL(c, import.meta.url)).find((url) => existsSync(fileURLToPath(url)));
 }
 
 // Batches amortize the message round trip over many small files without starving a core at the end.
@@ -66,7 +83,8 @@ function makeBatches(jobs: readonly HashJob[]): number[][] {
 
 /** Hashes every job; results come back in the jobs' order. */
 export async function hashFiles(jobs: readonly HashJob[], options: HashOptions): Promise<FileHashes[]> {
-  const threads = options.threads ?? availableParallelism();
+  const workerUrl = hashWorkerUrl();
+  const threads = workerUrl === undefined ? 0 : (options.threads ?? availableParallelism());
   const results = new Array<FileHashes>(jobs.length);
   let bytesDone = 0;
   let filesDone = 0;
@@ -80,6 +98,7 @@ export async function hashFiles(jobs: readonly HashJob[], options: HashOptions):
   if (threads === 0) {
     const buffer = Buffer.allocUnsafe(options.chunkSize);
     jobs.forEach((job, i) => {
+      options.signal?.throwIfAborted();
       try {
         record(i, hashFileSync(job.path, options.chunkSize, buffer, job.size));
       } catch (error) {
@@ -89,10 +108,18 @@ export async function hashFiles(jobs: readonly HashJob[], options: HashOptions):
     return results;
   }
 
+  options.signal?.throwIfAborted();
   const batches = makeBatches(jobs);
   const workerCount = Math.max(1, Math.min(threads, batches.length));
-  const workers = Array.from({ length: workerCount }, () => new Worker(new URL('./hash-worker.js', import.meta.url)));
+  const workers = Array.from({ length: workerCount }, () => new Worker(workerUrl!));
   let next = 0;
+  // One listener for the whole pool, removed at the end: a server's signal outlives many builds.
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(options.signal?.reason);
+  });
+  aborted.catch(() => undefined);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await Promise.all(
       workers.map(
@@ -110,11 +137,13 @@ export async function hashFiles(jobs: readonly HashJob[], options: HashOptions):
               else send();
             });
             worker.on('error', reject);
+            aborted.catch(reject);
             send();
           }),
       ),
     );
   } finally {
+    options.signal?.removeEventListener('abort', onAbort);
     await Promise.all(workers.map((w) => w.terminate()));
   }
   return results;

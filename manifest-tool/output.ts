@@ -2,6 +2,7 @@
 import { relative } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { BuildResult } from './build.js';
+import { failureLine } from './cli-shared.js';
 import type { ProgressSink, VerifyResult } from './commands.js';
 import type { ManifestDiff } from './diff.js';
 import type { KeygenResult } from './key-files.js';
@@ -109,6 +110,6 @@ export class CliOutput {
   /** One line for a failed command, never a stack trace. */
   failure(code: string, message: string): void {
     if (this.json) this.stdout.write(JSON.stringify({ ok: false, code, message }) + '\n');
-    else this.stderr.write(`swarmcdn: error [${code}]: ${message}\n`);
+    else this.stderr.write(failureLine('swarmcdn', code, message));
   }
 }

@@ -6,8 +6,9 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import type { FastifyInstance } from 'fastify';
+import { collect, exitCodeFor, failureLine, integerArg as integer } from '../manifest-tool/index.js';
 import { SwarmError, isSwarmError, type ErrorCode } from '../protocol/index.js';
 import { buildServer } from './build-server.js';
 import { humanLogStream } from './human-log.js';
@@ -27,7 +28,6 @@ interface ServeFlags {
   jsonLogs?: boolean;
 }
 
-const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['USAGE', 'CONFIG_INVALID', 'KEY_INVALID', 'INPUT_NOT_FOUND']);
 /** 10 s: long enough for sockets to close politely, short enough that a stuck close still exits. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 /**
@@ -35,16 +35,6 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
  * connection "active" for ever (Fastify closes only idle ones), and must not hold up a shutdown.
  */
 const SHUTDOWN_GRACE_MS = 3_000;
-
-function integer(min: number, max: number) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!/^\d+$/.test(text) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
-    return n;
-  };
-}
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 function parse(argv: readonly string[]): { siteDir: string; flags: ServeFlags } | number {
   let parsed: { siteDir: string; flags: ServeFlags } | undefined;
@@ -77,9 +67,9 @@ function parse(argv: readonly string[]): { siteDir: string; flags: ServeFlags } 
 }
 
 function fail(code: ErrorCode, message: string): number {
-  process.stderr.write(`swarmcdn serve: ${message} [${code}]\n`);
+  process.stderr.write(failureLine('swarmcdn serve', code, message));
   if (process.env.SWARMCDN_DEBUG === '1') process.stderr.write(`${new Error().stack}\n`);
-  return USAGE_CODES.has(code) ? 2 : 1;
+  return exitCodeFor(code);
 }
 
 async function readPublicKeys(paths: readonly string[]): Promise<string[]> {

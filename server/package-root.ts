@@ -28,8 +28,3 @@ export function packageRoot(): string {
     dir = parent;
   }
 }
-
-/** The `swarmcdn` command's entry script. */
-export function cliScript(): string {
-  return join(packageRoot(), 'bin', 'swarmcdn.js');
-}

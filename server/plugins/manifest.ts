@@ -15,7 +15,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { SwarmError, isSwarmError, type ErrorCode, type TrustedKey } from '../../protocol/index.js';
 import { ROUTES } from '../../protocol/wire.js';
 import type { ManifestUpdate } from '../context.js';
-import { ManifestBuilder, type BuildSummary } from '../manifest/cli-build.js';
+import { ManifestBuilder, type BuildSummary } from '../manifest/manifest-builder.js';
 import { watchFile, watchTree, type StopWatching } from '../manifest/file-watch.js';
 import { PublishState, publishStateFile } from '../manifest/publish-state.js';
 import { PublishedManifest } from '../manifest/published-manifest.js';
@@ -104,6 +104,7 @@ export const manifestPlugin: FastifyPluginAsync<ManifestPluginOptions> = async (
       stops.push(() => builder.close());
       const built = (summary: BuildSummary, when: string): void => {
         log.info({ version: summary.version, files: summary.files, bytes: summary.bytes, ms: Math.round(summary.totalMs) }, `manifest built${when}`);
+        for (const warning of summary.warnings) log.warn({ version: summary.version }, `manifest build: ${warning}`);
         const previous = summary.previousVersion;
         if (summary.minVersion > 1 && summary.version === summary.minVersion && (previous ?? 0) + 1 < summary.minVersion) {
           const held = previous === undefined ? 'no readable manifest' : `v${previous}`;
@@ -122,7 +123,7 @@ export const manifestPlugin: FastifyPluginAsync<ManifestPluginOptions> = async (
         const manifestRel = rel.startsWith('..') ? undefined : rel.split(sep).join('/');
         const onChange = (): void =>
           void rebuild().catch((error: unknown) => {
-            const code = isSwarmError(error) ? String(error.details?.cliCode ?? error.code) : 'INTERNAL';
+            const code = isSwarmError(error) ? String(error.details?.buildCode ?? error.code) : 'INTERNAL';
             log.error({ code, err: error }, `manifest rebuild failed (${code}): ${(error as Error).message}; still serving the last good one`);
           });
         // Watching starts before the first build, so a change made during it is not missed.
@@ -131,11 +132,11 @@ export const manifestPlugin: FastifyPluginAsync<ManifestPluginOptions> = async (
       try {
         built(await builder.build(), ' at start-up');
       } catch (error) {
-        const cliCode = isSwarmError(error) ? error.details?.cliCode : undefined;
-        if (!UNPUBLISHABLE.has(cliCode)) throw error;
+        const buildCode = isSwarmError(error) ? error.details?.buildCode : undefined;
+        if (!UNPUBLISHABLE.has(buildCode)) throw error;
         // The site cannot be signed as it is; the file on disk (if any) describes an older site, so
         // it is not published either. A later change (with watch) that fixes it is published.
-        log.error({ code: cliCode, file: manifestFile }, `manifest not published: ${(error as Error).message}; serving the site from the origin only`);
+        log.error({ code: buildCode, file: manifestFile }, `manifest not published: ${(error as Error).message}; serving the site from the origin only`);
         return serveManifestRoute(app, published);
       }
     }
