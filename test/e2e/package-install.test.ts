@@ -8,7 +8,7 @@
  * (`swarmcdn/bridge`), the app's own routes still answered by its own strategies.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -81,8 +81,8 @@ async function expectFromPeers(server: ScratchServer, b: Visitor, assets: readon
 }
 
 /** Runs a scenario on a started server; a failure carries the visitors' consoles and the server's output. */
-async function withServer(site: string, body: (server: ScratchServer) => Promise<void>): Promise<void> {
-  const server = await scratch().app.start(site);
+async function withServer(site: string, body: (server: ScratchServer) => Promise<void>, script?: string): Promise<void> {
+  const server = await scratch().app.start(site, script);
   try {
     await body(server);
   } catch (error) {
@@ -156,6 +156,25 @@ describe('the swarmcdn package', () => {
       await b.close();
     });
   }, 120_000);
+
+  it("a server file that bundles swarmcdn/server in still finds the package's browser bundles and CLI", async () => {
+    const { app } = scratch();
+    await app.bundleServer('bundled/server.mjs');
+    await app.writeSite('site-c', { 'index.html': '<!doctype html><title>bundled server</title>' });
+    const shipped = (path: string): Promise<Buffer> => readFile(join(app.dir, 'node_modules/swarmcdn', path));
+    await withServer(
+      'site-c',
+      async (server) => {
+        // Signing at start ran the package's CLI; bridge.js is the package's own bundle.
+        const manifest = await fetch(`${server.url}/swarmcdn/manifest`);
+        const bridge = await fetch(`${server.url}/swarmcdn/bridge.js`);
+        expect({ manifest: manifest.status, bridge: bridge.status }).toEqual({ manifest: 200, bridge: 200 });
+        expect(Buffer.from(await bridge.arrayBuffer()).equals(await shipped('dist/page-bridge/bridge.js'))).toBe(true);
+        expect((await fetch(`${server.url}/swarmcdn/sw.js`)).status).toBe(200);
+      },
+      'bundled/server.mjs',
+    );
+  }, 60_000);
 
   it("(b) the site's own Workbox SW with installSwarm: D gets every asset from C, and the app's own routes answer through its own strategies", async () => {
     const { app } = scratch();

@@ -49,8 +49,13 @@ export interface ScratchApp {
   bundle(entry: string, out: string, define?: Readonly<Record<string, string>>): Promise<void>;
   /** Runs `node <script> ...args` in the app; resolves with its stdout. */
   node(script: string, args: readonly string[]): Promise<string>;
-  /** Starts the app's server on a site directory. */
-  start(site: string): Promise<ScratchServer>;
+  /**
+   * Bundles server.mjs into `out` with swarmcdn/server inlined (its dependencies stay packages), as
+   * a site that ships one server file would: swarmcdn's code then runs outside node_modules/swarmcdn.
+   */
+  bundleServer(out: string): Promise<void>;
+  /** Starts the app's server (`script`, default server.mjs) on a site directory. */
+  start(site: string, script?: string): Promise<ScratchServer>;
   cleanup(): Promise<void>;
 }
 
@@ -143,20 +148,34 @@ function scratchApp(dir: string): ScratchApp {
         logLevel: 'error',
       });
     },
+    async bundleServer(out) {
+      const installed = JSON.parse(await readFile(join(dir, 'node_modules/swarmcdn/package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+      await build({
+        absWorkingDir: dir,
+        entryPoints: [join(dir, 'server.mjs')],
+        outfile: join(dir, out),
+        bundle: true,
+        format: 'esm',
+        platform: 'node',
+        target: ['node20'],
+        external: Object.keys(installed.dependencies ?? {}),
+        logLevel: 'error',
+      });
+    },
     async node(script, args) {
       const { stdout } = await run(process.execPath, [join(dir, script), ...args], { cwd: dir, timeout: 30_000 });
       return stdout;
     },
-    start: (site) => startScratchServer(dir, join(dir, site), keyFile),
+    start: (site, script = 'server.mjs') => startScratchServer(join(dir, script), join(dir, site), keyFile),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
   return app;
 }
 
-/** Starts `node server.mjs` for one site directory and waits for its URL. */
-async function startScratchServer(dir: string, siteDir: string, keyFile: string): Promise<ScratchServer> {
-  const child: ChildProcess = spawn(process.execPath, [join(dir, 'server.mjs')], {
-    cwd: dir,
+/** Starts `node <script>` for one site directory and waits for its URL. */
+async function startScratchServer(script: string, siteDir: string, keyFile: string): Promise<ScratchServer> {
+  const child: ChildProcess = spawn(process.execPath, [script], {
+    cwd: dirname(script),
     env: { ...process.env, SITE_DIR: siteDir, KEY_FILE: keyFile },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
