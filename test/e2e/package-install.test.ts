@@ -102,7 +102,7 @@ describe('the swarmcdn package', () => {
     const files = stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
     for (const entry of ['server', 'sw', 'bridge', 'protocol']) expect(files).toContain(`dist/lib/${entry}/index.js`);
     for (const types of ['server', 'sw', 'page-bridge', 'protocol']) expect(files).toContain(`dist/types/${types}/index.d.ts`);
-    for (const file of ['bin/swarmcdn.js', 'dist/server/main.js', 'dist/manifest-tool/cli.js', 'dist/sw/sw.js', 'dist/page-bridge/bridge.js', 'README.md', 'package.json']) expect(files).toContain(file);
+    for (const file of ['bin/swarmcdn.js', 'dist/server/main.js', 'dist/manifest-tool/cli.js', 'dist/sw/sw.js', 'dist/page-bridge/bridge.js', 'dist/dashboard/dashboard.js', 'README.md', 'package.json']) expect(files).toContain(file);
     expect(files.filter((f) => /^(test|bench|demo|scripts)\/|^dist\/bench\/|\.(key|pem|pub)$|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([]);
   });
 
