@@ -147,9 +147,13 @@ export const manifestPlugin: FastifyPluginAsync<ManifestPluginOptions> = async (
   serveManifestRoute(app, published);
 };
 
-/** `GET /swarmcdn/manifest`: the current envelope, or MANIFEST_UNAVAILABLE. */
+/** `GET /swarmcdn/manifest`: the current envelope, or MANIFEST_UNAVAILABLE; readable from any origin. */
 function serveManifestRoute(app: FastifyInstance, published: PublishedManifest): void {
   app.get(ROUTES.manifest, { schema: { response: { '4xx': errorSchema } } }, async (request, reply) => {
+    // A site's own SW may fetch this from another origin (installSwarm's `server`): the signed envelope
+    // is public and fetched without credentials, so `*`, constant (no Vary: Origin), on 200, 304 and
+    // errors alike (set before anything may throw; a 304 must carry it for the browser to reuse its copy).
+    reply.header('access-control-allow-origin', '*');
     const current = published.current;
     if (!current) throw new SwarmError('MANIFEST_UNAVAILABLE');
     // no-cache, not no-store: clients keep it and revalidate with the ETag every time.
