@@ -6,7 +6,7 @@
 import { SwarmError } from '../protocol/errors.js';
 import { SW_DEFAULTS } from '../protocol/messages/sw-page.js';
 import { parseTrackerClientMessage } from '../protocol/messages/tracker.js';
-import { SW_SETTING_BOUNDS, type IntegerBounds } from '../protocol/wire.js';
+import { SW_SETTING_BOUNDS, parseServerBase, type IntegerBounds } from '../protocol/wire.js';
 
 /** What a site may pass to startSwarm; every field is optional. */
 export interface SwarmOptions {
@@ -134,16 +134,8 @@ function shortString(option: string, value: unknown): string {
 }
 
 function serverUrl(value: unknown, pageOrigin: string): string {
-  const text = shortString('server', value);
-  let url: URL;
-  try {
-    url = new URL(text, pageOrigin);
-  } catch {
-    return fail('server', 'is not a URL');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('server', 'must be an http(s) URL');
-  if (url.search || url.hash || url.username || url.password) fail('server', 'must have no query, fragment or credentials');
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  // The one rule for a server base (wire.ts), which a site's own SW applies to installSwarm's `server` too.
+  return parseServerBase(shortString('server', value), pageOrigin) ?? fail('server', 'must be an http(s) URL without query, fragment or credentials');
 }
 
 function serviceWorkerUrl(value: unknown, pageOrigin: string): string | false {

@@ -3,9 +3,10 @@
  * bridge and the build must agree on, defined here once. Each side imports these; none spells a
  * `/swarmcdn/…` path or the trusted-keys placeholder itself.
  *
- * A site may point the bridge at a server under a path prefix (`https://example.com/swarm`) or, for
- * signalling and the tracker, at another origin: every URL is derived from that one base with
- * `serverUrl`, and the SW recovers the base from its own script URL (`serverBaseOfScript`).
+ * A site may point the bridge at a server under a path prefix (`https://example.com/swarm`) or at
+ * another origin: every URL is derived from that one base with `serverUrl`. swarmcdn's own SW
+ * recovers the base from its own script URL (`serverBaseOfScript`); a site's own SW is told it
+ * (installSwarm's `server`), since a browser registers a SW only from the page's own origin.
  */
 
 /** The path every swarmcdn route lives under, relative to the server's base. */
@@ -76,6 +77,23 @@ export const SW_SETTING_BOUNDS = Object.freeze({
 /** True when `value` is an integer within `bounds`. */
 export function withinBounds(value: unknown, bounds: IntegerBounds): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= bounds.min && value <= bounds.max;
+}
+
+/**
+ * A `server` option as a base URL (`https://example.com`, `https://example.com/swarm`): resolved
+ * against `relativeTo` (the page's or the SW's origin, so `/swarm` is a path prefix there), trailing
+ * slashes dropped. Undefined when it is not an http(s) URL or carries a query, fragment or credentials.
+ */
+export function parseServerBase(value: string, relativeTo: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value, relativeTo);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  if (url.search || url.hash || url.username || url.password) return undefined;
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 /**

@@ -24,6 +24,15 @@ const FETCH_TIMEOUT_MS = 5_000;
 /** 2 s: IndexedDB answers in milliseconds. */
 const IDB_TIMEOUT_MS = 2_000;
 
+/** The origin of `url` (relative to `base`), or undefined when it is no URL. */
+function originOf(url: string, base: string): string | undefined {
+  try {
+    return new URL(url, base).origin;
+  } catch {
+    return undefined;
+  }
+}
+
 interface KeptView {
   readonly at: number;
   readonly files: Record<string, number>;
@@ -36,7 +45,7 @@ export interface AvailabilityOptions {
   readonly fetch?: typeof fetch;
   /** The site's origin (the SW's own): the site whose view is asked for. */
   readonly origin: string;
-  /** The swarmcdn server's base URL (wire.ts); default `origin`. */
+  /** The swarmcdn server's base URL (wire.ts): a path prefix or another origin; default `origin`. */
   readonly server?: string;
 }
 
@@ -96,10 +105,15 @@ export class AvailabilityView {
   /** Fetches the server's view now (at SW start and when a manifest changes); a failure keeps what the SW has. */
   async refresh(): Promise<void> {
     const fetchImpl = this.options.fetch ?? fetch;
-    // The site named explicitly: behind a proxy the server may see another host than the page's origin.
-    const url = `${serverUrl(this.options.server ?? this.options.origin, ROUTES.availability)}?site=${encodeURIComponent(this.options.origin)}`;
+    // The site named explicitly: behind a proxy, or on another origin, the server sees another host
+    // than the page's. No credentials: a public view, which a server elsewhere answers with CORS `*`.
+    const server = this.options.server ?? this.options.origin;
+    const url = `${serverUrl(server, ROUTES.availability)}?site=${encodeURIComponent(this.options.origin)}`;
+    const get = (): Promise<Response> => fetchImpl(url, { cache: 'no-store', credentials: 'omit' });
+    // Only the site's own origin is timed: the hedges wait on the origin, not on a swarmcdn server elsewhere.
+    const response = originOf(url, this.options.origin) === this.options.origin ? timedFetch(this.options.timing, get) : get();
     const answer = await withDeadline(
-      timedFetch(this.options.timing, () => fetchImpl(url, { cache: 'no-store', credentials: 'omit' })).then(async (r) => (r.ok ? ((await r.json()) as unknown) : undefined)),
+      response.then(async (r) => (r.ok ? ((await r.json()) as unknown) : undefined)),
       FETCH_TIMEOUT_MS,
     ).catch(() => undefined);
     const view = parseAvailabilityView(answer);
