@@ -19,7 +19,7 @@ let browser: E2eBrowser;
 
 beforeAll(async () => {
   demo = await startDemoServer();
-  // A fresh clone generates the demo's assets here, once (~6 s on the 2-core VM).
+  // A fresh clone (CI) generates the demo's assets here, once: ~6 s on the 2-core VM.
   if (demo.generated.fresh) console.info(`dashboard e2e: generated the demo assets in ${(demo.generated.ms / 1000).toFixed(1)} s`);
   browser = await E2eBrowser.launch();
 }, 90_000);
