@@ -23,6 +23,7 @@ const entries = {
   'bench/load/signal-peers': 'bench/load/signal-peers.ts',
   'bench/p2p': 'bench/p2p.ts',
   'bench/site': 'bench/site.ts',
+  'bench/site-split': 'bench/site/cost-split.ts',
 };
 await build({
   ...node,
