@@ -32,6 +32,8 @@ export type PoolConfig = Pick<
 /** An open session with a peer, or why there is none. */
 export type SessionResult = { readonly ok: true; readonly session: PeerSession } | { readonly ok: false; readonly code: ErrorCode };
 
+/** How long an ICE 'disconnected' may last before the session ends (a crashed peer's goes on to 'failed'). */
+const ICE_DISCONNECTED_GRACE_MS = 2_000;
 /** Dropped peer ids remembered: a page meets far fewer bad peers; the cap bounds what a flood of ids can cost. */
 const MAX_DROPPED = 4_096;
 
@@ -285,9 +287,15 @@ export class PeerPool {
     });
     // A peer whose page crashed sends no close; ICE notices after some seconds of silence (~7 s
     // here). peerjs only logs 'disconnected', so the session ends here and its slot is freed.
+    // 'disconnected' can also be a busy moment (consent checks late on a loaded machine) that ICE
+    // recovers from: it gets ICE_DISCONNECTED_GRACE_MS; 'failed' and 'closed' end the session at once.
+    let grace: ReturnType<typeof setTimeout> | undefined;
     conn.on('iceStateChanged', (state) => {
-      if (state === 'disconnected' || state === 'failed' || state === 'closed') session.close('PEER_CLOSED');
+      clearTimeout(grace);
+      if (state === 'failed' || state === 'closed') session.close('PEER_CLOSED');
+      else if (state === 'disconnected') grace = setTimeout(() => session.close('PEER_CLOSED'), ICE_DISCONNECTED_GRACE_MS);
     });
+    conn.on('close', () => clearTimeout(grace));
     this.#sessions.add(session);
     return session;
   }

@@ -54,18 +54,22 @@ async function walk(visitor: Visitor): Promise<Map<string, PageResponse>> {
   return used;
 }
 
-/** Waits until the visitor's prefetch has fetched something and then stopped (no new file for 1.5 s). */
+/**
+ * Waits until the visitor's prefetch has fetched every file it planned, or has fetched something
+ * and then made no progress for 5 s (a file that failed is never counted). A loaded CI machine can
+ * take well over a second between two files, so "quiet for a moment" alone is not "done".
+ */
 async function prefetchSettled(visitor: Visitor): Promise<void> {
   let last = -1;
   let since = Date.now();
   await waitFor(
-    async () => (await visitor.sw()).prefetch.files,
-    (files) => {
+    async () => (await visitor.sw()).prefetch,
+    ({ files, planned }) => {
       if (files !== last) {
         last = files;
         since = Date.now();
       }
-      return files > 0 && Date.now() - since >= 1_500;
+      return files > 0 && (files >= planned || Date.now() - since >= 5_000);
     },
     { timeoutMs: 60_000, intervalMs: 250, what: `${visitor.name}: prefetch to fetch files and settle` },
   );
