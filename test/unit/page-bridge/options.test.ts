@@ -3,19 +3,8 @@ import { describe, expect, it } from '@jest/globals';
 import { SWARM_DEFAULTS, resolveSwarmOptions } from '../../../page-bridge/options.js';
 import { scriptSettings } from '../../../page-bridge/script-options.js';
 import { SW_DEFAULTS } from '../../../protocol/messages/sw-page.js';
+import { PAGE, badOption } from './bad-option.js';
 
-const PAGE = 'https://site.example';
-
-/** The option a CONFIG_INVALID names, or 'no error'. */
-function badOption(input: unknown): unknown {
-  try {
-    resolveSwarmOptions(input, PAGE);
-    return 'no error';
-  } catch (error) {
-    expect(error).toMatchObject({ name: 'SwarmError', code: 'CONFIG_INVALID' });
-    return (error as { details?: { option?: unknown } }).details?.option;
-  }
-}
 
 describe('resolveSwarmOptions', () => {
   it('fills every default, the server being the page origin, and freezes the result', () => {

@@ -6,19 +6,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { resolveSwarmOptions } from '../../../page-bridge/options.js';
 import { SwLink, type SwLinkConfig } from '../../../page-bridge/sw-link.js';
 import type { BridgeApi } from '../../../protocol/messages/sw-page.js';
+import { PAGE, badOption } from './bad-option.js';
 
-const PAGE = 'https://site.example';
-
-/** The option a CONFIG_INVALID names, or 'no error'. */
-function badOption(input: unknown): unknown {
-  try {
-    resolveSwarmOptions(input, PAGE);
-    return 'no error';
-  } catch (error) {
-    expect(error).toMatchObject({ name: 'SwarmError', code: 'CONFIG_INVALID' });
-    return (error as { details?: { option?: unknown } }).details?.option;
-  }
-}
 
 describe('resolveSwarmOptions serviceWorker', () => {
   it('leaves it unset by default, resolves a path against the page, keeps false', () => {
