@@ -1,6 +1,5 @@
-/** The send pacing decision, the rate limiter under it, and the reconnect backoff. */
+/** The send pacing decision and the rate limiter under it (the reconnect backoff: backoff.test.ts). */
 import { describe, expect, it } from '@jest/globals';
-import { RECONNECT_BACKOFF, backoffDelay } from '../../../page-bridge/backoff.js';
 import { RateLimiter } from '../../../page-bridge/rate-limiter.js';
 import { SEND_HIGH_WATER_BYTES, UploadBudget } from '../../../page-bridge/upload-pacing.js';
 
@@ -62,16 +61,5 @@ describe('RateLimiter', () => {
   it('refuses a rate or burst that is not positive', () => {
     expect(() => new RateLimiter(0, 1, 0)).toThrow(RangeError);
     expect(() => new RateLimiter(1, 0, 0)).toThrow(RangeError);
-  });
-});
-
-describe('backoffDelay', () => {
-  it('doubles from the base, is capped, and jitters between half and all', () => {
-    expect(backoffDelay(0, RECONNECT_BACKOFF, () => 1)).toBe(500);
-    expect(backoffDelay(0, RECONNECT_BACKOFF, () => 0)).toBe(250);
-    expect(backoffDelay(3, RECONNECT_BACKOFF, () => 1)).toBe(4_000);
-    expect(backoffDelay(10, RECONNECT_BACKOFF, () => 1)).toBe(30_000);
-    expect(backoffDelay(1e9, RECONNECT_BACKOFF, () => 1)).toBe(30_000);
-    expect(backoffDelay(-3, RECONNECT_BACKOFF, () => 1)).toBe(500);
   });
 });
