@@ -1,7 +1,10 @@
 /**
  * The BridgeApi the SW calls over Comlink (and tests call as `swarm.bridge`). getChunk asks the
- * tracker who holds the file, tries a few of them — peers with an open connection first, then new
- * connections — and returns the first chunk that arrives whole, transferred (not copied). Nothing
+ * tracker who holds the file and sends each request to the holder that should answer it soonest
+ * (peer-scores.ts: measured pace and RTT, a window per peer, set-up cost of a new connection), so
+ * the chunks of one file come from several holders at once; on a failure it moves to the next best,
+ * a few at most. A `hedge` request (the SW's end game) goes only to a holder not already sending
+ * that chunk. The first chunk that arrives whole is returned, transferred (not copied). Nothing
  * here throws for an expected failure: it answers `{ ok: false, code }`. Arguments come from
  * another realm, so they are checked before use.
  */
@@ -11,7 +14,9 @@ import { isSha256Sri } from '../protocol/manifest/manifest.js';
 import { MAX_CHUNK_SIZE, type Sha256Sri } from '../protocol/manifest/types.js';
 import type { BridgeApi, ByteCounts, ChunkRequest, ChunkResult } from '../protocol/messages/sw-page.js';
 import { TRACKER_LIMITS } from '../protocol/messages/tracker.js';
+import { PageCounters } from './counters.js';
 import type { RequestResult } from './peer-session.js';
+import { PeerScores } from './peer-scores.js';
 import { WARM_FILES, warmHolders } from './warm-up.js';
 
 /** Peers tried for one chunk before the SW is told to use the origin: each failure costs up to a connect timeout or a stall. */
@@ -62,7 +67,7 @@ function isCount(value: unknown): value is number {
 
 function validRequest(request: unknown): request is ChunkRequest {
   if (typeof request !== 'object' || request === null) return false;
-  const { id, file, chunk, size, exclude } = request as Record<string, unknown>;
+  const { id, file, chunk, size, exclude, hedge } = request as Record<string, unknown>;
   return (
     isCount(id) &&
     isSha256Sri(file) &&
@@ -70,7 +75,8 @@ function validRequest(request: unknown): request is ChunkRequest {
     isCount(size) &&
     size > 0 &&
     size <= MAX_CHUNK_SIZE &&
-    (exclude === undefined || (Array.isArray(exclude) && exclude.length <= MAX_EXCLUDE && exclude.every((p) => typeof p === 'string')))
+    (exclude === undefined || (Array.isArray(exclude) && exclude.length <= MAX_EXCLUDE && exclude.every((p) => typeof p === 'string'))) &&
+    (hedge === undefined || typeof hedge === 'boolean')
   );
 }
 
@@ -84,37 +90,72 @@ function validDelta(delta: unknown): delta is ByteCounts {
   return [peer, cache, origin, upload].every((n) => isCount(n) && n <= TRACKER_LIMITS.maxStatsDelta);
 }
 
-/** Builds the bridge over a pool and a tracker client. */
-export function createBridgeApi(pool: BridgePool, tracker: BridgeTracker): PageBridge {
+/**
+ * Builds the bridge over a pool and a tracker client. `counters` gets the bytes received from each
+ * peer (`bytesByPeer`); `scores` is where each request goes (tests pass their own clock).
+ */
+export function createBridgeApi(pool: BridgePool, tracker: BridgeTracker, counters = new PageCounters(), scores = new PeerScores()): PageBridge {
   const inFlight = new Map<number, AbortController>();
+  /** Chunk → peers sending it to us now, by request id (a hedge goes elsewhere). */
+  const sending = new Map<Sha256Sri, Map<number, string>>();
   let disposed = false;
 
-  /** Holders to try, in order: not excluded, not dropped, not us; open connections first (no set-up cost). */
-  function candidates(holders: readonly string[], exclude: readonly string[] = []): string[] {
-    const usable = holders.filter((p) => p !== pool.peerId && !exclude.includes(p) && !pool.isDropped(p));
-    const open = usable.filter((p) => pool.hasOpenSession(p));
-    return [...open, ...usable.filter((p) => !open.includes(p))].slice(0, MAX_ATTEMPTS_PER_CHUNK);
+  /** Holders to try: not excluded, not dropped, not us, not tried yet for this request; for a hedge, not already sending the chunk. */
+  function usable(holders: readonly string[], request: ChunkRequest, tried: readonly string[]): string[] {
+    const busy = request.hedge ? [...(sending.get(request.chunk)?.values() ?? [])] : [];
+    return holders.filter((p) => p !== pool.peerId && !request.exclude?.includes(p) && !tried.includes(p) && !busy.includes(p) && !pool.isDropped(p));
+  }
+
+  function markSending(request: ChunkRequest, peerId: string): () => void {
+    let peers = sending.get(request.chunk);
+    if (!peers) sending.set(request.chunk, (peers = new Map()));
+    peers.set(request.id, peerId);
+    return () => {
+      peers.delete(request.id);
+      if (peers.size === 0 && sending.get(request.chunk) === peers) sending.delete(request.chunk);
+    };
   }
 
   async function fetchChunk(request: ChunkRequest, signal: AbortSignal): Promise<ChunkResult> {
     const holders = await tracker.want(request.file);
     if (signal.aborted) return { ok: false, code: 'REQUEST_CANCELLED' };
     let code: ErrorCode = 'PEER_NONE';
-    for (const peerId of candidates(holders, request.exclude)) {
+    const tried: string[] = [];
+    for (let attempt = 0; attempt < MAX_ATTEMPTS_PER_CHUNK; attempt++) {
       if (signal.aborted) return { ok: false, code: 'REQUEST_CANCELLED' };
+      // Ranked afresh each attempt, and reserved before any await: concurrent requests see each other's choice.
+      const peerId = scores.rank(usable(holders, request, tried), request.size, (p) => pool.hasOpenSession(p))[0];
+      if (peerId === undefined) break;
+      tried.push(peerId);
+      const ticket = scores.reserve(peerId);
       const connected = await pool.connect(peerId, signal);
       if (!connected.ok) {
         code = connected.code;
+        if (code === 'REQUEST_CANCELLED') scores.cancelled(ticket);
+        else scores.failed(ticket);
         continue;
       }
-      const result = await connected.session.request(request.chunk, request.size, signal);
+      scores.started(ticket);
+      const done = markSending(request, peerId);
+      let result: RequestResult;
+      try {
+        result = await connected.session.request(request.chunk, request.size, signal);
+      } finally {
+        done();
+      }
       if (result.ok) {
+        scores.answered(ticket, result.bytes.byteLength);
+        counters.addReceived(peerId, result.bytes.byteLength);
         // Counted before the SW checks it: a chunk that fails is reported, and the report drops this count.
         tracker.received?.(peerId, result.bytes.byteLength);
         return Comlink.transfer({ ok: true, bytes: result.bytes, peerId }, [result.bytes]);
       }
       code = result.code;
-      if (code === 'REQUEST_CANCELLED') break;
+      if (code === 'REQUEST_CANCELLED') {
+        scores.cancelled(ticket);
+        break;
+      }
+      scores.failed(ticket);
     }
     return { ok: false, code: signal.aborted ? 'REQUEST_CANCELLED' : code };
   }

@@ -32,6 +32,11 @@ export interface ChunkRequest {
   readonly size: number;
   /** Peers not to ask: they already failed the SW for this file. */
   readonly exclude?: readonly string[];
+  /**
+   * A second ask for a chunk the SW already asked for and still awaits (the end game): only a
+   * peer not already sending it to this bridge may take it; with none, PEER_NONE at once.
+   */
+  readonly hedge?: boolean;
 }
 
 /** A chunk's bytes from a named peer (not yet verified: the SW checks them), or why there are none. */
