@@ -1,80 +1,45 @@
 /**
  * The chunks of one response, verified and in order. Each chunk comes from the cache, else from
  * peers through a bridge, with a window of requests in flight so throughput tracks the data
- * channel. The first peer failure (no bridge, a bridge error, a stall, a second bad chunk) turns
+ * channel (the bridge spreads them over the file's holders). A chunk overdue while the response
+ * waits on it is asked once more, of another holder (end-game.ts). The first peer failure (no
+ * bridge, a bridge error, a stall, a second bad chunk) turns
  * the rest of the span over to the origin in one Range request from the first chunk not yet held.
  * Every wait is bounded and the origin stands behind all of them: the page never sees a peer fail.
  */
 import type { ManifestFile } from '../protocol/index.js';
 import type { BridgeHandle } from './bridge-registry.js';
-import type { ChunkCache } from './chunk-cache.js';
 import { chunkLength, type ChunkSpan } from './chunk-span.js';
-import { fetchChunkFromPeers, type PeerFetchContext } from './peer-chunk-fetch.js';
+import { EndGame, holdingUp } from './end-game.js';
+import { fetchChunkFromPeers, type PeerOutcome } from './peer-chunk-fetch.js';
 import { readOriginSpan } from './origin-span-reader.js';
+import { OriginSpans } from './origin-spans.js';
+import { PeerTally } from './peer-tally.js';
+import type { PipelineChunk, PipelineContext } from './pipeline-context.js';
+import { PendingWrites } from './pending-writes.js';
 import { createSlot, type Slot } from './pipeline-slot.js';
-import { originWouldFinishFirst } from './rate-hedge.js';
-import type { ByteSource } from './sw-stats.js';
 import { verifyChunk } from './verify-chunk.js';
 
-/** What a pipeline needs from the SW. */
-export interface PipelineContext extends Omit<PeerFetchContext, 'progress'> {
-  readonly cache: Pick<ChunkCache, 'hasChunk' | 'readChunk' | 'storeChunk' | 'dropChunk' | 'isTainted' | 'taint'>;
-  /** The bridge for this request (resolved once, bounded), or undefined: origin. */
-  readonly bridge: () => Promise<BridgeHandle | undefined>;
-  readonly fetchRange: (rangeHeader: string, signal: AbortSignal) => Promise<Response>;
-  /** Chunk requests in flight at once; started or verified chunks run ahead of the reader by at most twice this. */
-  readonly window: number;
-  /**
-   * The hedge: when no chunk has arrived from peers this long after the pipeline started, the origin
-   * takes the rest of the span from the first chunk not yet held. Undefined: only the stall rule.
-   */
-  readonly hedgeMs?: number;
-  /**
-   * 'fallback' (default): a peer failure hands the rest of the span to the origin. 'never': peers
-   * only, retried until `peersUntil` (prefetch, and a request whose origin already failed).
-   */
-  readonly origin?: 'fallback' | 'never';
-  /** With origin 'never': the time (epoch ms) until which failed chunks are asked of peers again. */
-  readonly peersUntil?: number;
-  /** With 'fallback': when the origin fails, wait this long for peers instead (0 or absent: the failure stands). */
-  readonly originDownWaitMs?: number;
-  /** A bridge, waiting for one up to `waitMs` (peers-only retries, when the first choice found none). */
-  readonly chooseBridge?: (waitMs: number) => Promise<BridgeHandle | undefined>;
-  /**
-   * The origin's measured pace: when peers deliver so slowly that the origin would finish the rest
-   * clearly sooner, it takes the rest (the rate hedge). Undefined: no rate hedge.
-   */
-  readonly originPace?: { readonly ttfbMs: () => number; readonly bytesPerMs: () => number | undefined };
-}
-
+export type { PipelineChunk, PipelineContext } from './pipeline-context.js';
 
 /** A peers-only chunk that failed is asked again after this long (new holders, a bridge that came up). */
 const PEER_RETRY_MS = 250;
-
-/** One verified chunk, with where it came from. */
-export interface PipelineChunk {
-  readonly index: number;
-  readonly bytes: Uint8Array;
-  readonly source: ByteSource;
-}
 
 /** Produces the verified chunks of one span of one file, in order. */
 export class ChunkPipeline {
   private readonly slots = new Map<number, Slot>();
   private readonly abort = new AbortController();
-  private readonly writes = new Set<Promise<void>>();
+  private readonly writes = new PendingWrites();
   private roomWaiters: (() => void)[] = [];
   private cursor: number;
   private lastArrival = Date.now();
   private readonly progress = { last: () => this.lastArrival, note: () => void (this.lastArrival = Date.now()) };
-  /** Chunk spans handed to origin requests; each reaches up to the next one (or the last chunk). */
-  private readonly originSpans: { readonly from: number; readonly to: number }[] = [];
+  private readonly originSpans: OriginSpans;
   /** Set when only peers may serve (origin 'never', or the origin failed): retry peers until then. */
   private peersUntil: number | undefined;
   private hedgeTimer: ReturnType<typeof setTimeout> | undefined;
-  private peerChunks = 0;
-  private peerBytes = 0;
-  private firstPeerAt = 0;
+  private readonly endGame = new EndGame();
+  private readonly fromPeersSoFar = new PeerTally();
   /** True once the origin failed and the pipeline turned to peers for the rest. */
   originFailed = false;
 
@@ -85,13 +50,14 @@ export class ChunkPipeline {
     private readonly span: ChunkSpan,
   ) {
     this.cursor = span.first;
+    this.originSpans = new OriginSpans(span.last);
     if (ctx.origin === 'never') this.peersUntil = ctx.peersUntil ?? Date.now();
     else if (ctx.hedgeMs !== undefined) this.hedgeTimer = setTimeout(() => this.hedge(), ctx.hedgeMs);
   }
 
   /** Chunks that came from peers so far. */
   get fromPeers(): number {
-    return this.peerChunks;
+    return this.fromPeersSoFar.chunks;
   }
 
   /** The next chunk in order, or undefined after the last; rejects only when the origin failed too. */
@@ -105,7 +71,7 @@ export class ChunkPipeline {
     for (const wake of this.roomWaiters.splice(0)) wake();
     this.launch();
     // Backpressure on cache writes: IndexedDB slower than the network must not pile up chunks in memory.
-    while (this.writes.size >= this.ctx.window) await Promise.race(this.writes);
+    await this.writes.below(this.ctx.window);
     return chunk;
   }
 
@@ -113,14 +79,15 @@ export class ChunkPipeline {
   cancel(): void {
     if (this.abort.signal.aborted) return;
     clearTimeout(this.hedgeTimer);
+    this.endGame.stop();
     this.abort.abort();
     for (const slot of this.slots.values()) slot.abort.abort();
     for (const wake of this.roomWaiters.splice(0)) wake();
   }
 
   /** Resolves when every cache write this pipeline started has ended. */
-  async settled(): Promise<void> {
-    while (this.writes.size > 0) await Promise.all([...this.writes]);
+  settled(): Promise<void> {
+    return this.writes.settled();
   }
 
   /**
@@ -143,6 +110,23 @@ export class ChunkPipeline {
         this.fromCacheOrPeers(slot).catch(() => this.peerFailed(slot));
       }
     }
+    this.checkReasks();
+  }
+
+  /**
+   * Asks again, of another holder, the chunks overdue while the response waits on them: the one
+   * the reader waits for, or any once no chunk of the span is left to ask (end-game.ts).
+   */
+  private checkReasks(): void {
+    this.endGame.stop();
+    if (this.abort.signal.aborted) return;
+    const view = { cursor: this.cursor, last: this.span.last, launched: (i: number) => this.slots.has(i), fromOrigin: (i: number) => this.fromOrigin(i) };
+    const ask = (index: number): Promise<void> => {
+      const slot = this.slots.get(index)!;
+      slot.reasked = true;
+      return this.askPeers(slot, true);
+    };
+    this.endGame.review(holdingUp(this.slots.values(), view), ask, () => this.checkReasks());
   }
 
   private slot(index: number): Slot {
@@ -171,23 +155,52 @@ export class ChunkPipeline {
       this.ctx.keepAlive(this.ctx.cache.dropChunk(chunk));
     }
     slot.phase = 'peer';
+    await this.askPeers(slot, false);
+  }
+
+  /**
+   * Asks peers for the slot's chunk through the bridge: the first ask, or (`hedge`) the end game's
+   * second. Both share the slot's abort signal: the winner aborts it, which cancels the other at
+   * the bridge. The slot fails over only when no ask is left in flight.
+   */
+  private async askPeers(slot: Slot, hedge: boolean): Promise<void> {
     if (slot.settled || slot.abort.signal.aborted) return;
     const bridge = await this.bridgeFor(slot);
     if (slot.settled || slot.abort.signal.aborted) return;
-    if (!bridge) return this.peerFailed(slot);
-    const outcome = await fetchChunkFromPeers({ ...this.ctx, progress: this.progress }, bridge, { file: this.file.integrity, chunk, size }, slot.abort.signal);
+    if (!bridge) {
+      if (!hedge && slot.asking === 0) this.peerFailed(slot);
+      return;
+    }
+    const { index } = slot;
+    const askedAt = Date.now();
+    if (!hedge) slot.askedAt = askedAt;
+    slot.asking += 1;
+    const want = { file: this.file.integrity, chunk: this.file.chunks[index]!, size: chunkLength(index, this.file.size, this.chunkSize), hedge: hedge || undefined };
+    let outcome: PeerOutcome;
+    try {
+      outcome = await fetchChunkFromPeers({ ...this.ctx, progress: this.progress }, bridge, want, slot.abort.signal);
+    } finally {
+      slot.asking -= 1;
+    }
     if (outcome.ok) {
-      this.peerChunks += 1;
-      this.peerBytes += outcome.bytes.byteLength;
-      if (this.peerChunks === 1) this.firstPeerAt = Date.now();
-      clearTimeout(this.hedgeTimer);
-      this.store(index, outcome.bytes);
-      slot.resolve({ index, bytes: outcome.bytes, source: 'peer' });
-      if (this.peersSlowerThanOrigin()) this.hedge(true);
-      this.launch();
-    } else if (outcome.reason !== 'aborted') {
+      // The other ask of an end-game pair may have won meanwhile: its bytes are the slot's.
+      if (!slot.settled) this.peerArrived(slot, outcome.bytes, askedAt);
+    } else if (outcome.reason !== 'aborted' && slot.asking === 0 && !slot.settled) {
       this.peerFailed(slot);
     }
+  }
+
+  /** A verified chunk from peers: counted, cached, served; the loser of an end-game pair is cancelled. */
+  private peerArrived(slot: Slot, bytes: Uint8Array, askedAt: number): void {
+    this.endGame.note(Date.now() - askedAt);
+    this.ctx.stats.addBytes('peer', bytes.byteLength);
+    this.fromPeersSoFar.add(bytes.byteLength);
+    clearTimeout(this.hedgeTimer);
+    this.store(slot.index, bytes);
+    slot.resolve({ index: slot.index, bytes, source: 'peer' });
+    if (slot.reasked) slot.abort.abort();
+    if (this.peersSlowerThanOrigin()) this.hedge(true);
+    this.launch();
   }
 
   /** The request's bridge; in peers-only mode after a miss, one more wait for a bridge (up to the deadline). */
@@ -213,7 +226,7 @@ export class ChunkPipeline {
 
   /** No chunk from peers within the hedge budget: the origin takes the span from the first chunk not yet held. */
   private hedge(evenAfterPeerBytes = false): void {
-    if ((this.peerChunks > 0 && !evenAfterPeerBytes) || this.abort.signal.aborted || this.peersUntil !== undefined) return;
+    if ((this.fromPeersSoFar.chunks > 0 && !evenAfterPeerBytes) || this.abort.signal.aborted || this.peersUntil !== undefined) return;
     for (let i = this.cursor; i <= this.span.last; i++) {
       const slot = this.slots.get(i);
       if (slot?.settled || this.ctx.cache.hasChunk(this.file.chunks[i]!)) continue;
@@ -230,14 +243,7 @@ export class ChunkPipeline {
     for (let i = this.cursor; i <= this.span.last; i++) {
       if (!this.slots.get(i)?.settled && !this.fromOrigin(i)) leftBytes += chunkLength(i, this.file.size, this.chunkSize);
     }
-    return originWouldFinishFirst({
-      peerChunks: this.peerChunks,
-      peerBytes: this.peerBytes,
-      sinceFirstMs: Date.now() - this.firstPeerAt,
-      leftBytes,
-      originTtfbMs: pace.ttfbMs(),
-      originBytesPerMs: pace.bytesPerMs(),
-    });
+    return this.fromPeersSoFar.originFaster(pace, leftBytes);
   }
 
   /**
@@ -255,7 +261,7 @@ export class ChunkPipeline {
     this.peersUntil ??= Date.now() + waitMs;
     clearTimeout(this.hedgeTimer);
     // The span is the peers' again: chunks launched later are asked of peers too.
-    for (let i = this.originSpans.length - 1; i >= 0; i--) if (this.originSpans[i]!.from === from) this.originSpans.splice(i, 1);
+    this.originSpans.release(from);
     for (const slot of this.slots.values()) {
       if (!inSpan(slot) || slot.settled) continue;
       slot.abort = new AbortController();
@@ -270,11 +276,10 @@ export class ChunkPipeline {
     const write = this.ctx.cache.storeChunk(shape, index, buffer as ArrayBuffer);
     this.writes.add(write);
     this.ctx.keepAlive(write);
-    void write.finally(() => this.writes.delete(write));
   }
 
   private fromOrigin(index: number): boolean {
-    return this.originSpans.some((r) => r.from <= index && index <= r.to);
+    return this.originSpans.has(index);
   }
 
   /**
@@ -288,9 +293,7 @@ export class ChunkPipeline {
     clearTimeout(this.hedgeTimer);
     let from = this.cursor;
     for (let s = this.slots.get(from); from < failed && s && (s.settled || s.phase === 'cache'); s = this.slots.get(from)) from++;
-    const next = Math.min(this.span.last + 1, ...this.originSpans.map((r) => r.from).filter((f) => f > failed));
-    const span = { from, to: next - 1 };
-    this.originSpans.push(span);
+    const span = this.originSpans.claim(from, failed);
     for (const slot of this.slots.values()) if (slot.index >= span.from && slot.index <= span.to && !slot.settled) slot.abort.abort();
     void this.readOrigin(span.from, span.to);
   }

@@ -1,5 +1,6 @@
 /**
- * One chunk from the swarm through a page bridge: verified before it is returned. A chunk that does
+ * One chunk from the swarm through a page bridge: verified before it is returned (the caller counts
+ * its bytes: in the end game two asks race, and only the winner's count). A chunk that does
  * not hash gets its peer reported and one retry elsewhere. A stall is stallMs with no answer to
  * this request and no chunk at all arriving for the response: with a window of requests queued at
  * one bridge, a slow but live channel answers each request later than stallMs after it was asked,
@@ -30,6 +31,8 @@ export interface WantedChunk {
   readonly file: Sha256Sri;
   readonly chunk: Sha256Sri;
   readonly size: number;
+  /** A second ask for a chunk still awaited (the end game): the bridge sends it to another holder, or answers PEER_NONE. */
+  readonly hedge?: boolean;
 }
 
 /** Verified bytes and who sent them, or why there are none. */
@@ -73,7 +76,8 @@ export async function fetchChunkFromPeers(
     ctx.progress.note();
     const bytes = new Uint8Array(result.bytes);
     if (await verifyChunk(bytes, want.chunk, want.size)) {
-      ctx.stats.addBytes('peer', bytes.byteLength);
+      // Given up while hashing (the other ask of an end-game pair won): not this call's chunk any more.
+      if (signal.aborted) return { ok: false, reason: 'aborted' };
       return { ok: true, bytes, peerId: result.peerId };
     }
     ctx.stats.addBadChunk();

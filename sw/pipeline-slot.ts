@@ -1,5 +1,5 @@
 /** One chunk position of a response pipeline: a promise the reader awaits, settled once, abortable. */
-import type { PipelineChunk } from './chunk-pipeline.js';
+import type { PipelineChunk } from './pipeline-context.js';
 
 /** A chunk position, from launch to settle. */
 export interface Slot {
@@ -8,6 +8,12 @@ export interface Slot {
   abort: AbortController;
   /** 'cache' while its bytes are being read from IndexedDB: such a slot is not missing. */
   phase: 'cache' | 'peer';
+  /** When its (first) peer ask went out, epoch ms; undefined before. */
+  askedAt: number | undefined;
+  /** Peer asks in flight for it (two in the end game): it has failed only when the last one fails. */
+  asking: number;
+  /** True once it was asked a second time (end-game.ts): never a third. */
+  reasked: boolean;
   settled: boolean;
   resolve(chunk: PipelineChunk): void;
   reject(error: unknown): void;
@@ -28,6 +34,9 @@ export function createSlot(index: number): Slot {
     promise,
     abort: new AbortController(),
     phase: 'cache',
+    askedAt: undefined,
+    asking: 0,
+    reasked: false,
     settled: false,
     resolve: (c) => {
       if (slot.settled) return;

@@ -1,0 +1,43 @@
+/** What a chunk pipeline (chunk-pipeline.ts) needs from the SW, and what it yields: the contract its callers fill in. */
+import type { BridgeHandle } from './bridge-registry.js';
+import type { ChunkCache } from './chunk-cache.js';
+import type { PeerFetchContext } from './peer-chunk-fetch.js';
+import type { ByteSource } from './sw-stats.js';
+
+/** What a pipeline needs from the SW. */
+export interface PipelineContext extends Omit<PeerFetchContext, 'progress'> {
+  readonly cache: Pick<ChunkCache, 'hasChunk' | 'readChunk' | 'storeChunk' | 'dropChunk' | 'isTainted' | 'taint'>;
+  /** The bridge for this request (resolved once, bounded), or undefined: origin. */
+  readonly bridge: () => Promise<BridgeHandle | undefined>;
+  readonly fetchRange: (rangeHeader: string, signal: AbortSignal) => Promise<Response>;
+  /** Chunk requests in flight at once; started or verified chunks run ahead of the reader by at most twice this. */
+  readonly window: number;
+  /**
+   * The hedge: when no chunk has arrived from peers this long after the pipeline started, the origin
+   * takes the rest of the span from the first chunk not yet held. Undefined: only the stall rule.
+   */
+  readonly hedgeMs?: number;
+  /**
+   * 'fallback' (default): a peer failure hands the rest of the span to the origin. 'never': peers
+   * only, retried until `peersUntil` (prefetch, and a request whose origin already failed).
+   */
+  readonly origin?: 'fallback' | 'never';
+  /** With origin 'never': the time (epoch ms) until which failed chunks are asked of peers again. */
+  readonly peersUntil?: number;
+  /** With 'fallback': when the origin fails, wait this long for peers instead (0 or absent: the failure stands). */
+  readonly originDownWaitMs?: number;
+  /** A bridge, waiting for one up to `waitMs` (peers-only retries, when the first choice found none). */
+  readonly chooseBridge?: (waitMs: number) => Promise<BridgeHandle | undefined>;
+  /**
+   * The origin's measured pace: when peers deliver so slowly that the origin would finish the rest
+   * clearly sooner, it takes the rest (the rate hedge). Undefined: no rate hedge.
+   */
+  readonly originPace?: { readonly ttfbMs: () => number; readonly bytesPerMs: () => number | undefined };
+}
+
+/** One verified chunk, with where it came from. */
+export interface PipelineChunk {
+  readonly index: number;
+  readonly bytes: Uint8Array;
+  readonly source: ByteSource;
+}
