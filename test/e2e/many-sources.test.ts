@@ -1,0 +1,123 @@
+/**
+ * Many sources at once, in real Chromium: three seeders hold the large file, each with its upload
+ * capped (so one alone cannot keep up with the leecher's window), and a leecher fetches it.
+ * - The leecher's chunks of the one file come from at least two seeders: each seeder's own upload
+ *   counter says how much it sent during the fetch.
+ * - The rate hedge still holds with many sources: three capped seeders together are slower than
+ *   the (loopback) origin, so after a few chunks the origin takes the rest in one Range request.
+ * - A seeder whose browser context closes mid-transfer: the file still completes, byte for byte,
+ *   and the other seeders carry on serving it.
+ */
+import { expect, it } from '@jest/globals';
+import { useE2e } from './support/env.js';
+import { PATHS } from './support/site.js';
+import type { Visitor } from './support/visitor.js';
+import { waitFor, withTimeout } from './support/wait.js';
+
+/** 3 MB/s each: the 24 MiB file takes ~8 s from one seeder, ~3 s from three. */
+const UPLOAD_BYTES_PER_SECOND = 3_000_000;
+/** The fixture's chunk size (the CLI's default). */
+const CHUNK = 256 * 1024;
+
+const e2e = useE2e({ large: true });
+
+let seeders: Visitor[] = [];
+
+/** Each seeder's upload counter now. */
+async function uploads(): Promise<number[]> {
+  return Promise.all(seeders.map(async (s) => (s.isClosed ? Number.NaN : (await s.stats()).uploadBytes)));
+}
+
+/** Opens three capped seeders and seeds them with the large file (from the origin, at once: nobody holds it yet). */
+async function seedThree(): Promise<void> {
+  seeders = await Promise.all(['s1', 's2', 's3'].map((name) => e2e().visitor(name, { uploadBytesPerSecond: UPLOAD_BYTES_PER_SECOND })));
+  await Promise.all(seeders.map((s) => e2e().seed(s, [PATHS.large])));
+}
+
+/** Closes a leecher and waits until the tracker no longer lists it (it became a holder, uncapped). */
+async function retire(visitor: Visitor): Promise<void> {
+  const id = await visitor.peerId();
+  await visitor.close();
+  const { integrity } = await e2e().site.entry(PATHS.large);
+  await waitFor(() => e2e().server.holders(integrity), (h) => !h.includes(id), { timeoutMs: 15_000, what: `the tracker to forget ${visitor.name}` });
+}
+
+it('a leecher gets the chunks of one file from at least two of three seeders', async () => {
+  await e2e().run(async () => {
+    await seedThree();
+    const file = e2e().file(PATHS.large);
+    const leecher = await e2e().visitor('leecher');
+    const before = await uploads();
+    const swBefore = await leecher.sw();
+
+    const result = await leecher.fetch(PATHS.large, {}, 90_000);
+    expect({ status: result.status, size: result.size, sha256: result.sha256 }).toEqual({ status: 200, size: file.size, sha256: file.sha256 });
+
+    const sw = await leecher.sw();
+    expect({ peer: sw.bytes.peer - swBefore.bytes.peer, origin: sw.bytes.origin - swBefore.bytes.origin, bad: sw.badChunks }).toEqual({ peer: file.size, origin: 0, bad: 0 });
+    const sent = (await uploads()).map((n, i) => n - before[i]!);
+    // Every byte came from the seeders (an end-game loser may add part of a chunk more).
+    expect(sent.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(file.size);
+    // At least two seeders each sent whole chunks of it.
+    expect(sent.filter((n) => n >= CHUNK).length).toBeGreaterThanOrEqual(2);
+    await retire(leecher);
+  });
+}, 180_000);
+
+it('seeders that together cannot keep up with the origin leave it the rest (the rate hedge)', async () => {
+  await e2e().run(async () => {
+    const { server } = e2e();
+    const file = e2e().file(PATHS.large);
+    const leecher = await e2e().visitor('rate-hedged', { rateHedge: true });
+    // An origin answer of a file nobody holds gives the leecher the origin's pace (loopback: far above 9 MB/s).
+    const timed = await leecher.fetch(PATHS.images[3]);
+    expect(timed.status).toBe(200);
+    const mark = server.requests.mark();
+    const before = await leecher.sw();
+    const result = await leecher.fetch(PATHS.large, {}, 90_000);
+    expect({ status: result.status, size: result.size, sha256: result.sha256 }).toEqual({ status: 200, size: file.size, sha256: file.sha256 });
+    const sw = await leecher.sw();
+    const peer = sw.bytes.peer - before.bytes.peer;
+    const origin = sw.bytes.origin - before.bytes.origin;
+    expect(sw.routes.peers - before.routes.peers).toBe(1);
+    // A few chunks from the seeders, then the rest (at least a MiB) from the origin, in one Range request past the start.
+    expect(peer).toBeGreaterThanOrEqual(3 * CHUNK);
+    expect(origin).toBeGreaterThanOrEqual(1024 * 1024);
+    const ranges = server.requests.find({ visitor: 'rate-hedged', path: PATHS.large, after: mark }).map((r) => r.range ?? '');
+    expect(ranges).toHaveLength(1);
+    expect(Number(/^bytes=(\d+)-/.exec(ranges[0]!)?.[1])).toBeGreaterThan(0);
+    await retire(leecher);
+  });
+}, 180_000);
+
+it('a seeder that leaves mid-transfer: the file completes, byte for byte, from the others', async () => {
+  await e2e().run(async () => {
+    if (seeders.length !== 3 || seeders.some((s) => s.isClosed)) await seedThree();
+    const file = e2e().file(PATHS.large);
+    const leecher = await e2e().visitor('leecher-2');
+    const before = await uploads();
+
+    const transfer = leecher.startFetch(PATHS.large);
+    transfer.catch(() => undefined); // awaited below, bounded
+    // Mid-transfer: some of the file has arrived, most has not, and a seeder is among its sources.
+    await waitFor(uploads, (now) => now.some((n, i) => n - before[i]! >= CHUNK), { timeoutMs: 30_000, intervalMs: 50, what: 'a seeder to send a chunk to the leecher' });
+    const atClose = (await uploads()).map((n, i) => n - before[i]!);
+    const victim = atClose.indexOf(Math.max(...atClose));
+    const peerAtClose = (await leecher.sw()).bytes.peer;
+    expect(peerAtClose).toBeLessThan(file.size / 2);
+    await seeders[victim]!.close();
+
+    const result = await withTimeout(transfer, 90_000, 'leecher-2: the large file after a seeder left');
+    expect({ status: result.status, size: result.size, sha256: result.sha256 }).toEqual({ status: 200, size: file.size, sha256: file.sha256 });
+    const sw = await leecher.sw();
+    expect(sw.badChunks).toBe(0);
+    expect(sw.bytes.peer + sw.bytes.origin).toBeGreaterThanOrEqual(file.size);
+    // The seeders still there carried on: they sent chunks after the victim left.
+    const after = await uploads();
+    const survivors = seeders.map((_, i) => i).filter((i) => i !== victim);
+    const sentAfter = survivors.map((i) => after[i]! - before[i]! - atClose[i]!);
+    expect(Math.max(...sentAfter)).toBeGreaterThanOrEqual(CHUNK);
+    // Less than half had come when the seeder left; more than half came from peers in the end.
+    expect(sw.bytes.peer).toBeGreaterThan(file.size / 2);
+  });
+}, 180_000);
