@@ -1,20 +1,29 @@
 /**
  * startSwarm(options): the one call a site makes (main.ts makes it for a plain script tag). It
- * validates the options once, then wires the parts — the peer pool, the tracker client, the
- * BridgeApi over both, and the SW link that lends the bridge to the service worker — and returns
- * the Swarm. A second call returns the same Swarm (after validating its options).
+ * validates the options once, registers the SW and lends it the bridge (sw-link.ts) at once, and
+ * loads the bridge core (PeerJS, the tracker client, the BridgeApi: bridge-core.ts) only when it
+ * can help: at once when the SW asks for peers (a chunk, or a warm-up for the files of this page
+ * that peers hold), else after the page's load event, so a page no peer can serve pays nothing for
+ * the swarm while it loads. A second call returns the same Swarm (after validating its options).
  */
-import { createBridgeApi } from './bridge-api.js';
-import { createChunkReader } from './chunk-reader.js';
-import { PageCounters } from './counters.js';
+import type { BridgeApi } from '../protocol/messages/sw-page.js';
+import type { BridgeCore, CoreModule } from './bridge-core.js';
+import { lazyBridgeApi } from './lazy-bridge-api.js';
 import { resolveSwarmOptions, type SwarmConfig, type SwarmOptions } from './options.js';
-import { PeerPool } from './peer-pool.js';
 import { schedulePrefetch } from './prefetch-trigger.js';
 import { SwLink } from './sw-link.js';
 import type { PageStats, Swarm } from './swarm.js';
-import { TrackerClient } from './tracker-client.js';
+
+/** Loads the core module: by URL for the bridge.js script (main.ts), by import() in a site's bundle (index.ts). */
+export type CoreLoader = (config: SwarmConfig) => Promise<CoreModule>;
 
 let current: Swarm | undefined;
+let loadCore: CoreLoader | undefined;
+
+/** Sets how startSwarm loads the core (once, by the entry that bundles startSwarm). */
+export function setCoreLoader(loader: CoreLoader): void {
+  loadCore = loader;
+}
 
 /** The Swarm startSwarm made, if any. */
 export function currentSwarm(): Swarm | undefined {
@@ -29,56 +38,65 @@ export function startSwarm(options?: SwarmOptions): Swarm {
 }
 
 function createSwarm(config: SwarmConfig): Swarm {
-  const counters = new PageCounters();
-  const pool = new PeerPool(config, counters, createChunkReader());
-  // The tracker rides the peer's signalling socket: one WebSocket, and an id the server issued.
-  const tracker = new TrackerClient(config, {
-    channel: { send: (message) => pool.sendToServer(message) },
-    site: location.origin,
-    // Called only once the socket is up, long after `link` below exists.
-    onManifest: (version) => link.manifestChanged(version),
-    onAvailability: (full, files) => link.availability(full, files),
+  let stopped = false;
+  let core: BridgeCore | undefined;
+  const loader = loadCore;
+  let startNow: () => void = () => undefined;
+  const wanted = new Promise<void>((resolve) => (startNow = resolve));
+  afterLoad(startNow);
+  // Never rejects: without a core the page stays on the origin, and says why once.
+  const coreReady: Promise<BridgeCore | undefined> = wanted
+    .then(() => (loader ? loader(config) : Promise.reject(new Error('no core loader set'))))
+    .then((module) => {
+      if (stopped) return undefined;
+      core = module.startCore(config, {
+        onManifest: (version) => link.manifestChanged(version),
+        onAvailability: (full, files) => link.availability(full, files),
+      });
+      return core;
+    })
+    .catch((error: unknown) => {
+      console.warn('swarmcdn: the bridge core did not load; the site keeps loading from the origin', error);
+      return undefined;
+    });
+  const bridge: BridgeApi = lazyBridgeApi(async (urgent) => {
+    if (urgent) startNow();
+    return stopped ? undefined : (await coreReady)?.api;
   });
-  const bridge = createBridgeApi(pool, tracker);
-  const link = new SwLink(config, bridge.api);
-
-  pool.onOpen(() => tracker.connected());
-  pool.onServerMessage((message) => tracker.receive(message));
-  pool.onServerDown(() => tracker.disconnected());
-  pool.start();
+  const link = new SwLink(config, bridge);
   link.start();
 
-  const peerReady = Promise.all([pool.opened, tracker.joined]).then(() => undefined);
+  const never = new Promise<void>(() => undefined);
+  const peerReady = coreReady.then((started) => (started ? started.peerReady : never));
   const ready = Promise.all([link.linked, peerReady]).then(() => undefined);
-  let stopped = false;
   const cancelPrefetch = config.prefetchBytes > 0 ? schedulePrefetch(ready, (pages) => link.prefetch(pages)) : () => undefined;
 
   const swarm: Swarm = {
     ready,
     peerReady,
     get peerId() {
-      return pool.peerId;
+      return core?.peerId;
     },
     config,
-    bridge: bridge.api,
+    bridge,
     async stats(): Promise<PageStats> {
+      const own = core?.stats();
       return {
         sw: await link.stats(),
-        peerId: pool.peerId,
-        connections: pool.connections,
-        uploadBytes: counters.uploadBytes,
-        servedChunks: counters.servedChunks,
-        droppedPeers: counters.droppedPeers,
+        peerId: own?.peerId,
+        connections: own?.connections ?? 0,
+        uploadBytes: own?.uploadBytes ?? 0,
+        servedChunks: own?.servedChunks ?? 0,
+        droppedPeers: own?.droppedPeers ?? 0,
       };
     },
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
       cancelPrefetch();
-      bridge.dispose();
       link.stop();
-      tracker.close();
-      pool.close();
+      core?.stop();
+      core = undefined;
       if (current === swarm) current = undefined;
     },
   };
@@ -91,4 +109,10 @@ function createSwarm(config: SwarmConfig): Swarm {
     });
   }
   return swarm;
+}
+
+/** Calls `run` once the page's load event has passed (at once outside a page, or when it already has). */
+function afterLoad(run: () => void): void {
+  if (typeof window === 'undefined' || typeof document === 'undefined' || document.readyState === 'complete') run();
+  else window.addEventListener('load', () => run(), { once: true });
 }

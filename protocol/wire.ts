@@ -26,6 +26,8 @@ export const ROUTES = Object.freeze({
   sw: `${SWARMCDN_PATH}/sw.js`,
   /** GET: the page bridge bundle. */
   bridge: `${SWARMCDN_PATH}/bridge.js`,
+  /** GET ?v=<version>: the bridge core, an ES module bridge.js imports (that version only). */
+  bridgeCore: `${SWARMCDN_PATH}/bridge-core.js`,
   /** The PeerJS signalling endpoint (`…/id` and the WebSocket), which also carries the tracker. */
   peerjs: `${SWARMCDN_PATH}/peerjs`,
 });

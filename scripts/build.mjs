@@ -1,5 +1,6 @@
 // Bundles the TypeScript entry points with esbuild. Node entries keep node_modules external
 // (they are installed); browser entries (added with the SW and bridge) bundle everything.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -48,6 +49,15 @@ const browser = {
   legalComments: 'eof',
   logLevel: 'warning',
 };
+// The bridge is two bundles: bridge.js, the small render-blocking script a page's <head> carries
+// (options, the SW registration and hand-over), and bridge-core.js, the ES module it imports without
+// blocking the parser (PeerJS and everything else). bridge.js names the core's version in the URL it
+// imports (the first 16 hex digits of the core's SHA-256; the server serves only that version).
+const CORE_BUNDLE = 'dist/page-bridge/bridge-core.js';
+if (existsSync('page-bridge/core-entry.ts')) {
+  await build({ ...browser, format: 'esm', entryPoints: { 'page-bridge/bridge-core': 'page-bridge/core-entry.ts' }, outdir: 'dist' });
+}
+const coreVersion = existsSync(CORE_BUNDLE) ? createHash('sha256').update(readFileSync(CORE_BUNDLE)).digest('hex').slice(0, 16) : 'none';
 const browserEntries = {
   'sw/sw': 'sw/main.ts',
   'page-bridge/bridge': 'page-bridge/main.ts',
@@ -56,6 +66,7 @@ const browserEntries = {
 };
 await build({
   ...browser,
+  define: { ...browser.define, __SWARMCDN_CORE_VERSION__: JSON.stringify(coreVersion) },
   entryPoints: Object.fromEntries(Object.entries(browserEntries).filter(([, src]) => existsSync(src))),
   outdir: 'dist',
 });

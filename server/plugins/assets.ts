@@ -21,6 +21,8 @@ import { packageRoot } from '../package-root.js';
 const SW_ROUTE = ROUTES.sw;
 /** Where the page bridge is served. */
 const BRIDGE_ROUTE = ROUTES.bridge;
+/** Where the bridge core is served (`?v=` its version, which bridge.js names). */
+const CORE_ROUTE = ROUTES.bridgeCore;
 
 /**
  * Cache-Control per asset.
@@ -37,7 +39,14 @@ const BRIDGE_ROUTE = ROUTES.bridge;
 const CACHE_CONTROL: Readonly<Record<string, string>> = {
   [SW_ROUTE]: 'no-cache',
   [BRIDGE_ROUTE]: 'public, max-age=300, stale-while-revalidate=86400',
+  // The URL names the bytes' version and no other version is ever served at it: cache it for good.
+  [CORE_ROUTE]: 'public, max-age=31536000, immutable',
 };
+
+/** A bundle's version as bridge.js names the core's: the first 16 hex digits of its SHA-256 (scripts/build.mjs). */
+function bundleVersion(source: string): string {
+  return createHash('sha256').update(source, 'utf8').digest('hex').slice(0, 16);
+}
 
 /** One coding of a bundle: the bytes on the wire and their ETag. */
 interface Encoded {
@@ -101,21 +110,28 @@ export function bakeTrustedKeys(source: string, pems: readonly string[]): string
   return source.replace(quoted, () => JSON.stringify(pems));
 }
 
-async function loadBundle(relPath: string, bake?: (source: string) => string): Promise<Asset | undefined> {
-  const source = await readFile(join(packageRoot(), relPath), 'utf8').catch(() => undefined);
-  return source === undefined ? undefined : asset(bake ? bake(source) : source);
+async function readBundle(relPath: string): Promise<string | undefined> {
+  return readFile(join(packageRoot(), relPath), 'utf8').catch(() => undefined);
 }
 
-/** Serves sw.js and bridge.js. */
+/** Serves sw.js, bridge.js and bridge-core.js. */
 export const assetsPlugin: FastifyPluginAsync = async (app) => {
   const pems = app.swarmcdn.trustedKeys;
-  const [sw, bridge] = await Promise.all([
-    loadBundle('dist/sw/sw.js', (source) => bakeTrustedKeys(source, pems)),
-    loadBundle('dist/page-bridge/bridge.js'),
+  const [swSource, bridgeSource, coreSource] = await Promise.all([
+    readBundle('dist/sw/sw.js'),
+    readBundle('dist/page-bridge/bridge.js'),
+    readBundle('dist/page-bridge/bridge-core.js'),
   ]);
+  const [sw, bridge, core] = await Promise.all([
+    swSource === undefined ? undefined : asset(bakeTrustedKeys(swSource, pems)),
+    bridgeSource === undefined ? undefined : asset(bridgeSource),
+    coreSource === undefined ? undefined : asset(coreSource),
+  ]);
+  const coreVersion = coreSource === undefined ? undefined : bundleVersion(coreSource);
   const bundles = new Map<string, Asset | undefined>([
     [SW_ROUTE, sw],
     [BRIDGE_ROUTE, bridge],
+    [CORE_ROUTE, core],
   ]);
   for (const [route, bundle] of bundles) {
     if (!bundle) app.log.error({ route }, `${route} is not built: run \`npm run build\``);
@@ -125,6 +141,14 @@ export const assetsPlugin: FastifyPluginAsync = async (app) => {
     app.get(route, { schema: { response: { '4xx': errorSchema, '5xx': errorSchema } } }, async (request, reply) => {
       const bundle = bundles.get(route);
       if (!bundle) throw new SwarmError('ASSET_UNAVAILABLE', `${route} is not built: run \`npm run build\``);
+      if (route === CORE_ROUTE) {
+        // Only the version this server's bridge.js names: an older bridge.js (a cached copy across a
+        // deploy) gets a 404 and leaves its page on the origin rather than run a core it does not match.
+        const version = (request.query as Record<string, unknown> | undefined)?.v;
+        if (version !== coreVersion) throw new SwarmError('NOT_FOUND', `bridge core version ${String(version)} is not served here (this server has ${coreVersion})`);
+        // An ES module: a page of another origin (a `server` option elsewhere) imports it in CORS mode.
+        reply.header('access-control-allow-origin', '*');
+      }
       const coding = preferredCoding(request.headers['accept-encoding']);
       const { body, etag } = bundle[coding];
       // @fastify/compress must leave these bodies alone (the identity one included: its own

@@ -1,0 +1,90 @@
+/**
+ * The bridge's core: the PeerJS peer and its connections, the tracker client and the BridgeApi
+ * over both. It is the heavy part of the bridge (PeerJS with webrtc-adapter, sdp and binarypack,
+ * ~100 KB minified), so the render-blocking bridge.js does not carry it: startSwarm loads it with a
+ * dynamic import() that the page's parser never waits for (start-swarm.ts), and the SW's calls wait
+ * for it instead.
+ */
+import type { Sha256Sri } from '../protocol/manifest/types.js';
+import type { BridgeApi } from '../protocol/messages/sw-page.js';
+import { createBridgeApi } from './bridge-api.js';
+import { createChunkReader } from './chunk-reader.js';
+import { PageCounters } from './counters.js';
+import type { SwarmConfig } from './options.js';
+import { PeerPool } from './peer-pool.js';
+import { TrackerClient } from './tracker-client.js';
+
+/** What the core tells the rest of the bridge (the SW link). */
+export interface CoreHooks {
+  /** The tracker announced manifest version `version`. */
+  onManifest(version: number): void;
+  /** The tracker's holder counts (`full`: the whole view, else a change). */
+  onAvailability(full: boolean, files: Readonly<Record<Sha256Sri, number>>): void;
+}
+
+/** The page's own counters and connections, for swarm.stats(). */
+export interface CoreStats {
+  readonly peerId: string | undefined;
+  readonly connections: number;
+  readonly uploadBytes: number;
+  readonly servedChunks: number;
+  readonly droppedPeers: number;
+}
+
+/** A running core. */
+export interface BridgeCore {
+  /** The BridgeApi the SW calls (through the link's Comlink port). */
+  readonly api: BridgeApi;
+  /** Resolves when the peer is open and the tracker joined. Never rejects. */
+  readonly peerReady: Promise<void>;
+  /** This page's PeerJS id, once the peer opened. */
+  readonly peerId: string | undefined;
+  /** The page's counters now. */
+  stats(): CoreStats;
+  /** Closes every connection, the tracker client and the peer (and with it the socket). */
+  stop(): void;
+}
+
+/** What the core module exports: the bridge loads it by URL, a site's bundler by import(). */
+export interface CoreModule {
+  readonly startCore: typeof startCore;
+}
+
+/** Starts the peer, the tracker client and the BridgeApi for `config`. */
+export function startCore(config: SwarmConfig, hooks: CoreHooks): BridgeCore {
+  const counters = new PageCounters();
+  const pool = new PeerPool(config, counters, createChunkReader());
+  // The tracker rides the peer's signalling socket: one WebSocket, and an id the server issued.
+  const tracker = new TrackerClient(config, {
+    channel: { send: (message) => pool.sendToServer(message) },
+    site: location.origin,
+    onManifest: (version) => hooks.onManifest(version),
+    onAvailability: (full, files) => hooks.onAvailability(full, files),
+  });
+  const bridge = createBridgeApi(pool, tracker);
+
+  pool.onOpen(() => tracker.connected());
+  pool.onServerMessage((message) => tracker.receive(message));
+  pool.onServerDown(() => tracker.disconnected());
+  pool.start();
+
+  return {
+    api: bridge.api,
+    peerReady: Promise.all([pool.opened, tracker.joined]).then(() => undefined),
+    get peerId() {
+      return pool.peerId;
+    },
+    stats: () => ({
+      peerId: pool.peerId,
+      connections: pool.connections,
+      uploadBytes: counters.uploadBytes,
+      servedChunks: counters.servedChunks,
+      droppedPeers: counters.droppedPeers,
+    }),
+    stop() {
+      bridge.dispose();
+      tracker.close();
+      pool.close();
+    },
+  };
+}
