@@ -29,6 +29,8 @@ export interface CoreStats {
   readonly uploadBytes: number;
   readonly servedChunks: number;
   readonly droppedPeers: number;
+  /** Chunk bytes received from each peer id this session. */
+  readonly bytesByPeer: Readonly<Record<string, number>>;
 }
 
 /** A running core. */
@@ -61,7 +63,7 @@ export function startCore(config: SwarmConfig, hooks: CoreHooks): BridgeCore {
     onManifest: (version) => hooks.onManifest(version),
     onAvailability: (full, files) => hooks.onAvailability(full, files),
   });
-  const bridge = createBridgeApi(pool, tracker);
+  const bridge = createBridgeApi(pool, tracker, counters);
 
   pool.onOpen(() => tracker.connected());
   pool.onServerMessage((message) => tracker.receive(message));
@@ -80,6 +82,7 @@ export function startCore(config: SwarmConfig, hooks: CoreHooks): BridgeCore {
       uploadBytes: counters.uploadBytes,
       servedChunks: counters.servedChunks,
       droppedPeers: counters.droppedPeers,
+      bytesByPeer: counters.snapshotBytesByPeer(),
     }),
     stop() {
       bridge.dispose();

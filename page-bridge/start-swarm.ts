@@ -88,6 +88,7 @@ function createSwarm(config: SwarmConfig): Swarm {
         uploadBytes: own?.uploadBytes ?? 0,
         servedChunks: own?.servedChunks ?? 0,
         droppedPeers: own?.droppedPeers ?? 0,
+        bytesByPeer: own?.bytesByPeer ?? {},
       };
     },
     async stop(): Promise<void> {

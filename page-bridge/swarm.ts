@@ -18,6 +18,8 @@ export interface PageStats {
   readonly servedChunks: number;
   /** Peers dropped for a protocol violation or a report. */
   readonly droppedPeers: number;
+  /** Chunk bytes received from each peer id this session (before the SW checked them). */
+  readonly bytesByPeer: Readonly<Record<string, number>>;
 }
 
 /** A running swarm bridge in this page. */
