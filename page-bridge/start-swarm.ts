@@ -12,6 +12,7 @@ import { lazyBridgeApi } from './lazy-bridge-api.js';
 import { resolveSwarmOptions, type SwarmConfig, type SwarmOptions } from './options.js';
 import { schedulePrefetch } from './prefetch-trigger.js';
 import { SwLink } from './sw-link.js';
+import { TabLeadership } from './tab-leadership.js';
 import type { PageStats, Swarm } from './swarm.js';
 
 /** Loads the core module: by URL for the bridge.js script (main.ts), by import() in a site's bundle (index.ts). */
@@ -41,19 +42,25 @@ function createSwarm(config: SwarmConfig): Swarm {
   let stopped = false;
   let core: BridgeCore | undefined;
   const loader = loadCore;
+  // One bridge per visitor: only the tab that leads loads the core and lends it to the SW.
+  const tabs = new TabLeadership(`swarmcdn-bridge ${config.server}`);
   let startNow: () => void = () => undefined;
   const wanted = new Promise<void>((resolve) => (startNow = resolve));
   afterLoad(startNow);
   // Never rejects: without a core the page stays on the origin, and says why once.
-  const coreReady: Promise<BridgeCore | undefined> = wanted
+  const coreReady: Promise<BridgeCore | undefined> = tabs.elected
+    .then(() => wanted)
     .then(() => (loader ? loader(config) : Promise.reject(new Error('no core loader set'))))
     .then((module) => {
       if (stopped) return undefined;
-      core = module.startCore(config, {
+      const started = module.startCore(config, {
         onManifest: (version) => link.manifestChanged(version),
         onAvailability: (full, files) => link.availability(full, files),
       });
-      return core;
+      core = started;
+      tabs.serveCounters(() => started.stats());
+      void started.peerReady.then(() => started.peerId !== undefined && tabs.peerOpened(started.peerId));
+      return started;
     })
     .catch((error: unknown) => {
       console.warn('swarmcdn: the bridge core did not load; the site keeps loading from the origin', error);
@@ -65,24 +72,35 @@ function createSwarm(config: SwarmConfig): Swarm {
   });
   const link = new SwLink(config, bridge);
   link.start();
+  tabs.start();
+  void tabs.elected.then(() => !stopped && link.lend());
 
-  const never = new Promise<void>(() => undefined);
-  const peerReady = coreReady.then((started) => (started ? started.peerReady : never));
-  const ready = Promise.all([link.linked, peerReady]).then(() => undefined);
+  // The leader is ready once the SW took its bridge and its peer is up; a follower once a SW controls
+  // it and the leader's peer is up (the leader's bridge serves its SW).
+  const never = new Promise<never>(() => undefined);
+  const peerReady = tabs.leaderUp.then(() => undefined);
+  const ready = Promise.race([
+    tabs.elected.then(() => Promise.all([link.linked, peerReady])),
+    Promise.all([link.controlled, peerReady]).then(() => (tabs.role === 'follower' ? undefined : never)),
+  ]).then(() => undefined);
   const cancelPrefetch = config.prefetchBytes > 0 ? schedulePrefetch(ready, (pages) => link.prefetch(pages)) : () => undefined;
 
   const swarm: Swarm = {
     ready,
     peerReady,
     get peerId() {
-      return core?.peerId;
+      return tabs.role === 'leader' ? core?.peerId : tabs.leaderPeerId;
+    },
+    get role() {
+      return tabs.role;
     },
     config,
     bridge,
     async stats(): Promise<PageStats> {
-      const own = core?.stats();
+      const [sw, own] = await Promise.all([link.stats(), tabs.role === 'leader' ? core?.stats() : tabs.counters()]);
       return {
-        sw: await link.stats(),
+        sw,
+        role: tabs.role,
         peerId: own?.peerId,
         connections: own?.connections ?? 0,
         uploadBytes: own?.uploadBytes ?? 0,
@@ -98,6 +116,8 @@ function createSwarm(config: SwarmConfig): Swarm {
       link.stop();
       core?.stop();
       core = undefined;
+      // The lock goes last: the next tab leads once this one's connections are closed.
+      tabs.close();
       if (current === swarm) current = undefined;
     },
   };

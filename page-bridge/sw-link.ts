@@ -4,7 +4,8 @@
  * the SW the bridge. Whenever a SW controls the page (at start, on 'controllerchange', and when the
  * SW says 'swarmcdn/hello' because it restarted or lost us), a fresh MessageChannel carries the
  * BridgeApi (Comlink, page side exposes, SW side wraps) and the settings the SW enforces; the link
- * counts once the SW answers 'swarmcdn/bridge-ok'. A browser without service workers, or a failed
+ * counts once the SW answers 'swarmcdn/bridge-ok'. Only a tab that leads lends its bridge (`lend()`,
+ * tab-leadership.ts); every tab registers. A browser without service workers, or a failed
  * registration, just leaves the page on the origin: nothing here throws at the page.
  */
 import * as Comlink from 'comlink';
@@ -30,12 +31,14 @@ export class SwLink {
   readonly #config: SwLinkConfig;
   readonly #api: BridgeApi;
   readonly #linked = deferred<void>();
+  readonly #controlled = deferred<void>();
   readonly #statsWaiters = new Set<(stats: SwStats | undefined) => void>();
   #container: ServiceWorkerContainer | undefined;
   #port: MessagePort | undefined;
   #retry: ReturnType<typeof setTimeout> | undefined;
   #offers = 0;
   #acknowledged = false;
+  #lending = false;
 
   constructor(config: SwLinkConfig, api: BridgeApi) {
     this.#config = config;
@@ -47,7 +50,19 @@ export class SwLink {
     return this.#linked.promise;
   }
 
-  /** Registers the SW and offers the bridge to any controller. */
+  /** Resolves when a SW controls the page (never rejects; pending forever without SW support). */
+  get controlled(): Promise<void> {
+    return this.#controlled.promise;
+  }
+
+  /** From now on, offers the bridge to every controller (this tab leads). */
+  lend(): void {
+    if (this.#lending) return;
+    this.#lending = true;
+    this.#offer(true);
+  }
+
+  /** Registers the SW and listens to it; the bridge is offered once `lend()` is called. */
   start(): void {
     if (typeof navigator === 'undefined' || !('serviceWorker' in navigator) || !navigator.serviceWorker) return;
     const container = navigator.serviceWorker;
@@ -64,7 +79,7 @@ export class SwLink {
         console.warn('swarmcdn: service worker registration failed; the site keeps loading from the origin', error);
       });
     }
-    if (container.controller) this.#offer(true);
+    if (container.controller) this.#controlled.resolve();
   }
 
   /** The SW's counters, or undefined without a controller or an answer within SW_STATS_TIMEOUT_MS. */
@@ -112,7 +127,10 @@ export class SwLink {
     for (const done of [...this.#statsWaiters]) done(undefined);
   }
 
-  readonly #onControllerChange = (): void => this.#offer(true);
+  readonly #onControllerChange = (): void => {
+    if (this.#container?.controller) this.#controlled.resolve();
+    this.#offer(true);
+  };
 
   readonly #onMessage = (event: MessageEvent): void => this.#handle(event.data);
 
@@ -138,7 +156,7 @@ export class SwLink {
   /** Hands a fresh bridge port to the current controller; `fresh` restarts the retry count. */
   #offer(fresh: boolean): void {
     const controller = this.#container?.controller;
-    if (!controller) return;
+    if (!controller || !this.#lending) return;
     if (fresh) this.#offers = 0;
     this.#offers += 1;
     this.#acknowledged = false;

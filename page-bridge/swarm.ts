@@ -4,11 +4,14 @@
  */
 import type { BridgeApi, SwStats } from '../protocol/messages/sw-page.js';
 import type { SwarmConfig } from './options.js';
+import type { TabRole } from './tab-leadership.js';
 
-/** What `swarm.stats()` reads: the SW's counters and the page's own. */
+/** What `swarm.stats()` reads: the SW's counters and the bridge's (the leading tab's). */
 export interface PageStats {
   /** The SW's counters (asked with 'swarmcdn/stats'), or undefined without a controller or an answer in time. */
   readonly sw: SwStats | undefined;
+  /** 'leader': this tab runs the visitor's bridge; 'follower': another tab does, and the counters below are its. */
+  readonly role: TabRole;
   readonly peerId: string | undefined;
   /** Open peer data connections. */
   readonly connections: number;
@@ -30,10 +33,12 @@ export interface Swarm {
    * just never gets here, and keeps loading from the origin).
    */
   readonly ready: Promise<void>;
-  /** Diagnostics: resolves when the peer is open and the tracker joined, whatever the SW does. Never rejects. */
+  /** Diagnostics: resolves when the visitor's peer (the leader's) is open and the tracker joined, whatever the SW does. Never rejects. */
   readonly peerReady: Promise<void>;
-  /** This page's PeerJS id, once the peer opened. */
+  /** The visitor's PeerJS id (the leading tab's peer), once it opened. */
   readonly peerId: string | undefined;
+  /** Whether this tab runs the visitor's bridge ('leader') or uses another tab's ('follower'). */
+  readonly role: TabRole;
   /** The options in force. */
   readonly config: SwarmConfig;
   /**

@@ -11,11 +11,13 @@ import { waitFor, withTimeout } from './wait.js';
 /** What `swarm.stats()` answers. */
 export interface SwarmStatsView {
   readonly sw: SwStats | undefined;
+  readonly role: 'leader' | 'follower';
   readonly peerId: string;
-  readonly connections: unknown;
+  readonly connections: number;
   readonly uploadBytes: number;
   readonly servedChunks: number;
   readonly droppedPeers: number;
+  readonly bytesByPeer: Readonly<Record<string, number>>;
 }
 
 /** What the page sees of one fetch. */

@@ -80,10 +80,15 @@ describe('SwLink', () => {
     expect(container.started).toBe(1);
   });
 
-  it('offers the bridge to a controller present at start: settings, and a transferred port carrying the BridgeApi', async () => {
+  it('offers the bridge to a controller present at start once the tab leads: settings, and a transferred port carrying the BridgeApi', async () => {
     const container = new FakeContainer();
     container.controller = new FakeController();
-    withContainer(container).start();
+    const link = withContainer(container);
+    link.start();
+    // A follower tab registers and listens, but lends nothing: the leader's bridge serves the SW.
+    expect(container.controller.of('swarmcdn/bridge').length).toBe(0);
+    expect(await settled(link.controlled)).toBe(true);
+    link.lend();
     const [offer] = container.controller.of('swarmcdn/bridge');
     expect(offer?.message.settings).toEqual({ cacheBytes: 1_000_000, stallMs: 1_500, prefetchBytes: 2_000_000, minPeerBytes: 1_000, hedgeMs: 0, rateHedge: true });
     const port = offer?.message.port as MessagePort;
@@ -98,9 +103,12 @@ describe('SwLink', () => {
     const container = new FakeContainer();
     const link = withContainer(container);
     link.start();
+    link.lend();
+    expect(await settled(link.controlled)).toBe(false);
     const controller = new FakeController();
     container.controller = controller;
     container.dispatchEvent(new Event('controllerchange'));
+    expect(await settled(link.controlled)).toBe(true);
     expect(controller.of('swarmcdn/bridge').length).toBe(1);
     container.say({ type: 'swarmcdn/hello' });
     expect(controller.of('swarmcdn/bridge').length).toBe(2);
