@@ -5,7 +5,7 @@
  * parse, or a frame that breaks the protocol (a piece we never asked for or no longer wait for,
  * beyond what late-answers.ts allows after a cancel; a piece past its chunk; a reused request id;
  * more requests than MAX_REQUESTS_IN_FLIGHT), makes the pool drop the peer. A close fails every
- * request in flight at once.
+ * request in flight at once. Peer exchange (`ask-peers`, `peers`) is session-exchange.ts's.
  */
 import type { ErrorCode } from '../protocol/errors.js';
 import type { Sha256Sri } from '../protocol/manifest/types.js';
@@ -17,6 +17,7 @@ import { ChunkServer, type UploadSlots } from './chunk-server.js';
 import { LateAnswers } from './late-answers.js';
 import { PieceAssembler } from './piece-assembler.js';
 import { RateLimiter } from './rate-limiter.js';
+import { SessionExchange, type ExchangeHooks } from './session-exchange.js';
 import type { UploadBudget } from './upload-pacing.js';
 
 /** The part of a PeerJS DataConnection a session uses (a fake one in tests). */
@@ -48,6 +49,8 @@ export interface SessionDeps {
   readonly now?: () => number;
   /** How long an undrained channel holds its answers' upload slots (piece-sender.ts; tests shorten it). */
   readonly uploadStallMs?: number;
+  /** Peer exchange with this peer (none: its frames break the protocol, as any unknown frame). */
+  readonly exchange?: ExchangeHooks;
 }
 
 /** Requests to one peer at once (the protocol's cap); more wait here for one to end. */
@@ -58,6 +61,7 @@ export const REQUEST_DEADLINE_MS = 30_000;
 const INBOUND_FRAMES_PER_SECOND = 2_000;
 
 interface Pending {
+  readonly chunk: Sha256Sri;
   readonly assembler: PieceAssembler;
   readonly resolve: (result: RequestResult) => void;
   /** When the request went out, or its last piece arrived. */
@@ -79,6 +83,7 @@ export class PeerSession {
   readonly #slotWaiters: (() => void)[] = [];
   readonly #inbound: RateLimiter;
   readonly #server: ChunkServer;
+  readonly #exchange: SessionExchange;
   #lastRequestId = 0;
   /** When a piece last arrived for any request in flight (a live channel answers them in turn). */
   #lastPieceAt = -Infinity;
@@ -97,10 +102,12 @@ export class PeerSession {
       send: (frame) => this.#send(frame),
       violation: (reason) => this.#violation(reason),
     });
+    this.#exchange = new SessionExchange(this.peerId, deps.exchange, { send: (frame) => this.#send(frame), violation: (reason) => this.#violation(reason), now: this.#now });
     conn.on('data', (data) => this.#receive(data));
     conn.on('close', () => this.close('PEER_CLOSED'));
     // A connection error (a send on a closing channel, a negotiation failure) ends the session; the close follows.
     conn.on('error', () => this.close('PEER_CLOSED'));
+    this.#exchange.start();
   }
 
   /** True until the connection closes. */
@@ -111,6 +118,16 @@ export class PeerSession {
   /** True when nothing is in flight in either role (it may be closed to make room). */
   get idle(): boolean {
     return this.#pending.size === 0 && this.#slotWaiters.length === 0 && this.#server.idle;
+  }
+
+  /** True when the other side speaks peer exchange (it may be asked for peers). */
+  get exchanges(): boolean {
+    return this.open && this.#exchange.capable;
+  }
+
+  /** Asks this peer which peers it had a verified exchange with (the answer goes to the pool); false when not asked. */
+  askPeers(): boolean {
+    return this.open && this.#exchange.ask();
   }
 
   /** Asks this peer for the chunk `chunk` of `size` bytes (the manifest's, never the peer's word). */
@@ -128,6 +145,7 @@ export class PeerSession {
     return new Promise<RequestResult>((resolve) => {
       const onAbort = (): void => this.#abandon(requestId, 'REQUEST_CANCELLED');
       const pending: Pending = {
+        chunk,
         assembler: new PieceAssembler(size),
         resolve: (result) => {
           signal?.removeEventListener('abort', onAbort);
@@ -190,6 +208,7 @@ export class PeerSession {
       if (channel) channel.send(frame as Uint8Array<ArrayBuffer>);
       else this.#conn.send(frame.slice());
       this.lastUsed = this.#now();
+      this.#exchange.sent(frame);
       return true;
     } catch {
       this.close('PEER_CLOSED');
@@ -218,6 +237,10 @@ export class PeerSession {
         return this.#piece(frame.requestId, frame.offset, frame.chunkLength, frame.data);
       case 'absent':
         return this.#answeredAbsent(frame.requestId, frame.reason === 'busy' ? 'PEER_BUSY' : 'PEER_ABSENT');
+      case 'ask-peers':
+        return this.#exchange.question(frame.requestId);
+      case 'peers':
+        return this.#exchange.answer(frame.requestId, frame.peers);
     }
   }
 
@@ -235,7 +258,9 @@ export class PeerSession {
     const outcome = pending.assembler.add(offset, chunkLength, data);
     if (outcome.kind === 'violation') return this.#violation(outcome.reason);
     this.#lastPieceAt = pending.progressAt = this.#now();
-    if (outcome.kind === 'complete') return this.#finish(requestId, { ok: true, bytes: outcome.bytes });
+    if (outcome.kind !== 'complete') return;
+    this.#exchange.received(pending.chunk, outcome.bytes);
+    this.#finish(requestId, { ok: true, bytes: outcome.bytes });
   }
 
   /**

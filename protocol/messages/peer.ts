@@ -2,18 +2,25 @@
  * The peer ⇄ peer protocol: binary frames on a PeerJS data connection (raw serialization). A
  * visitor asks another for one chunk by its hash (`request`; chunks are content-addressed, so the
  * server side needs no manifest to answer) and gets it back in `piece` frames, or `absent`;
- * `cancel` withdraws a request; at most MAX_REQUESTS_IN_FLIGHT are unanswered at once. The parser
- * is the trust boundary: anything that does not parse exactly is refused, and the bridge drops the
- * peer that sent it. Lengths are counted from the bytes received, never taken from what a peer claims.
+ * `cancel` withdraws a request; at most MAX_REQUESTS_IN_FLIGHT are unanswered at once. Peer
+ * exchange: `ask-peers` asks which peers the other side had a verified exchange with, `peers`
+ * answers it (at most MAX_EXCHANGE_PEERS ids; hints, never trusted). Both go only to a peer that
+ * said it speaks them (PEER_EXCHANGE_METADATA on its connect, or an `ask-peers` of its own): a page
+ * of an older bridge would drop a peer for a frame type it does not know. The parser is the trust
+ * boundary: anything that does not parse exactly is refused, and the bridge drops the peer that
+ * sent it. Lengths are counted from the bytes received, never taken from what a peer claims.
  *
  * Layout (big-endian): byte 0 is the frame type.
- *   request  0x01 | requestId u32 | chunk sha256 (32 bytes)                      = 37 bytes
- *   piece    0x02 | requestId u32 | offset u32 | chunkLength u32 | data (≥ 1 byte)
- *   absent   0x03 | requestId u32 | reason u8                                    = 6 bytes
- *   cancel   0x04 | requestId u32                                                = 5 bytes
+ *   request    0x01 | requestId u32 | chunk sha256 (32 bytes)                      = 37 bytes
+ *   piece      0x02 | requestId u32 | offset u32 | chunkLength u32 | data (≥ 1 byte)
+ *   absent     0x03 | requestId u32 | reason u8                                    = 6 bytes
+ *   cancel     0x04 | requestId u32                                                = 5 bytes
+ *   ask-peers  0x05 | requestId u32                                                = 5 bytes
+ *   peers      0x06 | requestId u32 | count u8 | (length u8 | peer id, ASCII) × count
  */
 import { fromBase64, toBase64 } from '../manifest/encoding.js';
 import { MAX_CHUNK_SIZE, type Sha256Sri } from '../manifest/types.js';
+import { isPeerjsId } from './peerjs.js';
 
 /** The label a swarmcdn data connection carries, so a stray PeerJS connection is told apart. */
 export const PEER_PROTOCOL_LABEL = 'swarmcdn/peer@1';
@@ -29,11 +36,25 @@ export const MAX_REQUEST_ID = 0xffff_ffff;
  * violation. 16: a serving page's default maxUploads, so one peer alone can keep all of them busy.
  */
 export const MAX_REQUESTS_IN_FLIGHT = 16;
+/** Peer ids in one `peers` answer: enough to refill a pool (minPeers is a few), little for a liar to steer. */
+export const MAX_EXCHANGE_PEERS = 16;
+/**
+ * The metadata a connecting page puts on its data connection to say it speaks peer exchange (the
+ * answering side reads `conn.metadata` as unknown: isPeerExchangeMetadata).
+ */
+export const PEER_EXCHANGE_METADATA = Object.freeze({ exchange: 1 });
+
+/** True when a connection's metadata (anything the offerer sent) says it speaks peer exchange. */
+export function isPeerExchangeMetadata(metadata: unknown): boolean {
+  return typeof metadata === 'object' && metadata !== null && (metadata as { exchange?: unknown }).exchange === 1;
+}
 
 const REQUEST = 0x01;
 const PIECE = 0x02;
 const ABSENT = 0x03;
 const CANCEL = 0x04;
+const ASK_PEERS = 0x05;
+const PEERS = 0x06;
 const REQUEST_BYTES = 37;
 const PIECE_HEADER_BYTES = 13;
 const ABSENT_BYTES = 6;
@@ -50,7 +71,10 @@ export type PeerFrame =
   /** `data` is a view into the received message (no copy) at `offset` of a chunk of `chunkLength` bytes. */
   | { readonly type: 'piece'; readonly requestId: number; readonly offset: number; readonly chunkLength: number; readonly data: Uint8Array }
   | { readonly type: 'absent'; readonly requestId: number; readonly reason: AbsentReason }
-  | { readonly type: 'cancel'; readonly requestId: number };
+  | { readonly type: 'cancel'; readonly requestId: number }
+  | { readonly type: 'ask-peers'; readonly requestId: number }
+  /** Distinct, well-formed peer ids, at most MAX_EXCHANGE_PEERS: what the sender says; hints only. */
+  | { readonly type: 'peers'; readonly requestId: number; readonly peers: readonly string[] };
 
 /** A parsed frame, or why it was refused (the reason is for logs; the code is always PEER_PROTOCOL). */
 export type PeerFrameResult = { readonly ok: true; readonly frame: PeerFrame } | { readonly ok: false; readonly reason: string };
@@ -145,6 +169,51 @@ export function encodeCancel(requestId: number): Uint8Array {
   return header(CANCEL, requestId, CANCEL_BYTES).frame;
 }
 
+/** Encodes a peer-exchange question. */
+export function encodeAskPeers(requestId: number): Uint8Array {
+  return header(ASK_PEERS, requestId, CANCEL_BYTES).frame;
+}
+
+/** Encodes the answer to `ask-peers` `requestId`; throws on more than MAX_EXCHANGE_PEERS ids, a repeat or an id that is not one. */
+export function encodePeers(requestId: number, peers: readonly string[]): Uint8Array {
+  if (peers.length > MAX_EXCHANGE_PEERS || new Set(peers).size !== peers.length) throw new RangeError(`${peers.length} peer ids, or a repeated one`);
+  for (const id of peers) if (!isPeerjsId(id)) throw new RangeError(`${JSON.stringify(id)} is not a peer id`);
+  const bytes = peers.reduce((sum, id) => sum + 1 + id.length, CANCEL_BYTES + 1);
+  const { frame } = header(PEERS, requestId, bytes);
+  frame[CANCEL_BYTES] = peers.length;
+  let at = CANCEL_BYTES + 1;
+  for (const id of peers) {
+    frame[at++] = id.length;
+    // Peer ids are ASCII (isPeerjsId): one byte per character.
+    for (let i = 0; i < id.length; i++) frame[at++] = id.charCodeAt(i);
+  }
+  return frame;
+}
+
+/** True when `frame` (encoded by encodePiece…) is a piece that ends its chunk: the chunk was sent whole. */
+export function pieceEndsChunk(frame: Uint8Array): boolean {
+  if (frame.length <= PIECE_HEADER_BYTES || frame[0] !== PIECE) return false;
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  return view.getUint32(5) + frame.length - PIECE_HEADER_BYTES === view.getUint32(9);
+}
+
+/** The ids of a `peers` frame's body (from its count byte on), or undefined unless it is exactly that. */
+function readPeerIds(bytes: Uint8Array): string[] | undefined {
+  const count = bytes[CANCEL_BYTES];
+  if (count === undefined || count > MAX_EXCHANGE_PEERS) return undefined;
+  const peers: string[] = [];
+  let at = CANCEL_BYTES + 1;
+  for (let n = 0; n < count; n++) {
+    const length = bytes[at];
+    if (length === undefined || length === 0 || at + 1 + length > bytes.length) return undefined;
+    const id = String.fromCharCode(...bytes.subarray(at + 1, at + 1 + length));
+    if (!isPeerjsId(id) || peers.includes(id)) return undefined;
+    peers.push(id);
+    at += 1 + length;
+  }
+  return at === bytes.length ? peers : undefined;
+}
+
 function asBytes(message: unknown): Uint8Array | undefined {
   if (message instanceof Uint8Array) return message;
   if (message instanceof ArrayBuffer) return new Uint8Array(message);
@@ -188,6 +257,14 @@ export function parsePeerFrame(message: unknown): PeerFrameResult {
     case CANCEL:
       if (bytes.length !== CANCEL_BYTES) return refused('cancel of the wrong length');
       return { ok: true, frame: { type: 'cancel', requestId } };
+    case ASK_PEERS:
+      if (bytes.length !== CANCEL_BYTES) return refused('ask-peers of the wrong length');
+      return { ok: true, frame: { type: 'ask-peers', requestId } };
+    case PEERS: {
+      const peers = readPeerIds(bytes);
+      if (!peers) return refused(`peers frame that is not ${MAX_EXCHANGE_PEERS} distinct peer ids at most, exactly`);
+      return { ok: true, frame: { type: 'peers', requestId, peers } };
+    }
     default:
       return refused(`unknown frame type ${type}`);
   }

@@ -1,22 +1,27 @@
 /**
  * The peer ⇄ peer frame codec (protocol/messages/peer.ts): every frame round-trips byte for byte,
  * every malformed message is refused without throwing, and a seeded fuzz run over random and
- * mutated frames finds nothing that parses yet re-encodes differently.
+ * mutated frames finds nothing that parses yet re-encodes differently. Peer exchange frames too.
  */
 import { describe, expect, it } from '@jest/globals';
 import { MAX_CHUNK_SIZE, type Sha256Sri } from '../../../protocol/manifest/types.js';
 import {
+  MAX_EXCHANGE_PEERS,
   MAX_PEER_MESSAGE_BYTES,
   MAX_PIECE_DATA_BYTES,
   MAX_REQUEST_ID,
   digestToSri,
   encodeAbsent,
+  encodeAskPeers,
   encodeCancel,
   encodeChunk,
   encodePiece,
   encodePieceInto,
+  encodePeers,
   encodeRequest,
+  isPeerExchangeMetadata,
   parsePeerFrame,
+  pieceEndsChunk,
   sriToDigest,
   type PeerFrame,
   pieceFrameBytes,
@@ -44,8 +49,24 @@ function reencode(frame: PeerFrame): Uint8Array {
       return encodeAbsent(frame.requestId, frame.reason);
     case 'cancel':
       return encodeCancel(frame.requestId);
+    case 'ask-peers':
+      return encodeAskPeers(frame.requestId);
+    case 'peers':
+      return encodePeers(frame.requestId, frame.peers);
   }
 }
+
+/** A `peers` frame built by hand: ids as byte strings, the count byte as given. */
+function rawPeers(requestId: number, count: number, ids: readonly (readonly number[])[]): Uint8Array {
+  const body = ids.flatMap((id) => [id.length, ...id]);
+  const bytes = new Uint8Array(6 + body.length);
+  new DataView(bytes.buffer).setUint32(1, requestId);
+  bytes[0] = 0x06;
+  bytes[5] = count;
+  bytes.set(body, 6);
+  return bytes;
+}
+const ascii = (text: string): number[] => Array.from(text, (c) => c.charCodeAt(0));
 
 function parsed(message: unknown): PeerFrame {
   const result = parsePeerFrame(message);
@@ -174,7 +195,7 @@ describe('peer frames: malformed messages are refused, never thrown', () => {
   });
 
   it('unknown frame types', () => {
-    for (const type of [0x00, 0x05, 0x7f, 0xff]) {
+    for (const type of [0x00, 0x07, 0x7f, 0xff]) {
       const bytes = encodeCancel(1);
       bytes[0] = type;
       expect(refused(bytes)).toBe(true);
@@ -214,6 +235,58 @@ describe('peer frames: malformed messages are refused, never thrown', () => {
   });
 });
 
+describe('peer frames: peer exchange', () => {
+  const ID_A = '3f2b8c1e-6d4a-4b7e-9c0d-1a2b3c4d5e6f';
+
+  it('ask-peers and peers round-trip; an empty answer is 6 bytes', () => {
+    expect(parsed(encodeAskPeers(9))).toEqual({ type: 'ask-peers', requestId: 9 });
+    expect(encodeAskPeers(9).length).toBe(5);
+    const ids = Array.from({ length: MAX_EXCHANGE_PEERS }, (_, i) => `${ID_A.slice(0, -2)}${String(i).padStart(2, '0')}`);
+    const bytes = encodePeers(MAX_REQUEST_ID, ids);
+    expect(parsed(bytes)).toEqual({ type: 'peers', requestId: MAX_REQUEST_ID, peers: ids });
+    expect(reencode(parsed(bytes))).toEqual(bytes);
+    expect(parsed(encodePeers(1, []))).toEqual({ type: 'peers', requestId: 1, peers: [] });
+    expect(encodePeers(1, []).length).toBe(6);
+  });
+
+  it('the encoder refuses too many ids, a repeat, or a string that is not a peer id', () => {
+    const ids = Array.from({ length: MAX_EXCHANGE_PEERS + 1 }, (_, i) => `peer${i}`);
+    expect(() => encodePeers(1, ids)).toThrow(RangeError);
+    expect(() => encodePeers(1, ['a', 'a'])).toThrow(RangeError);
+    for (const bad of ['', 'has space!', 'é', 'x'.repeat(65), '-lead']) expect(() => encodePeers(1, [bad])).toThrow(RangeError);
+  });
+
+  it('refuses a peers frame that is not exactly its ids: count, lengths, characters, repeats, trailing bytes', () => {
+    expect(refused(rawPeers(1, 1, [ascii('abc')]))).toBe(false);
+    expect(refused(rawPeers(1, 2, [ascii('abc')]))).toBe(true); // count says more than there is
+    expect(refused(rawPeers(1, 0, [ascii('abc')]))).toBe(true); // trailing bytes
+    expect(refused(rawPeers(1, 2, [ascii('abc'), ascii('abc')]))).toBe(true); // a repeat
+    expect(refused(rawPeers(1, 1, [[]]))).toBe(true); // an empty id
+    expect(refused(rawPeers(1, 1, [ascii('a b!')]))).toBe(true);
+    expect(refused(rawPeers(1, 1, [[0x61, 0xe9]]))).toBe(true); // not ASCII
+    expect(refused(rawPeers(1, 1, [ascii('x'.repeat(65))]))).toBe(true);
+    const many = Array.from({ length: MAX_EXCHANGE_PEERS + 1 }, (_, i) => ascii(`p${i}`));
+    expect(refused(rawPeers(1, many.length, many))).toBe(true);
+    const cut = rawPeers(1, 1, [ascii('abcdef')]);
+    expect(refused(cut.subarray(0, cut.length - 1))).toBe(true);
+    expect(refused(Uint8Array.from([0x06, 0, 0, 0, 1]))).toBe(true); // no count byte
+    expect(refused(Uint8Array.from([...encodeAskPeers(1), 0]))).toBe(true);
+  });
+
+  it('pieceEndsChunk is true only for the piece that ends its chunk', () => {
+    const frames = encodeChunk(1, new Uint8Array(300_000));
+    expect(frames.map(pieceEndsChunk)).toEqual([false, false, true]);
+    expect(pieceEndsChunk(encodePiece(1, 0, 10, new Uint8Array(10)))).toBe(true);
+    expect(pieceEndsChunk(encodeRequest(1, CHUNK))).toBe(false);
+    expect(pieceEndsChunk(encodeCancel(1))).toBe(false);
+  });
+
+  it('connect metadata: only { exchange: 1 } says a peer speaks it', () => {
+    expect(isPeerExchangeMetadata({ exchange: 1 })).toBe(true);
+    for (const other of [undefined, null, 1, 'exchange', {}, { exchange: '1' }, { exchange: true }, [1]]) expect(isPeerExchangeMetadata(other)).toBe(false);
+  });
+});
+
 describe('peer frames: seeded fuzz', () => {
   /** Parses (a throw fails the test); an accepted message must re-encode to exactly its bytes, else it is listed in `bad`. */
   function holds(bytes: Uint8Array, bad: string[]): 'refused' | 'accepted' {
@@ -237,7 +310,7 @@ describe('peer frames: seeded fuzz', () => {
       // Bias lengths towards the real frame sizes, so the valid shapes get hit, not just length refusals.
       const length = [0, 1, 4, 5, 6, 13, 14, 37, 38][i % 9]! + (i % 3 === 0 ? Math.floor(random() * 64) : 0);
       const bytes = randomBytes(random, length);
-      if (i % 2 === 0 && length > 0) bytes[0] = 1 + Math.floor(random() * 4);
+      if (i % 2 === 0 && length > 0) bytes[0] = 1 + Math.floor(random() * 6);
       seen[holds(bytes, bad)] += 1;
     }
     expect(bad).toEqual([]);
@@ -253,6 +326,8 @@ describe('peer frames: seeded fuzz', () => {
       encodePiece(3, 100, 101, randomBytes(random, 1)),
       encodeAbsent(4, 'not-held'),
       encodeCancel(5),
+      encodeAskPeers(6),
+      encodePeers(7, ['ab', 'cd-ef', 'g']),
     ];
     const seen = { refused: 0, accepted: 0 };
     const bad: string[] = [];
