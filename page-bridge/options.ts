@@ -16,6 +16,8 @@ export interface SwarmOptions {
   iceServers?: RTCIceServer[];
   /** Open peer connections at most; the least recently used idle one is closed beyond it. */
   maxPeers?: number;
+  /** Open peer connections the pool refills to after losing some (peer exchange, then the tracker); 0: no refill. At most maxPeers. */
+  minPeers?: number;
   /** A peer data connection that does not open within this time is given up. */
   connectTimeoutMs?: number;
   /** The SW's cache bound in bytes (handed to the SW with the bridge port). */
@@ -52,6 +54,7 @@ export interface SwarmConfig {
   readonly server: string;
   readonly iceServers: readonly RTCIceServer[] | undefined;
   readonly maxPeers: number;
+  readonly minPeers: number;
   readonly connectTimeoutMs: number;
   readonly cacheBytes: number;
   readonly stallMs: number;
@@ -70,6 +73,8 @@ export interface SwarmConfig {
 /** Every default, in one place (server's default is the page's origin, known only at run time). */
 export const SWARM_DEFAULTS = Object.freeze({
   maxPeers: 8,
+  /** 2: one peer leaving still leaves an open channel, for a handful of idle connections per page (lower when maxPeers is). */
+  minPeers: 2,
   /** 3 s: set-up takes 20–70 ms on a LAN and rarely over a second through TURN; past that the origin wins. */
   connectTimeoutMs: 3_000,
   cacheBytes: SW_DEFAULTS.cacheBytes,
@@ -87,6 +92,7 @@ const KNOWN = new Set<string>([
   'server',
   'iceServers',
   'maxPeers',
+  'minPeers',
   'connectTimeoutMs',
   'cacheBytes',
   'stallMs',
@@ -192,10 +198,13 @@ export function resolveSwarmOptions(input: unknown, pageOrigin: string): SwarmCo
   const hint = given('region');
   const ice = given('iceServers');
   const worker = given('serviceWorker');
+  const maxPeers = integer('maxPeers', given('maxPeers') ?? SWARM_DEFAULTS.maxPeers, 1, 256);
+  const minPeers = given('minPeers');
   return Object.freeze({
     server: serverUrl(given('server') ?? pageOrigin, pageOrigin),
     iceServers: ice === undefined ? undefined : iceServers(ice),
-    maxPeers: integer('maxPeers', given('maxPeers') ?? SWARM_DEFAULTS.maxPeers, 1, 256),
+    maxPeers,
+    minPeers: minPeers === undefined ? Math.min(SWARM_DEFAULTS.minPeers, maxPeers) : integer('minPeers', minPeers, 0, maxPeers),
     connectTimeoutMs: integer('connectTimeoutMs', given('connectTimeoutMs') ?? SWARM_DEFAULTS.connectTimeoutMs, 100, 60_000),
     cacheBytes: swSetting('cacheBytes', given('cacheBytes') ?? SWARM_DEFAULTS.cacheBytes),
     // The SW refuses settings outside the same bounds (parseSwSettings); refusing them here names the option.

@@ -2,23 +2,28 @@
  * The page's PeerJS peer and its data connections. Connections are made only after the peer's
  * 'open' (an earlier OFFER is lost silently), carry PEER_PROTOCOL_LABEL with raw serialization
  * (one message per frame, ≤ 256 KiB), and are reused while open. At most maxPeers are open at
- * once: past it the least recently used idle one is closed. A peer dropped for a protocol
- * violation or a report is never used again for this page's life. PeerJS has no connect timeout,
- * so every connect has ours.
+ * once: past it the least recently used idle one is closed; after losing some, the keeper
+ * (pool-keeper.ts) refills up to minPeers from peer exchange (peer-exchange.ts), then the tracker
+ * (tracker-rescue.ts). A peer dropped for a protocol violation or a report is never used again
+ * for this page's life. PeerJS has no connect timeout, so every connect has ours. The peer itself,
+ * its reconnects and their backoff are signalling-peer.ts's.
  */
 import { Peer, type DataConnection } from 'peerjs';
 import type { ErrorCode } from '../protocol/errors.js';
-import { PEER_PROTOCOL_LABEL } from '../protocol/messages/peer.js';
+import { PEER_EXCHANGE_METADATA, PEER_PROTOCOL_LABEL, isPeerExchangeMetadata } from '../protocol/messages/peer.js';
 import { TRACKER_SERVER_TYPES } from '../protocol/messages/tracker.js';
-import { backoffDelay } from './backoff.js';
 import type { ChunkReader } from './chunk-reader.js';
 import type { PageCounters } from './counters.js';
 import type { SwarmConfig } from './options.js';
+import { PeerExchange } from './peer-exchange.js';
 import { peerOptions } from './peer-options.js';
 import { PeerSession } from './peer-session.js';
 import { PendingIncoming } from './pending-incoming.js';
-import { filterServerFrames, screenSignalFrame, sendOnServerSocket } from './server-frames.js';
+import { PoolKeeper } from './pool-keeper.js';
+import { screenSignalFrame, sendOnServerSocket } from './server-frames.js';
 import { SignalGuard } from './signal-guard.js';
+import { SignallingPeer } from './signalling-peer.js';
+import { TrackerRescue } from './tracker-rescue.js';
 import { UploadBudget } from './upload-pacing.js';
 import { FairUploadSlots } from './upload-slots.js';
 import { deferred, within } from './wait.js';
@@ -26,7 +31,7 @@ import { deferred, within } from './wait.js';
 /** The slice of the options the pool uses. */
 export type PoolConfig = Pick<
   SwarmConfig,
-  'server' | 'iceServers' | 'maxPeers' | 'connectTimeoutMs' | 'stallMs' | 'upload' | 'maxUploads' | 'uploadBytesPerSecond'
+  'server' | 'iceServers' | 'maxPeers' | 'minPeers' | 'connectTimeoutMs' | 'stallMs' | 'upload' | 'maxUploads' | 'uploadBytesPerSecond'
 >;
 
 /** An open session with a peer, or why there is none. */
@@ -55,9 +60,10 @@ export class PeerPool {
   readonly #serverListeners: ((message: unknown) => void)[] = [];
   readonly #downListeners: (() => void)[] = [];
   readonly #opened = deferred<string>();
-  #peer: Peer | undefined;
-  #attempt = 0;
-  #retry: ReturnType<typeof setTimeout> | undefined;
+  readonly #signalling: SignallingPeer;
+  readonly #exchange: PeerExchange;
+  readonly #rescue = new TrackerRescue((message) => this.sendToServer(message));
+  readonly #keeper: PoolKeeper;
   #stopped = false;
 
   constructor(config: PoolConfig, counters: PageCounters, readChunk: ChunkReader) {
@@ -66,6 +72,38 @@ export class PeerPool {
     this.#readChunk = readChunk;
     this.#budget = new UploadBudget(config.uploadBytesPerSecond, Date.now());
     this.#uploadSlots = new FairUploadSlots(config.maxUploads);
+    this.#signalling = new SignallingPeer((options) => new Peer(options), peerOptions(config), {
+      frame: (peer, message) => this.#serverFrame(peer, message),
+      open: (id) => {
+        this.#opened.resolve(id);
+        for (const listener of this.#openListeners) listener(id);
+      },
+      down: () => {
+        this.#rescue.down();
+        for (const listener of this.#downListeners) listener();
+      },
+      connection: (conn) => this.#incoming(conn),
+      // EXPIRE from the server: the peer we offered to is gone. Its id ends the message (peerjs gives no field).
+      unavailable: (message) => {
+        for (const [id, fail] of this.#unavailable) if (message.endsWith(id)) fail();
+      },
+    });
+    const exchange = (this.#exchange = new PeerExchange({
+      self: () => this.peerId,
+      isDropped: (peerId) => this.#dropped.has(peerId),
+      hasOpenSession: (peerId) => this.hasOpenSession(peerId),
+      learned: () => this.#keeper.answered(),
+    }));
+    this.#keeper = new PoolKeeper(
+      {
+        minPeers: config.minPeers,
+        count: () => this.connections + this.#connecting.size,
+        askable: () => [...this.#sessions].filter((s) => s.exchanges),
+        skip: (peerId) => peerId === this.peerId || this.#dropped.has(peerId) || this.#connecting.has(peerId) || this.hasOpenSession(peerId),
+        connect: async (peerId) => (await this.connect(peerId)).ok,
+      },
+      { hints: () => exchange.candidates((peerId) => this.#connecting.has(peerId)), failed: (peerId) => exchange.failed(peerId), rescue: () => this.#rescue.holders() },
+    );
   }
 
   /** The peer id once the peer first opened (never rejects). */
@@ -75,7 +113,7 @@ export class PeerPool {
 
   /** This page's current peer id, while the peer is open or was. */
   get peerId(): string | undefined {
-    return this.#peer?.id ?? undefined;
+    return this.#signalling.peer?.id ?? undefined;
   }
 
   /** Open peer connections. */
@@ -102,13 +140,13 @@ export class PeerPool {
 
   /** Sends a message to the server on the signalling socket (the tracker's); false while it is not open. */
   sendToServer(message: { readonly type: string }): boolean {
-    const peer = this.#peer;
+    const peer = this.#signalling.peer;
     return peer !== undefined && !this.#stopped && sendOnServerSocket(peer, message);
   }
 
   /** Creates the peer (once). */
   start(): void {
-    if (!this.#peer && !this.#stopped) this.#createPeer();
+    if (!this.#stopped) this.#signalling.start();
   }
 
   /** True for a peer dropped for this page's life. */
@@ -147,15 +185,16 @@ export class PeerPool {
       this.#dropped.add(peerId);
       this.#counters.droppedPeers += 1;
     }
+    this.#exchange.forget(peerId);
     for (const session of [...this.#sessions]) if (session.peerId === peerId) session.close(code);
   }
 
   /** Closes every session and destroys the peer. */
   close(): void {
     this.#stopped = true;
-    clearTimeout(this.#retry);
+    this.#keeper.stop();
     for (const session of [...this.#sessions]) session.close('PEER_CLOSED');
-    this.#peer?.destroy();
+    this.#signalling.close();
   }
 
   #sessionOf(peerId: string): PeerSession | undefined {
@@ -163,59 +202,25 @@ export class PeerPool {
     return undefined;
   }
 
-  #createPeer(): void {
-    const peer = new Peer(peerOptions(this.#config));
-    this.#peer = peer;
-    // The tracker's frames share this socket: they go to the tracker client, never to peerjs.
-    filterServerFrames(peer, (message) => {
-      const type = (message as { type?: unknown } | null)?.type;
-      // Other peers' frames: the guard decides before peerjs builds or keeps anything for them.
-      if (typeof type !== 'string' || !TRACKER_SERVER_TYPES.has(type)) return screenSignalFrame(peer, this.#guard, this.#signalView, message);
-      if (this.#peer === peer) for (const listener of this.#serverListeners) listener(message);
-      return true;
-    });
-    const down = (): void => {
-      if (this.#peer === peer) for (const listener of this.#downListeners) listener();
-    };
-    peer.on('open', (id) => {
-      this.#attempt = 0;
-      this.#opened.resolve(id);
-      for (const listener of this.#openListeners) listener(id);
-    });
-    peer.on('connection', (conn) => this.#incoming(conn));
-    // The signalling socket dropped: the peer and its connections live on; reconnect it for new connections.
-    peer.on('disconnected', () => {
-      down();
-      this.#scheduleRetry(() => peer.disconnected && !peer.destroyed && peer.reconnect());
-    });
-    // Destroyed (it never opened, or the server refused it): a new peer with a new id, after a backoff.
-    peer.on('close', () => {
-      down();
-      this.#scheduleRetry(() => this.#peer === peer && this.#createPeer());
-    });
-    peer.on('error', (error) => {
-      // EXPIRE from the server: the peer we offered to is gone. Its id ends the message (peerjs gives no field).
-      if (error.type !== 'peer-unavailable') return;
-      for (const [id, fail] of this.#unavailable) if (error.message.endsWith(id)) fail();
-    });
-  }
-
-  #scheduleRetry(run: () => unknown): void {
-    if (this.#stopped) return;
-    clearTimeout(this.#retry);
-    this.#retry = setTimeout(() => {
-      if (!this.#stopped) run();
-    }, backoffDelay(this.#attempt++));
+  /** A frame of the signalling socket: the tracker's go to the tracker client (and the rescue), never to peerjs; the other peers' past the guard. */
+  #serverFrame(peer: Peer, message: unknown): boolean {
+    const type = (message as { type?: unknown } | null)?.type;
+    // Other peers' frames: the guard decides before peerjs builds or keeps anything for them.
+    if (typeof type !== 'string' || !TRACKER_SERVER_TYPES.has(type)) return screenSignalFrame(peer, this.#guard, this.#signalView, message);
+    this.#rescue.frame(message);
+    for (const listener of this.#serverListeners) listener(message);
+    return true;
   }
 
   async #open(peerId: string): Promise<SessionResult> {
     const { connectTimeoutMs } = this.#config;
     const deadline = Date.now() + connectTimeoutMs;
     if ((await within(this.opened, connectTimeoutMs, undefined)) === undefined) return { ok: false, code: 'PEER_CONNECT_TIMEOUT' };
-    const peer = this.#peer;
+    const peer = this.#signalling.peer;
     if (!peer || !peer.open || this.#stopped) return { ok: false, code: 'PEER_CONNECT_TIMEOUT' };
     if (!this.#makeRoom(0)) return { ok: false, code: 'PEER_BUSY' };
-    const conn = peer.connect(peerId, { label: PEER_PROTOCOL_LABEL, serialization: 'raw', reliable: true });
+    // The metadata says we speak peer exchange; the other side then asks first (session-exchange.ts).
+    const conn = peer.connect(peerId, { label: PEER_PROTOCOL_LABEL, serialization: 'raw', reliable: true, metadata: { ...PEER_EXCHANGE_METADATA } });
     if (!conn) return { ok: false, code: 'PEER_CONNECT_TIMEOUT' };
     const code = await new Promise<ErrorCode | undefined>((resolve) => {
       let settled = false;
@@ -239,7 +244,7 @@ export class PeerPool {
       conn.close();
       return { ok: false, code: code ?? 'PEER_CLOSED' };
     }
-    return { ok: true, session: this.#adopt(conn) };
+    return { ok: true, session: this.#adopt(conn, false) };
   }
 
   #incoming(conn: DataConnection): void {
@@ -250,7 +255,7 @@ export class PeerPool {
     }
     this.#pending.track(conn, this.#config.connectTimeoutMs, () => {
       if (this.#stopped || this.#dropped.has(conn.peer) || !this.#makeRoom(1)) conn.close();
-      else this.#adopt(conn);
+      else this.#adopt(conn, true);
     });
   }
 
@@ -274,7 +279,9 @@ export class PeerPool {
     return victim !== undefined;
   }
 
-  #adopt(conn: DataConnection): PeerSession {
+  #adopt(conn: DataConnection, accepted: boolean): PeerSession {
+    // An offerer's metadata is its word (unknown until checked); it only decides whether we ask it for peers.
+    const capable = accepted && isPeerExchangeMetadata(conn.metadata);
     const session = new PeerSession(conn, {
       config: this.#config,
       readChunk: this.#readChunk,
@@ -283,7 +290,12 @@ export class PeerPool {
       budget: this.#budget,
       counters: this.#counters,
       onViolation: (s) => this.drop(s.peerId, 'PEER_PROTOCOL'),
-      onClose: (s) => this.#sessions.delete(s),
+      onClose: (s) => {
+        this.#sessions.delete(s);
+        if (!this.#stopped) this.#keeper.lost();
+      },
+      // The side that accepted asks at once: that tells the offerer we speak peer exchange too.
+      exchange: this.#exchange.hooks({ capable, askAtOpen: capable }),
     });
     // A peer whose page crashed sends no close; ICE notices after some seconds of silence (~7 s
     // here). peerjs only logs 'disconnected', so the session ends here and its slot is freed.

@@ -13,6 +13,7 @@ describe('resolveSwarmOptions', () => {
       server: PAGE,
       iceServers: undefined,
       maxPeers: 8,
+      minPeers: 2,
       connectTimeoutMs: 3_000,
       cacheBytes: SW_DEFAULTS.cacheBytes,
       stallMs: SW_DEFAULTS.stallMs,
@@ -91,6 +92,19 @@ describe('resolveSwarmOptions', () => {
     expect(badOption({ region: '' })).toBe('region');
     expect(badOption({ region: 'x'.repeat(65) })).toBe('region');
     expect(badOption({ region: 7 })).toBe('region');
+  });
+
+  it('minPeers: 0 up to maxPeers; its default never exceeds maxPeers', () => {
+    expect(resolveSwarmOptions({ minPeers: 0 }, PAGE).minPeers).toBe(0);
+    expect(resolveSwarmOptions({ minPeers: 5, maxPeers: 5 }, PAGE).minPeers).toBe(5);
+    expect(resolveSwarmOptions({ maxPeers: 1 }, PAGE).minPeers).toBe(1);
+    expect(badOption({ minPeers: 9 })).toBe('minPeers');
+    expect(badOption({ minPeers: 3, maxPeers: 2 })).toBe('minPeers');
+    expect(badOption({ minPeers: -1 })).toBe('minPeers');
+    expect(badOption({ minPeers: 1.5 })).toBe('minPeers');
+    expect(badOption({ minPeers: '2' })).toBe('minPeers');
+    expect(resolveSwarmOptions(scriptSettings({ minPeers: '3' }).options, PAGE).minPeers).toBe(3);
+    expect(badOption(scriptSettings({ minPeers: 'many' }).options)).toBe('minPeers');
   });
 
   it('ignores inherited properties (an option must be the caller’s own)', () => {
