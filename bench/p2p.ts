@@ -13,10 +13,13 @@
  *     (ratio = origin / SW; target ≥ 1/1.1, i.e. the SW costs at most 10 %);
  *  4. for reference, the ceiling of any SW design here (bench/p2p/ideal-relay.ts): the raw channel
  *     relayed through a bare SW into a fetch body, with no verification, cache or protocol, against
- *     the raw channel into the same page.
+ *     the raw channel into the same page;
+ *  5. many sources (bench/p2p/many-sources.ts): a 16 MiB file through a fresh leecher's SW from
+ *     three seeders against from one, the same file in the same round, each seeder's upload capped
+ *     at 3 MB/s so the ratio measures parallelism (target ≥ 1.8×).
  *
  * Env: BENCH_REPEATS (throughput rounds, default 3), BENCH_P2P_LOADS (timed page loads per method,
- * default 7), BENCH_P2P_MAX_SECONDS (whole-run watchdog, default 240), BENCH_P2P_VERBOSE=1 (echo
+ * default 7), BENCH_P2P_MAX_SECONDS (whole-run watchdog, default 360), BENCH_P2P_VERBOSE=1 (echo
  * page consoles), CHROMIUM (browser path, default /usr/bin/chromium).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,6 +31,7 @@ import { formatRatio, formatTable, formatVerdict, median, printResult, type Benc
 import { joinSwarm, launchBrowser, openVisitor, P2pPathMissing, type Visitor } from './p2p/browser.js';
 import { disableHttpCache, measurePageLoads } from './p2p/page-load.js';
 import { measureIdealRelay } from './p2p/ideal-relay.js';
+import { openSeeders, runSourcesRound, SEEDER_UPLOAD_BYTES_PER_SECOND, type SourcesRound } from './p2p/many-sources.js';
 import { closeRawChannel, measureRawTransfer, openRawChannel } from './p2p/raw-channel.js';
 import { runRound, seedFromA, type Round } from './p2p/rounds.js';
 import { startBenchServer, type BenchServer } from './p2p/server.js';
@@ -39,6 +43,7 @@ const SEED = 0x2b2b;
 const TARGET_THROUGHPUT = 0.8;
 const FIRST_BYTE_BUDGET_MS = 150;
 const TARGET_PAGE_LOAD = 1 / 1.1;
+const TARGET_SOURCES = 1.8;
 
 function envNumber(name: string, fallback: number): number {
   const text = process.env[name];
@@ -105,7 +110,7 @@ async function main(): Promise<void> {
   const siteDir = join(workDir, 'site');
   mkdirSync(siteDir);
   phase = 'writing the site';
-  const site = writeBenchSite(siteDir, SEED);
+  const site = writeBenchSite(siteDir, SEED, repeats, SEEDER_UPLOAD_BYTES_PER_SECOND);
   phase = 'starting the server';
   server = await startBenchServer(siteDir, workDir);
   log(`server at ${server.origin}, manifest v${server.manifest.version} with ${Object.keys(server.manifest.files).length} files`);
@@ -139,6 +144,16 @@ async function main(): Promise<void> {
     log(`ideal relay ${i + 1}/${relays.length}: raw ${r.raw.map((x) => mbPerSec(x.bytes, x.ms).toFixed(1)).join(' / ')} MB/s, relayed through a bare SW ${mbPerSec(r.relay.bytes, r.relay.ms).toFixed(1)} MB/s`);
   }
 
+  const sources: SourcesRound[] = [];
+  const seeders = await openSeeders(browser, server, site);
+  for (const [i, file] of site.sources.entries()) {
+    phase = `many sources ${i + 1}/${site.sources.length}`;
+    const r = await runSourcesRound(browser, seeders, server, site, file, i + 1);
+    sources.push(r);
+    log(`${phase}: 1 seeder ${mbPerSec(r.one.bytes, r.one.totalMs).toFixed(1)} MB/s, 3 seeders ${mbPerSec(r.three.bytes, r.three.totalMs).toFixed(1)} MB/s (sent ${r.sentByThree.map((n) => (n / 1e6).toFixed(1)).join(' / ')} MB)${[...r.one.problems, ...r.three.problems].map((p) => `; PROBLEM: ${p}`).join('')}`);
+  }
+  for (const seeder of seeders) await seeder.context.close().catch(() => undefined);
+
   phase = 'page loads';
   const origin = await openVisitor(browser, 'origin', { blockServiceWorkers: true });
   await disableHttpCache(origin);
@@ -161,7 +176,8 @@ async function main(): Promise<void> {
   const httpCacheMs = median(pages.httpCacheMs);
   const throughputProblems = rounds.flatMap((r) => r.sw.problems.map((p) => `${r.visitor}: ${p}`));
   const coldProblems = rounds.flatMap((r) => r.coldSw.problems.map((p) => `${r.visitor}, first 32 MiB (reference only): ${p}`));
-  const wrongBytes = rounds.some((r) => r.sw.wrongBytes || r.coldSw.wrongBytes || r.firstByte.some((f) => f.wrongBytes));
+  const wrongBytes =
+    rounds.some((r) => r.sw.wrongBytes || r.coldSw.wrongBytes || r.firstByte.some((f) => f.wrongBytes)) || sources.some((r) => r.one.wrongBytes || r.three.wrongBytes);
   const coldRawMbps = median(rounds.map((r) => mbPerSec(r.coldRaw.bytes, r.coldRaw.ms)));
   // Only first fetches that came wholly from A; one that fell back to the origin is not a P2P figure.
   const coldFromPeers = rounds.filter((r) => r.coldSw.problems.length === 0);
@@ -177,6 +193,12 @@ async function main(): Promise<void> {
         ? `the SW answered ${pages.swCacheResponses} of ${expectedCacheResponses} asset requests from its cache during the timed loads: the rest bypassed it`
         : undefined;
 
+  const oneMbps = median(sources.map((r) => mbPerSec(r.one.bytes, r.one.totalMs)));
+  const threeMbps = median(sources.map((r) => mbPerSec(r.three.bytes, r.three.totalMs)));
+  const sourcesRatio = median(sources.map((r) => mbPerSec(r.three.bytes, r.three.totalMs) / mbPerSec(r.one.bytes, r.one.totalMs)));
+  // Valid only when every byte came from peers and, with three seeders, at least two sent whole chunks.
+  const sourcesProblems = sources.flatMap((r) => [...r.one.problems, ...r.three.problems, ...(r.sentByThree.filter((n) => n >= 256 * 1024).length < 2 ? [`${r.file}: fewer than two of three seeders sent a chunk`] : [])]);
+
   const row = (name: string, value: number, unit: string, ratio: number | null, target: number | null, valid = true): BenchRow => ({
     name,
     value: round1(value),
@@ -191,8 +213,10 @@ async function main(): Promise<void> {
     row(`first P2P byte, median of ${firstFromPeers.length}`, firstMs, 'ms', FIRST_BYTE_BUDGET_MS / firstMs, 1, firstValid),
     row('page load, origin, no SW', originMs, 'ms', null, null),
     row('page load, warm SW cache', swMs, 'ms', originMs / swMs, round3(TARGET_PAGE_LOAD), warmProblem === undefined),
+    row('SW fetch, 16 MiB, 1 seeder (3 MB/s up)', oneMbps, 'MB/s', null, null),
+    row('SW fetch, same file, 3 seeders (3 MB/s up each)', threeMbps, 'MB/s', sourcesRatio, TARGET_SOURCES, sourcesProblems.length === 0),
   ];
-  const against = ['', 'raw channel', `${FIRST_BYTE_BUDGET_MS} ms budget`, '', 'origin, no SW'];
+  const against = ['', 'raw channel', `${FIRST_BYTE_BUDGET_MS} ms budget`, '', 'origin, no SW', '', '1 seeder'];
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(
     `\np2p: ${(site.big.size / 2 ** 20).toFixed(0)} MiB asset, median of ${repeats} rounds; first byte over ${first.length} files; ` +
@@ -215,7 +239,7 @@ async function main(): Promise<void> {
     ['(page load, origin, warm HTTP cache)', `${httpCacheMs.toFixed(1)} ms`, 'warm SW cache', formatRatio(swMs / httpCacheMs), '—', ''],
   );
   process.stdout.write(formatTable(['method', 'value', 'against', 'ratio', 'target', 'result'], table) + '\n');
-  const problems = [...throughputProblems, ...coldProblems, ...first.flatMap((f) => f.problems.map((p) => `first byte: ${p}`))];
+  const problems = [...throughputProblems, ...coldProblems, ...first.flatMap((f) => f.problems.map((p) => `first byte: ${p}`)), ...sourcesProblems.map((p) => `many sources: ${p}`)];
   if (!firstValid) problems.push(`only ${firstFromPeers.length} of ${first.length} first-byte files came wholly from peers`);
   if (warmProblem) problems.push(warmProblem);
   for (const p of problems) process.stdout.write(`PROBLEM: ${p}\n`);
@@ -239,6 +263,12 @@ async function main(): Promise<void> {
       })),
       idealRelay: relays.map((r) => ({ rawMBps: r.raw.map((x) => round1(mbPerSec(x.bytes, x.ms))), relayMBps: round1(mbPerSec(r.relay.bytes, r.relay.ms)) })),
       idealRelayRatio: round3(relayRatio),
+      manySources: sources.map((r) => ({
+        oneMBps: round1(mbPerSec(r.one.bytes, r.one.totalMs)),
+        threeMBps: round1(mbPerSec(r.three.bytes, r.three.totalMs)),
+        sentByThreeMB: r.sentByThree.map((n) => round1(n / 1e6)),
+      })),
+      seederUploadBytesPerSecond: SEEDER_UPLOAD_BYTES_PER_SECOND,
       firstByteMs: first.map((f) => round1(f.firstByteMs)),
       firstByteFromPeers: firstFromPeers.length,
       pageLoadMs: { sw: pages.swMs.map(round1), origin: pages.originMs.map(round1), httpCache: pages.httpCacheMs.map(round1) },
@@ -256,7 +286,7 @@ async function main(): Promise<void> {
   }
 }
 
-const maxSeconds = envNumber('BENCH_P2P_MAX_SECONDS', 240);
+const maxSeconds = envNumber('BENCH_P2P_MAX_SECONDS', 360);
 const watchdog = setTimeout(() => {
   log(`gave up after ${maxSeconds} s while ${phase}`);
   void cleanup().finally(() => process.exit(1));

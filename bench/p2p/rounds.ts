@@ -36,7 +36,7 @@ const SMALL_TIMEOUT_MS = 15_000;
 const BIG_TIMEOUT_MS = 60_000;
 
 /** Fetches and checks size, hash and (with `fromPeers`) that every byte came from peers. */
-async function checkedFetch(visitor: Visitor, file: { url: string; size: number; sha256: string }, fromPeers: boolean, hash: boolean, timeoutMs: number): Promise<CheckedFetch> {
+export async function checkedFetch(visitor: Visitor, file: { url: string; size: number; sha256: string }, fromPeers: boolean, hash: boolean, timeoutMs: number): Promise<CheckedFetch> {
   const run = await fetchWithSources(visitor, file.url, hash, timeoutMs);
   const wrong: string[] = [];
   if (run.status !== 200) wrong.push(`HTTP ${run.status}`);

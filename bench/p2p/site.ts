@@ -1,7 +1,8 @@
 /**
  * The bench's temp site: two 32 MiB assets (one to warm the connection up, one timed for
  * throughput), sixteen files of 64–512 KiB (one to open
- * the connection, fifteen timed for the first P2P byte), a swarm page for visitors A and B, and a
+ * the connection, fifteen timed for the first P2P byte), one 16 MiB file per many-sources round,
+ * a swarm page for visitors A and B, a seeder page for the many-sources row, and a
  * page with a realistic set of assets (stylesheet, two scripts, ten images) for the page-load
  * comparison, and the ideal relay's page and SW (bench/p2p/ideal-relay.ts). Bytes come from a seeded generator so every run serves the same site.
  */
@@ -24,6 +25,10 @@ export interface BenchSite {
   readonly dir: string;
   /** The page A and B run the swarm in. */
   readonly swarmPage: string;
+  /** The page the many-sources seeders run the swarm in: uploads capped, every file loaded from the origin. */
+  readonly seederPage: string;
+  /** One file per many-sources round (bench/p2p/many-sources.ts). */
+  readonly sources: readonly BenchFile[];
   readonly big: BenchFile;
   /** As large as `big`, other bytes: carried first, untimed, to bring B's connection to A up to speed. */
   readonly warm: BenchFile;
@@ -36,6 +41,8 @@ const MiB = 1024 * 1024;
 const KiB = 1024;
 /** 32 MiB: long enough (about a second at loopback data-channel speed) that set-up costs vanish. */
 export const BIG_BYTES = 32 * MiB;
+/** 16 MiB: seconds from one capped seeder, long enough that set-up is a small part of it. */
+export const SOURCES_BYTES = 16 * MiB;
 /** One warm-up file and fifteen timed ones. */
 export const SMALL_FILES = 16;
 
@@ -106,12 +113,23 @@ const SWARM_PAGE = `<!doctype html>
 `;
 
 /**
- * Writes the whole site into `dir`. The load page's assets carry: the SW
+ * The seeders' page (bench/p2p/many-sources.ts): the swarm page's settings, each upload capped at
+ * `uploadBytesPerSecond`, and a size threshold no file reaches, so a seeder loads every file from
+ * the origin (never from another seeder) and is a holder of exactly what it was given.
+ */
+function seederPage(uploadBytesPerSecond: number): string {
+  return SWARM_PAGE.replace('data-rate-hedge="false"', `data-rate-hedge="false" data-min-peer-bytes="${Number.MAX_SAFE_INTEGER}" data-upload-bytes-per-second="${uploadBytesPerSecond}"`);
+}
+
+/**
+ * Writes the whole site into `dir`: `sourceRounds` files for the many-sources row, its seeders capped at `seederUploadBytesPerSecond`. The load page's assets carry: the SW
  * answers only requests whose credentials mode is not 'include' (sw/route-match.ts), and a plain
  * element's request is 'include'; 'anonymous' makes it 'same-origin', as fetch() is by default.
  */
-export function writeBenchSite(dir: string, seed: number): BenchSite {
+export function writeBenchSite(dir: string, seed: number, sourceRounds: number, seederUploadBytesPerSecond: number): BenchSite {
   write(dir, '/index.html', SWARM_PAGE);
+  write(dir, '/seeder.html', seederPage(seederUploadBytesPerSecond));
+  const sources = Array.from({ length: sourceRounds }, (_, i) => write(dir, `/files/sources-${i + 1}.bin`, randomBytes(SOURCES_BYTES, seed + 300 + i)));
   write(dir, RELAY_PAGE, RELAY_PAGE_HTML);
   write(dir, RELAY_SW, RELAY_SW_SCRIPT);
   const big = write(dir, '/files/big.bin', randomBytes(BIG_BYTES, seed));
@@ -144,6 +162,8 @@ ${images.map((img, i) => `<figure class="c${i}"><img src="${img.url}" alt="photo
   return {
     dir,
     swarmPage: '/index.html',
+    seederPage: '/seeder.html',
+    sources,
     big,
     warm,
     small,
