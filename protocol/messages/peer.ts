@@ -6,7 +6,8 @@
  * exchange: `ask-peers` asks which peers the other side had a verified exchange with, `peers`
  * answers it (at most MAX_EXCHANGE_PEERS ids; hints, never trusted). Both go only to a peer that
  * said it speaks them (PEER_EXCHANGE_METADATA on its connect, or an `ask-peers` of its own): a page
- * of an older bridge would drop a peer for a frame type it does not know. The parser is the trust
+ * of an older bridge would drop a peer for a frame type it does not know. Manifest relay
+ * (`manifest-version`, `manifest-part`) is peer-manifest.ts's. The parser is the trust
  * boundary: anything that does not parse exactly is refused, and the bridge drops the peer that
  * sent it. Lengths are counted from the bytes received, never taken from what a peer claims.
  *
@@ -17,9 +18,11 @@
  *   cancel     0x04 | requestId u32                                                = 5 bytes
  *   ask-peers  0x05 | requestId u32                                                = 5 bytes
  *   peers      0x06 | requestId u32 | count u8 | (length u8 | peer id, ASCII) × count
+ *   manifest-version, manifest-part  0x07, 0x08: peer-manifest.ts
  */
 import { fromBase64, toBase64 } from '../manifest/encoding.js';
 import { MAX_CHUNK_SIZE, type Sha256Sri } from '../manifest/types.js';
+import { MANIFEST_FRAME_TYPES, parseManifestFrame, type ManifestFrame } from './peer-manifest.js';
 import { isPeerjsId } from './peerjs.js';
 
 /** The label a swarmcdn data connection carries, so a stray PeerJS connection is told apart. */
@@ -39,10 +42,11 @@ export const MAX_REQUESTS_IN_FLIGHT = 16;
 /** Peer ids in one `peers` answer: enough to refill a pool (minPeers is a few), little for a liar to steer. */
 export const MAX_EXCHANGE_PEERS = 16;
 /**
- * The metadata a connecting page puts on its data connection to say it speaks peer exchange (the
- * answering side reads `conn.metadata` as unknown: isPeerExchangeMetadata).
+ * The metadata a connecting page puts on its data connection to say it speaks peer exchange, and
+ * relays manifests (`manifest: 1`, peer-manifest.ts) (the answering side reads `conn.metadata` as
+ * unknown: isPeerExchangeMetadata, isManifestRelayMetadata).
  */
-export const PEER_EXCHANGE_METADATA = Object.freeze({ exchange: 1 });
+export const PEER_EXCHANGE_METADATA = Object.freeze({ exchange: 1, manifest: 1 });
 
 /** True when a connection's metadata (anything the offerer sent) says it speaks peer exchange. */
 export function isPeerExchangeMetadata(metadata: unknown): boolean {
@@ -74,7 +78,8 @@ export type PeerFrame =
   | { readonly type: 'cancel'; readonly requestId: number }
   | { readonly type: 'ask-peers'; readonly requestId: number }
   /** Distinct, well-formed peer ids, at most MAX_EXCHANGE_PEERS: what the sender says; hints only. */
-  | { readonly type: 'peers'; readonly requestId: number; readonly peers: readonly string[] };
+  | { readonly type: 'peers'; readonly requestId: number; readonly peers: readonly string[] }
+  | ManifestFrame;
 
 /** A parsed frame, or why it was refused (the reason is for logs; the code is always PEER_PROTOCOL). */
 export type PeerFrameResult = { readonly ok: true; readonly frame: PeerFrame } | { readonly ok: false; readonly reason: string };
@@ -233,6 +238,10 @@ export function parsePeerFrame(message: unknown): PeerFrameResult {
   if (bytes.length > MAX_PEER_MESSAGE_BYTES) return refused(`message of ${bytes.length} bytes`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const type = view.getUint8(0);
+  if (MANIFEST_FRAME_TYPES.has(type)) {
+    const manifest = parseManifestFrame(bytes);
+    return typeof manifest === 'string' ? refused(manifest) : { ok: true, frame: manifest };
+  }
   if (bytes.length < CANCEL_BYTES) return refused('message shorter than any frame');
   const requestId = view.getUint32(1);
   switch (type) {

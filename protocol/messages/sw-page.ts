@@ -4,6 +4,11 @@
  * posts the other end to the SW (`swarmcdn/bridge`). The SW calls it; the page never calls the SW
  * through Comlink. Comlink drops custom error fields, so expected failures are `{ ok: false, code }`.
  *
+ * Manifest relay: the SW hands its bridge the envelope it routes by (`swarmcdn/envelope`: asked
+ * for with `swarmcdn/get-envelope`, and pushed on every switch); a bridge hands the SW an envelope
+ * a peer relayed (`swarmcdn/peer-envelope`), which the SW verifies like the server's; one that is
+ * forged or malformed comes back as `swarmcdn/peer-envelope-refused`, and the bridge drops the peer.
+ *
  * Both sides also share one IndexedDB layout (`CACHE_STORES`): the SW is the only writer (it
  * verifies, stores and evicts); a bridge only reads chunk bytes to serve them to other peers.
  */
@@ -11,6 +16,8 @@ import { isErrorCode, type ErrorCode } from '../errors.js';
 import { isSha256Sri } from '../manifest/manifest.js';
 import type { Sha256Sri } from '../manifest/types.js';
 import { SW_SETTING_BOUNDS, withinBounds } from '../wire.js';
+import { MAX_RELAYED_ENVELOPE_BYTES } from './peer-manifest.js';
+import { isPeerjsId } from './peerjs.js';
 
 /** Bytes by where a visitor got them, and what it served to others (`upload`). */
 export interface ByteCounts {
@@ -110,7 +117,11 @@ export type SwToPageMessage =
   /** The SW took this page's bridge, after its first manifest load finished (version 0: it has none). */
   | { readonly type: 'swarmcdn/bridge-ok'; readonly manifestVersion: number }
   | { readonly type: 'swarmcdn/stats'; readonly stats: SwStats }
-  | { readonly type: 'swarmcdn/keyids'; readonly keyids: readonly string[] };
+  | { readonly type: 'swarmcdn/keyids'; readonly keyids: readonly string[] }
+  /** The verified envelope the SW routes by (exact bytes), for its bridge to relay to peers. */
+  | { readonly type: 'swarmcdn/envelope'; readonly version: number; readonly bytes: ArrayBuffer }
+  /** An envelope `peerId` relayed failed verification with `code` (forged, malformed): drop the peer. */
+  | { readonly type: 'swarmcdn/peer-envelope-refused'; readonly peerId: string; readonly code: ErrorCode };
 
 /** Page → SW. `port` is the transferred end the SW wraps with Comlink. */
 export type PageToSwMessage =
@@ -123,7 +134,11 @@ export type PageToSwMessage =
   | { readonly type: 'swarmcdn/availability'; readonly full: boolean; readonly files: Readonly<Record<Sha256Sri, number>> }
   /** The page is idle: prefetch from peers what these pages (the page itself, then the pages it links to) need. */
   | { readonly type: 'swarmcdn/prefetch'; readonly pages: readonly string[] }
-  | { readonly type: 'swarmcdn/keyids' };
+  | { readonly type: 'swarmcdn/keyids' }
+  /** Asks for the SW's current envelope; the answer (`swarmcdn/envelope`, none without a manifest) goes to event.source. */
+  | { readonly type: 'swarmcdn/get-envelope' }
+  /** Envelope bytes peer `peerId` relayed, unverified: the SW verifies them as it verifies the server's. */
+  | { readonly type: 'swarmcdn/peer-envelope'; readonly peerId: string; readonly bytes: ArrayBuffer };
 
 /** The IndexedDB databases both sides use through idb-keyval (one object store per database, as idb-keyval requires). */
 export const CACHE_STORES = Object.freeze({
@@ -160,6 +175,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Envelope bytes as posted: a non-empty ArrayBuffer within the relay cap. */
+function isEnvelopeBuffer(value: unknown): value is ArrayBuffer {
+  return value instanceof ArrayBuffer && value.byteLength > 0 && value.byteLength <= MAX_RELAYED_ENVELOPE_BYTES;
 }
 
 /** Settings from a page, or undefined when they are unusable (the SW then keeps its own). */
@@ -214,7 +234,10 @@ export function parsePageToSwMessage(data: unknown, ports: readonly MessagePort[
       return isCount(data.version) ? { type: 'swarmcdn/manifest-changed', version: data.version } : undefined;
     case 'swarmcdn/stats':
     case 'swarmcdn/keyids':
+    case 'swarmcdn/get-envelope':
       return { type: data.type };
+    case 'swarmcdn/peer-envelope':
+      return isPeerjsId(data.peerId) && isEnvelopeBuffer(data.bytes) ? { type: data.type, peerId: data.peerId, bytes: data.bytes } : undefined;
     case 'swarmcdn/availability': {
       const files = typeof data.full === 'boolean' ? parseHolderCounts(data.files) : undefined;
       return files && { type: data.type, full: data.full as boolean, files };
@@ -244,6 +267,10 @@ export function parseSwToPageMessage(data: unknown): SwToPageMessage | undefined
       return isRecord(data.stats) ? { type: data.type, stats: data.stats as unknown as SwStats } : undefined;
     case 'swarmcdn/keyids':
       return Array.isArray(data.keyids) && data.keyids.every((k) => typeof k === 'string') ? { type: data.type, keyids: data.keyids } : undefined;
+    case 'swarmcdn/envelope':
+      return isCount(data.version) && data.version >= 1 && isEnvelopeBuffer(data.bytes) ? { type: data.type, version: data.version, bytes: data.bytes } : undefined;
+    case 'swarmcdn/peer-envelope-refused':
+      return isPeerjsId(data.peerId) && isErrorCode(data.code) ? { type: data.type, peerId: data.peerId, code: data.code } : undefined;
     default:
       return undefined;
   }

@@ -19,6 +19,7 @@ import {
   encodePieceInto,
   encodePeers,
   encodeRequest,
+  PEER_EXCHANGE_METADATA,
   isPeerExchangeMetadata,
   parsePeerFrame,
   pieceEndsChunk,
@@ -26,6 +27,14 @@ import {
   type PeerFrame,
   pieceFrameBytes,
 } from '../../../protocol/messages/peer.js';
+import {
+  MAX_ENVELOPE_PART_BYTES,
+  MAX_RELAYED_ENVELOPE_BYTES,
+  encodeEnvelopeParts,
+  encodeManifestPart,
+  encodeManifestVersion,
+  isManifestRelayMetadata,
+} from '../../../protocol/messages/peer-manifest.js';
 // Seeded, so a failing fuzz case is reproducible from its seed.
 import { seededRandom as prng } from '../../../scripts/lib/seeded-random.mjs';
 
@@ -53,6 +62,10 @@ function reencode(frame: PeerFrame): Uint8Array {
       return encodeAskPeers(frame.requestId);
     case 'peers':
       return encodePeers(frame.requestId, frame.peers);
+    case 'manifest-version':
+      return encodeManifestVersion(frame.version);
+    case 'manifest-part':
+      return encodeManifestPart(frame.version, frame.total, frame.offset, frame.data);
   }
 }
 
@@ -287,6 +300,84 @@ describe('peer frames: peer exchange', () => {
   });
 });
 
+describe('peer frames: manifest relay', () => {
+  /** A manifest frame with arbitrary header fields (the encoders refuse bad ones). */
+  function rawManifest(type: 0x07 | 0x08, high: number, low: number, total = 0, offset = 0, dataBytes = 0): Uint8Array {
+    const frame = new Uint8Array((type === 0x07 ? 9 : 17) + dataBytes);
+    const view = new DataView(frame.buffer);
+    view.setUint8(0, type);
+    view.setUint32(1, high);
+    view.setUint32(5, low);
+    if (type === 0x08) {
+      view.setUint32(9, total);
+      view.setUint32(13, offset);
+    }
+    return frame;
+  }
+
+  it('manifest-version round-trips every safe version, 0 (none) included, in 9 bytes', () => {
+    for (const version of [0, 1, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER]) {
+      const bytes = encodeManifestVersion(version);
+      expect(bytes.length).toBe(9);
+      expect(parsed(bytes)).toEqual({ type: 'manifest-version', version });
+      expect(reencode(parsed(bytes))).toEqual(bytes);
+    }
+    for (const bad of [-1, 1.5, Number.MAX_SAFE_INTEGER + 1, NaN]) expect(() => encodeManifestVersion(bad)).toThrow(RangeError);
+  });
+
+  it('an envelope cut into parts under the message cap rebuilds exactly; data is a view', () => {
+    for (const size of [1, MAX_ENVELOPE_PART_BYTES, MAX_ENVELOPE_PART_BYTES + 1, 400_000]) {
+      const envelope = Uint8Array.from({ length: size }, (_, i) => (i * 13) & 0xff);
+      const frames = encodeEnvelopeParts(7, envelope);
+      expect(frames.length).toBe(Math.ceil(size / MAX_ENVELOPE_PART_BYTES));
+      const rebuilt = new Uint8Array(size);
+      for (const bytes of frames) {
+        expect(bytes.length).toBeLessThanOrEqual(MAX_PEER_MESSAGE_BYTES);
+        const frame = parsed(bytes);
+        if (frame.type !== 'manifest-part') throw new Error('not a manifest part');
+        expect({ version: frame.version, total: frame.total }).toEqual({ version: 7, total: size });
+        expect(frame.data.buffer).toBe(bytes.buffer);
+        expect(same(reencode(frame), bytes)).toBe(true);
+        rebuilt.set(frame.data, frame.offset);
+      }
+      expect(same(rebuilt, envelope)).toBe(true);
+    }
+  });
+
+  it('the encoders refuse what the parser would refuse', () => {
+    expect(() => encodeManifestPart(0, 10, 0, new Uint8Array(1))).toThrow(RangeError);
+    expect(() => encodeManifestPart(1, 10, 0, new Uint8Array(0))).toThrow(RangeError);
+    expect(() => encodeManifestPart(1, 10, 5, new Uint8Array(6))).toThrow(RangeError);
+    expect(() => encodeManifestPart(1, MAX_RELAYED_ENVELOPE_BYTES + 1, 0, new Uint8Array(1))).toThrow(RangeError);
+    expect(() => encodeManifestPart(1, MAX_ENVELOPE_PART_BYTES + 1, 0, new Uint8Array(MAX_ENVELOPE_PART_BYTES + 1))).toThrow(RangeError);
+    expect(() => encodeEnvelopeParts(1, new Uint8Array(0))).toThrow(RangeError);
+  });
+
+  it('refuses a wrong length, a version past the safe integers or of none, a part outside its envelope or over the caps', () => {
+    expect(refused(rawManifest(0x07, 0, 1))).toBe(false);
+    expect(refused(rawManifest(0x07, 0, 1).subarray(0, 8))).toBe(true);
+    expect(refused(Uint8Array.from([...rawManifest(0x07, 0, 1), 0]))).toBe(true);
+    expect(refused(rawManifest(0x07, 0x1f_ffff, 0xffff_ffff))).toBe(false);
+    expect(refused(rawManifest(0x07, 0x20_0000, 0))).toBe(true);
+    expect(refused(rawManifest(0x08, 0, 1, 10, 0, 10))).toBe(false);
+    expect(refused(rawManifest(0x08, 0, 0, 10, 0, 10))).toBe(true); // version 0 has no envelope
+    expect(refused(rawManifest(0x08, 0x20_0000, 1, 10, 0, 10))).toBe(true);
+    expect(refused(rawManifest(0x08, 0, 1, 10, 0, 0))).toBe(true); // no data
+    expect(refused(rawManifest(0x08, 0, 1, 10, 5, 6))).toBe(true);
+    expect(refused(rawManifest(0x08, 0, 1, 10, 0xffff_ffff, 2))).toBe(true);
+    expect(refused(rawManifest(0x08, 0, 1, MAX_RELAYED_ENVELOPE_BYTES + 1, 0, 1))).toBe(true);
+    expect(refused(rawManifest(0x08, 0, 1, MAX_RELAYED_ENVELOPE_BYTES, 0, MAX_ENVELOPE_PART_BYTES + 1))).toBe(true);
+    expect(refused(rawManifest(0x08, 0, 1, MAX_RELAYED_ENVELOPE_BYTES, MAX_RELAYED_ENVELOPE_BYTES - 1, 1))).toBe(false);
+  });
+
+  it('connect metadata: only manifest: 1 says a peer relays; the metadata this bridge sends says both', () => {
+    expect(isManifestRelayMetadata(PEER_EXCHANGE_METADATA)).toBe(true);
+    expect(isPeerExchangeMetadata(PEER_EXCHANGE_METADATA)).toBe(true);
+    expect(isManifestRelayMetadata({ exchange: 1 })).toBe(false);
+    for (const other of [undefined, null, 1, {}, { manifest: '1' }, { manifest: true }, [1]]) expect(isManifestRelayMetadata(other)).toBe(false);
+  });
+});
+
 describe('peer frames: seeded fuzz', () => {
   /** Parses (a throw fails the test); an accepted message must re-encode to exactly its bytes, else it is listed in `bad`. */
   function holds(bytes: Uint8Array, bad: string[]): 'refused' | 'accepted' {
@@ -308,9 +399,11 @@ describe('peer frames: seeded fuzz', () => {
     const bad: string[] = [];
     for (let i = 0; i < 20_000; i++) {
       // Bias lengths towards the real frame sizes, so the valid shapes get hit, not just length refusals.
-      const length = [0, 1, 4, 5, 6, 13, 14, 37, 38][i % 9]! + (i % 3 === 0 ? Math.floor(random() * 64) : 0);
+      const length = [0, 1, 4, 5, 6, 9, 13, 14, 18, 37, 38][i % 11]! + (i % 3 === 0 ? Math.floor(random() * 64) : 0);
       const bytes = randomBytes(random, length);
-      if (i % 2 === 0 && length > 0) bytes[0] = 1 + Math.floor(random() * 6);
+      if (i % 2 === 0 && length > 0) bytes[0] = 1 + Math.floor(random() * 8);
+      // Manifest frames carry a u64 version: a random high word is almost never a safe integer.
+      if (length >= 5 && (bytes[0] === 0x07 || bytes[0] === 0x08) && i % 4 === 0) bytes.fill(0, 1, 5);
       seen[holds(bytes, bad)] += 1;
     }
     expect(bad).toEqual([]);
@@ -328,6 +421,8 @@ describe('peer frames: seeded fuzz', () => {
       encodeCancel(5),
       encodeAskPeers(6),
       encodePeers(7, ['ab', 'cd-ef', 'g']),
+      encodeManifestVersion(3),
+      encodeManifestPart(4, 300, 100, randomBytes(random, 200)),
     ];
     const seen = { refused: 0, accepted: 0 };
     const bad: string[] = [];

@@ -1,6 +1,7 @@
-/** The page → SW messages a SW accepts: settings with defaults for what an older bridge omits, holder counts, prefetch pages. */
+/** The page → SW messages a SW accepts: settings with defaults for what an older bridge omits, holder counts, prefetch pages; and the manifest relay both ways. */
 import { describe, expect, it } from '@jest/globals';
-import { MAX_PREFETCH_PAGES, SW_DEFAULTS, parseHolderCounts, parsePageToSwMessage, parseSwSettings } from '../../../protocol/messages/sw-page.js';
+import { MAX_RELAYED_ENVELOPE_BYTES } from '../../../protocol/messages/peer-manifest.js';
+import { MAX_PREFETCH_PAGES, SW_DEFAULTS, parseHolderCounts, parsePageToSwMessage, parseSwSettings, parseSwToPageMessage } from '../../../protocol/messages/sw-page.js';
 
 const sri = (c: string): string => `sha256-${c.repeat(43)}=`;
 
@@ -48,5 +49,38 @@ describe('parsePageToSwMessage', () => {
     expect(parsePageToSwMessage({ type: 'swarmcdn/prefetch', pages: [`/${'x'.repeat(5_000)}`] })).toBeUndefined();
     expect(parsePageToSwMessage({ type: 'swarmcdn/prefetch', pages: Array.from({ length: MAX_PREFETCH_PAGES + 1 }, () => '/') })).toBeUndefined();
     expect(parsePageToSwMessage({ type: 'swarmcdn/prefetch', pages: '/' })).toBeUndefined();
+  });
+});
+
+describe('manifest relay messages', () => {
+  const PEER = '3f2b8c1e-6d4a-4b7e-9c0d-1a2b3c4d5e6f';
+  const bytes = new Uint8Array([123, 125]).buffer;
+
+  it('page → SW: an envelope a peer relayed (a named peer, a non-empty buffer within the cap) and the ask for the SW\'s own', () => {
+    expect(parsePageToSwMessage({ type: 'swarmcdn/peer-envelope', peerId: PEER, bytes })).toEqual({ type: 'swarmcdn/peer-envelope', peerId: PEER, bytes });
+    expect(parsePageToSwMessage({ type: 'swarmcdn/get-envelope' })).toEqual({ type: 'swarmcdn/get-envelope' });
+    for (const bad of [
+      { peerId: 'not a peer id!', bytes },
+      { peerId: PEER, bytes: new Uint8Array([1]) },
+      { peerId: PEER, bytes: new ArrayBuffer(0) },
+      { peerId: PEER, bytes: new ArrayBuffer(MAX_RELAYED_ENVELOPE_BYTES + 1) },
+      { peerId: PEER, bytes: '{}' },
+    ]) {
+      expect(parsePageToSwMessage({ type: 'swarmcdn/peer-envelope', ...bad })).toBeUndefined();
+    }
+  });
+
+  it('SW → page: the SW\'s envelope (version ≥ 1) and a refused relay (a catalogue code)', () => {
+    expect(parseSwToPageMessage({ type: 'swarmcdn/envelope', version: 3, bytes })).toEqual({ type: 'swarmcdn/envelope', version: 3, bytes });
+    expect(parseSwToPageMessage({ type: 'swarmcdn/peer-envelope-refused', peerId: PEER, code: 'MANIFEST_SIGNATURE_INVALID' })).toEqual({
+      type: 'swarmcdn/peer-envelope-refused',
+      peerId: PEER,
+      code: 'MANIFEST_SIGNATURE_INVALID',
+    });
+    for (const bad of [{ version: 0, bytes }, { version: 1.5, bytes }, { version: 3, bytes: new ArrayBuffer(0) }, { version: 3 }]) {
+      expect(parseSwToPageMessage({ type: 'swarmcdn/envelope', ...bad })).toBeUndefined();
+    }
+    expect(parseSwToPageMessage({ type: 'swarmcdn/peer-envelope-refused', peerId: PEER, code: 'NO_SUCH_CODE' })).toBeUndefined();
+    expect(parseSwToPageMessage({ type: 'swarmcdn/peer-envelope-refused', peerId: 5, code: 'PEER_PROTOCOL' })).toBeUndefined();
   });
 });
