@@ -22,6 +22,16 @@ export interface CoreHooks {
   onAvailability(full: boolean, files: Readonly<Record<Sha256Sri, number>>): void;
 }
 
+/** Whether this visitor uploads now (upload-policy.ts; the stub owns the policy, the core enforces it). */
+export interface UploadGate {
+  readonly on: boolean;
+  /** Calls `listener` with each change; returns an unsubscribe. */
+  onChange(listener: (on: boolean) => void): () => void;
+}
+
+/** Uploads always on (a core started without a gate: tests, older callers). */
+const ALWAYS_UPLOAD: UploadGate = { on: true, onChange: () => () => undefined };
+
 /** The page's own counters and connections, for swarm.stats(). */
 export interface CoreStats {
   readonly peerId: string | undefined;
@@ -53,9 +63,11 @@ export interface CoreModule {
 }
 
 /** Starts the peer, the tracker client and the BridgeApi for `config`. */
-export function startCore(config: SwarmConfig, hooks: CoreHooks): BridgeCore {
+export function startCore(config: SwarmConfig, hooks: CoreHooks, uploads: UploadGate = ALWAYS_UPLOAD): BridgeCore {
   const counters = new PageCounters();
-  const pool = new PeerPool(config, counters, createChunkReader());
+  // The sessions read `upload` at each request: the site's option and the live policy together.
+  const poolConfig: SwarmConfig = Object.create(config, { upload: { get: () => config.upload && uploads.on, enumerable: true } }) as SwarmConfig;
+  const pool = new PeerPool(poolConfig, counters, createChunkReader());
   // The tracker rides the peer's signalling socket: one WebSocket, and an id the server issued.
   const tracker = new TrackerClient(config, {
     channel: { send: (message) => pool.sendToServer(message) },
@@ -64,6 +76,9 @@ export function startCore(config: SwarmConfig, hooks: CoreHooks): BridgeCore {
     onAvailability: (full, files) => hooks.onAvailability(full, files),
   });
   const bridge = createBridgeApi(pool, tracker, counters);
+  // A visitor that does not upload is not listed as a holder: askers would only wait on `absent`.
+  tracker.setSeeding(uploads.on);
+  const unsubscribe = uploads.onChange((on) => tracker.setSeeding(on));
 
   pool.onOpen(() => tracker.connected());
   pool.onServerMessage((message) => tracker.receive(message));
@@ -85,6 +100,7 @@ export function startCore(config: SwarmConfig, hooks: CoreHooks): BridgeCore {
       bytesByPeer: counters.snapshotBytesByPeer(),
     }),
     stop() {
+      unsubscribe();
       bridge.dispose();
       tracker.close();
       pool.close();

@@ -2,7 +2,8 @@
  * The options a plain `<script src="/swarmcdn/bridge.js">` tag carries: `data-manual` (do not
  * start; the site calls swarmcdn.startSwarm itself), `data-server`, `data-ice-servers` (JSON),
  * `data-region`, and the numbers `data-prefetch-bytes`, `data-upload-bytes-per-second`,
- * `data-min-peer-bytes`, `data-hedge-ms`, `data-min-peers` and `data-rate-hedge`. Only these
+ * `data-min-peer-bytes`, `data-hedge-ms`, `data-min-peers`, `data-rate-hedge` and `data-upload`
+ * (`"false"`: this visitor never serves others). Only these
  * are read; startSwarm validates the values.
  */
 import { SwarmError } from '../protocol/errors.js';
@@ -35,5 +36,7 @@ export function scriptSettings(dataset: Readonly<Record<string, string | undefin
   if (dataset.minPeers !== undefined) options.minPeers = number(dataset.minPeers) as number;
   // `data-rate-hedge="false"` turns it off; any other value is left for startSwarm to refuse by name.
   if (dataset.rateHedge !== undefined) options.rateHedge = (dataset.rateHedge === 'false' ? false : dataset.rateHedge === 'true' ? true : dataset.rateHedge) as boolean;
+  // `data-upload="false"`: the site's opt-out (this visitor never serves others).
+  if (dataset.upload !== undefined) options.upload = (dataset.upload === 'false' ? false : dataset.upload === 'true' ? true : dataset.upload) as boolean;
   return { manual: dataset.manual !== undefined, options };
 }

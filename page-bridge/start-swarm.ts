@@ -7,12 +7,13 @@
  * the swarm while it loads. A second call returns the same Swarm (after validating its options).
  */
 import type { BridgeApi } from '../protocol/messages/sw-page.js';
-import type { BridgeCore, CoreModule } from './bridge-core.js';
+import type { BridgeCore, CoreModule, UploadGate } from './bridge-core.js';
 import { lazyBridgeApi } from './lazy-bridge-api.js';
 import { resolveSwarmOptions, type SwarmConfig, type SwarmOptions } from './options.js';
 import { schedulePrefetch } from './prefetch-trigger.js';
 import { SwLink } from './sw-link.js';
 import { TabLeadership } from './tab-leadership.js';
+import { UploadPolicy } from './upload-policy.js';
 import type { PageStats, Swarm } from './swarm.js';
 
 /** Loads the core module: by URL for the bridge.js script (main.ts), by import() in a site's bundle (index.ts). */
@@ -44,6 +45,14 @@ function createSwarm(config: SwarmConfig): Swarm {
   const loader = loadCore;
   // One bridge per visitor: only the tab that leads loads the core and lends it to the SW.
   const tabs = new TabLeadership(`swarmcdn-bridge ${config.server}`);
+  // Every tab follows the policy (any tab may change the visitor's choice); the leader's core enforces it.
+  const uploads = new UploadPolicy(config.upload);
+  const gate: UploadGate = {
+    get on() {
+      return uploads.state.on;
+    },
+    onChange: (listener) => uploads.onChange((state) => listener(state.on)),
+  };
   let startNow: () => void = () => undefined;
   const wanted = new Promise<void>((resolve) => (startNow = resolve));
   afterLoad(startNow);
@@ -56,9 +65,9 @@ function createSwarm(config: SwarmConfig): Swarm {
       const started = module.startCore(config, {
         onManifest: (version) => link.manifestChanged(version),
         onAvailability: (full, files) => link.availability(full, files),
-      });
+      }, gate);
       core = started;
-      tabs.serveCounters(() => started.stats());
+      tabs.serveCounters(() => ({ ...started.stats(), upload: uploads.state }));
       void started.peerReady.then(() => started.peerId !== undefined && tabs.peerOpened(started.peerId));
       return started;
     })
@@ -96,11 +105,15 @@ function createSwarm(config: SwarmConfig): Swarm {
     },
     config,
     bridge,
+    setUpload(allow: boolean): void {
+      uploads.setUser(allow);
+    },
     async stats(): Promise<PageStats> {
-      const [sw, own] = await Promise.all([link.stats(), tabs.role === 'leader' ? core?.stats() : tabs.counters()]);
+      const [sw, own] = await Promise.all([link.stats(), tabs.role === 'leader' ? core && { ...core.stats(), upload: uploads.state } : tabs.counters()]);
       return {
         sw,
         role: tabs.role,
+        upload: own?.upload ?? uploads.state,
         peerId: own?.peerId,
         connections: own?.connections ?? 0,
         uploadBytes: own?.uploadBytes ?? 0,
@@ -116,6 +129,7 @@ function createSwarm(config: SwarmConfig): Swarm {
       link.stop();
       core?.stop();
       core = undefined;
+      uploads.close();
       // The lock goes last: the next tab leads once this one's connections are closed.
       tabs.close();
       if (current === swarm) current = undefined;

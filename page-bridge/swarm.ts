@@ -5,6 +5,7 @@
 import type { BridgeApi, SwStats } from '../protocol/messages/sw-page.js';
 import type { SwarmConfig } from './options.js';
 import type { TabRole } from './tab-leadership.js';
+import type { UploadState } from './upload-policy.js';
 
 /** What `swarm.stats()` reads: the SW's counters and the bridge's (the leading tab's). */
 export interface PageStats {
@@ -12,6 +13,8 @@ export interface PageStats {
   readonly sw: SwStats | undefined;
   /** 'leader': this tab runs the visitor's bridge; 'follower': another tab does, and the counters below are its. */
   readonly role: TabRole;
+  /** Whether this visitor uploads now, and why not ('site', 'user', 'save-data', 'metered', 'hidden'). */
+  readonly upload: UploadState;
   readonly peerId: string | undefined;
   /** Open peer data connections. */
   readonly connections: number;
@@ -48,6 +51,8 @@ export interface Swarm {
   readonly bridge: BridgeApi;
   /** The page's counters and the SW's. */
   stats(): Promise<PageStats>;
+  /** The visitor's own choice to upload or not, remembered for the origin (every tab, later visits). */
+  setUpload(allow: boolean): void;
   /** Closes every peer connection and the PeerJS peer (and with it the one socket to the server); startSwarm then starts afresh. */
   stop(): Promise<void>;
 }

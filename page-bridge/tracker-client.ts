@@ -72,6 +72,8 @@ export class TrackerClient {
   readonly #config: TrackerConfig;
   readonly #deps: TrackerDeps;
   readonly #held = new Set<Sha256Sri>();
+  /** False while this visitor does not upload (upload-policy.ts): held files are kept, not announced. */
+  #seeding = true;
   readonly #holders = new HolderCache();
   readonly #wants = new Map<number, Want>();
   readonly #asking = new Map<Sha256Sri, Promise<readonly string[]>>();
@@ -131,13 +133,23 @@ export class TrackerClient {
       this.#held.add(file);
       fresh.push(file);
     }
-    if (this.#joined) for (const hashes of hashBatches(fresh)) this.#enqueue({ type: 'have', hashes });
+    if (this.#joined && this.#seeding) for (const hashes of hashBatches(fresh)) this.#enqueue({ type: 'have', hashes });
   }
 
   /** Files no longer held. */
   lost(files: readonly Sha256Sri[]): void {
     const gone = files.filter((f) => this.#held.delete(f));
-    if (this.#joined) for (const hashes of hashBatches(gone)) this.#enqueue({ type: 'lost', hashes });
+    if (this.#joined && this.#seeding) for (const hashes of hashBatches(gone)) this.#enqueue({ type: 'lost', hashes });
+  }
+
+  /**
+   * Whether the tracker lists this visitor as a holder: off withdraws every held file (`lost`), on
+   * announces them again. Holders that upload nothing would only cost askers a round trip each.
+   */
+  setSeeding(on: boolean): void {
+    if (on === this.#seeding) return;
+    this.#seeding = on;
+    if (this.#joined) for (const hashes of hashBatches([...this.#held])) this.#enqueue({ type: on ? 'have' : 'lost', hashes });
   }
 
   /** Who holds `file` (nearest first), from a fresh cached answer or the tracker; [] when nobody or no answer in time. */
@@ -214,7 +226,7 @@ export class TrackerClient {
       case 'joined':
         this.#joined = true;
         // The held set goes first, ahead of anything queued while the socket was down.
-        this.#outbox.pushFront(hashBatches([...this.#held]).map((hashes): TrackerClientMessage => ({ type: 'have', hashes })));
+        if (this.#seeding) this.#outbox.pushFront(hashBatches([...this.#held]).map((hashes): TrackerClientMessage => ({ type: 'have', hashes })));
         this.#joinedOnce.resolve();
         return true;
       case 'peers': {

@@ -8,11 +8,13 @@
  * `absent`, and the tracker stops listing this visitor as a holder.
  */
 
+import type { UPLOAD_BLOCKS, UploadView } from '../protocol/messages/tabs.js';
+
 /** Why uploads are off; the first that applies, in this order. */
-export type UploadBlock = 'site' | 'user' | 'save-data' | 'metered' | 'hidden';
+export type UploadBlock = (typeof UPLOAD_BLOCKS)[number];
 
 /** Uploads now: on, or off with the reason. */
-export type UploadState = { readonly on: true } | { readonly on: false; readonly reason: UploadBlock };
+export type UploadState = UploadView;
 
 /** What the decision reads. */
 export interface UploadFacts {

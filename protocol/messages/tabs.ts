@@ -13,6 +13,22 @@ export interface LeaderCounters {
   readonly servedChunks: number;
   readonly droppedPeers: number;
   readonly bytesByPeer: Readonly<Record<string, number>>;
+  /** Whether the visitor uploads now, and why not (page-bridge/upload-policy.ts). */
+  readonly upload: UploadView;
+}
+
+/** Why a visitor does not upload. */
+export const UPLOAD_BLOCKS = ['site', 'user', 'save-data', 'metered', 'hidden'] as const;
+
+/** Uploads now: on, or off with the reason. */
+export type UploadView = { readonly on: true } | { readonly on: false; readonly reason: (typeof UPLOAD_BLOCKS)[number] };
+
+function parseUpload(v: unknown): UploadView | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const u = v as Record<string, unknown>;
+  if (u.on === true) return { on: true };
+  const reason = UPLOAD_BLOCKS.find((r) => r === u.reason);
+  return u.on === false && reason ? { on: false, reason } : undefined;
 }
 
 /** What travels on the tabs' channel. */
@@ -43,7 +59,9 @@ function parseCounters(v: unknown): LeaderCounters | undefined {
   const entries = Object.entries(c.bytesByPeer as Record<string, unknown>);
   if (entries.length > MAX_PEERS || !entries.every(([id, n]) => isId(id) && isCount(n))) return undefined;
   const bytesByPeer = Object.fromEntries(entries) as Record<string, number>;
-  return { peerId: c.peerId, connections: c.connections, uploadBytes: c.uploadBytes, servedChunks: c.servedChunks, droppedPeers: c.droppedPeers, bytesByPeer };
+  const upload = parseUpload(c.upload);
+  if (!upload) return undefined;
+  return { peerId: c.peerId, connections: c.connections, uploadBytes: c.uploadBytes, servedChunks: c.servedChunks, droppedPeers: c.droppedPeers, bytesByPeer, upload };
 }
 
 /** A tab message, or undefined for anything else. Never throws. */

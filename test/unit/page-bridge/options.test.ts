@@ -123,6 +123,8 @@ describe('scriptSettings (the script tag)', () => {
     expect(options).toEqual({ prefetchBytes: 0, uploadBytesPerSecond: 2_500_000, minPeerBytes: 1024, hedgeMs: 300 });
     expect(() => resolveSwarmOptions(scriptSettings({ hedgeMs: 'soon' }).options, PAGE)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', details: { option: 'hedgeMs' } }));
     expect(scriptSettings({ rateHedge: 'false' }).options).toEqual({ rateHedge: false });
+    expect(scriptSettings({ upload: 'false' }).options).toEqual({ upload: false });
+    expect(() => resolveSwarmOptions(scriptSettings({ upload: 'off' }).options, PAGE)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', details: { option: 'upload' } }));
     expect(() => resolveSwarmOptions(scriptSettings({ rateHedge: 'no' }).options, PAGE)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', details: { option: 'rateHedge' } }));
   });
 

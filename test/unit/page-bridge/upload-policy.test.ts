@@ -30,7 +30,9 @@ function fakeEnv(start: { saveData?: boolean; type?: string; hidden?: boolean; s
 
 describe('UploadPolicy', () => {
   const policies: UploadPolicy[] = [];
-  beforeEach(() => jest.useFakeTimers());
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
   afterEach(() => {
     for (const p of policies.splice(0)) p.close();
     jest.useRealTimers();

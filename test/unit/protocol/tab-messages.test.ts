@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseTabMessage } from '../../../protocol/messages/tabs.js';
 
-const counters = { peerId: 'p1', connections: 2, uploadBytes: 10, servedChunks: 1, droppedPeers: 0, bytesByPeer: { p2: 5 } };
+const counters = { peerId: 'p1', connections: 2, uploadBytes: 10, servedChunks: 1, droppedPeers: 0, bytesByPeer: { p2: 5 }, upload: { on: false as const, reason: 'save-data' as const } };
 
 describe('parseTabMessage', () => {
   it('takes the four messages', () => {
@@ -25,6 +25,9 @@ describe('parseTabMessage', () => {
       { type: 'swarmcdn/counters', id: 'r1', counters: { ...counters, connections: -1 } },
       { type: 'swarmcdn/counters', id: 'r1', counters: { ...counters, uploadBytes: 1.5 } },
       { type: 'swarmcdn/counters', id: 'r1', counters: { ...counters, bytesByPeer: { p2: 'x' } } },
+      { type: 'swarmcdn/counters', id: 'r1', counters: { ...counters, upload: { on: false } } },
+      { type: 'swarmcdn/counters', id: 'r1', counters: { ...counters, upload: { on: false, reason: 'bored' } } },
+      { type: 'swarmcdn/counters', id: 'r1', counters: { ...counters, upload: undefined } },
       { type: 'swarmcdn/counters', id: 'r1', counters: { ...counters, bytesByPeer: Object.fromEntries(Array.from({ length: 1_025 }, (_, i) => [`p${i}`, 1])) } },
     ]) {
       expect(parseTabMessage(bad)).toBeUndefined();
