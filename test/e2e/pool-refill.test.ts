@@ -127,11 +127,12 @@ it('after its peers leave, a visitor refills its pool to minPeers from peer exch
       await d.waitForStats((s) => Number(s.connections) >= 2, 'd to hold its connection from v', 10_000);
       await e.waitForStats((s) => Number(s.connections) >= 2, 'e to hold its connection from v', 10_000);
 
-      // The tracker really names V no one: a chunk of the shared file now finds no holder.
+      // The tracker really names V no one: a chunk of a file V never asked about (no cached answer), which X and D hold and V is connected to both, finds no holder.
+      const onlyD = await site.entry(ONLY_D);
       const none = await withTimeout(
         v.page.evaluate(
           (request) => (window as unknown as { swarmcdn: { swarm: { bridge: { getChunk(r: unknown): Promise<{ ok: boolean; code?: string }> } } } }).swarmcdn.swarm.bridge.getChunk(request).then((r) => ({ ok: r.ok, code: r.code ?? null })),
-          { id: 990, file: entry.integrity, chunk: entry.chunks[0]!, size: chunkSize, exclude: [ids.x, ids.d, ids.e] },
+          { id: 990, file: onlyD.integrity, chunk: onlyD.chunks[0]!, size: Math.min(onlyD.size, chunkSize) },
         ),
         10_000,
         'v: a chunk with the tracker refusing',
