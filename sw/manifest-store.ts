@@ -4,9 +4,17 @@
  * /swarmcdn/manifest. A refused manifest (forged, rolled back, expired, malformed) leaves the last
  * good one in place and is counted; the highest version ever accepted is persisted as the
  * rollback floor. Past its expiresAt a manifest routes nothing: everything goes to the network.
+ *
+ * Peers relay envelopes too (`offer`): verified by the same function, keys and floor as the
+ * server's. A newer one is adopted; an older or equal one, or one expired or below the floor (a
+ * race with the server's push, a clock apart), is ignored; anything else (forged, malformed) is
+ * refused, counted, and its code returned so the bridge drops the peer. Switches happen one at a
+ * time, in version order, and `beforeSwitch` runs before the new manifest becomes current (the
+ * HTTP cache's entries for changed paths are revalidated: http-cache-refresh.ts); the switch
+ * itself is one assignment, so a request routes wholly by the old manifest or wholly by the new.
  */
 import { createStore, getMany, setMany, type UseStore } from 'idb-keyval';
-import { DEFAULT_MAX_ENVELOPE_BYTES, isSwarmError, verifyManifest, type Manifest, type TrustedKey } from '../protocol/index.js';
+import { DEFAULT_MAX_ENVELOPE_BYTES, isSwarmError, verifyManifest, type ErrorCode, type Manifest, type TrustedKey } from '../protocol/index.js';
 import { CACHE_STORES } from '../protocol/messages/sw-page.js';
 import { ROUTES } from '../protocol/wire.js';
 import { withDeadline } from './deadline.js';
@@ -20,6 +28,10 @@ export const MANIFEST_STALE_MS = 60_000;
 const FETCH_TIMEOUT_MS = 10_000;
 /** 5 s: IndexedDB answers in milliseconds; a wedged database must not hold the SW's start. */
 const IDB_TIMEOUT_MS = 5_000;
+/** 20 s: revalidating what a deploy changed takes one round trip per file this visitor holds fresh; past it the switch goes ahead. */
+const BEFORE_SWITCH_MS = 20_000;
+/** Verification codes an honest relaying peer can cause: it raced the server's push, or its clock is apart from ours. */
+const HONEST_RELAY_CODES: ReadonlySet<ErrorCode> = new Set(['MANIFEST_ROLLBACK', 'MANIFEST_EXPIRED']);
 const FLOOR_KEY = 'floor';
 const ENVELOPE_KEY = 'envelope';
 
@@ -30,6 +42,8 @@ export interface ManifestStoreOptions {
   readonly stats: Pick<SwStatsCounter, 'addRefusal'>;
   /** Called when a manifest with another version becomes current. */
   readonly onVersionChange?: (manifest: Manifest) => void;
+  /** Runs before `next` replaces `previous` (bounded by the store: BEFORE_SWITCH_MS). */
+  readonly beforeSwitch?: (previous: Manifest | undefined, next: Manifest) => Promise<unknown>;
   readonly fetch?: typeof fetch;
   /** The envelope's URL (wire.ts serverUrl of the server's base); default MANIFEST_URL. */
   readonly url?: string;
@@ -81,23 +95,42 @@ export function floorFor(stored: unknown, keyids: readonly string[]): number {
   return storedKeyids.some((id) => keyids.includes(id)) ? version : 0;
 }
 
+/** What became of an envelope a peer relayed. */
+export type OfferResult =
+  | { readonly kind: 'adopted'; readonly version: number }
+  /** Not newer than the current one, below the floor, or expired: nothing the peer did wrong. */
+  | { readonly kind: 'ignored' }
+  /** Forged, malformed or otherwise bad: the peer that relayed it is dropped. */
+  | { readonly kind: 'refused'; readonly code: ErrorCode };
+
+/** The verified envelope the SW routes by: its version and exact bytes. */
+export interface CurrentEnvelope {
+  readonly version: number;
+  readonly bytes: Uint8Array;
+}
+
 /** Holds the current verified manifest and keeps it fresh. */
 export class ManifestStore {
   private manifest: Manifest | undefined;
+  /** The exact envelope bytes `manifest` was verified from. */
+  private envelopeBytes: Uint8Array | undefined;
   private floor = 0;
   private lastCheck = 0;
   private inflight: Promise<void> | undefined;
+  /** The switch in progress, if any: switches run one after another. */
+  private switching: Promise<unknown> = Promise.resolve();
   private readonly idb: UseStore;
   private readonly fetchFn: typeof fetch;
+  /** Settles once the persisted manifest was tried (the floor is known). */
+  private readonly persisted: Promise<void>;
   /** Settles (never rejects) once the persisted manifest was tried and the first network refresh ended. */
   readonly firstLoad: Promise<void>;
 
   constructor(private readonly options: ManifestStoreOptions) {
     this.idb = createStore(CACHE_STORES.state.db, CACHE_STORES.state.store);
     this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
-    this.firstLoad = this.loadPersisted()
-      .catch(() => undefined)
-      .then(() => this.refresh());
+    this.persisted = this.loadPersisted().catch(() => undefined);
+    this.firstLoad = this.persisted.then(() => this.refresh());
   }
 
   /** The manifest to route by, or undefined when there is none or it has expired. */
@@ -110,6 +143,27 @@ export class ManifestStore {
   /** Version of the manifest routed by; 0 when none. */
   version(): number {
     return this.current()?.version ?? 0;
+  }
+
+  /** The envelope of the manifest routed by (what a bridge relays to peers), or undefined when there is none or it has expired. */
+  envelope(now = Date.now()): CurrentEnvelope | undefined {
+    const manifest = this.current(now);
+    return manifest && this.envelopeBytes ? { version: manifest.version, bytes: this.envelopeBytes } : undefined;
+  }
+
+  /** Verifies an envelope a peer relayed, as the server's is verified, and switches to it when it is newer. Never rejects. */
+  async offer(bytes: Uint8Array): Promise<OfferResult> {
+    await this.persisted;
+    let manifest: Manifest;
+    try {
+      ({ manifest } = await verifyManifest(bytes, { keys: await this.options.keys, minVersion: this.floor }));
+    } catch (error) {
+      const code: ErrorCode = isSwarmError(error) ? error.code : 'INTERNAL';
+      if (HONEST_RELAY_CODES.has(code)) return { kind: 'ignored' };
+      this.options.stats.addRefusal(code);
+      return { kind: 'refused', code };
+    }
+    return (await this.switchTo(manifest, bytes)) ? { kind: 'adopted', version: manifest.version } : { kind: 'ignored' };
   }
 
   /** Starts a refresh when the last check is older than a minute; never blocks the caller. */
@@ -136,7 +190,7 @@ export class ManifestStore {
     if (!(envelope instanceof Uint8Array)) return;
     try {
       const { manifest } = await verifyManifest(envelope, { keys: await this.options.keys, minVersion: this.floor });
-      this.adopt(manifest);
+      this.adopt(manifest, envelope);
     } catch {
       // An expired or otherwise unusable stored manifest is simply not used; the network decides.
     }
@@ -168,20 +222,37 @@ export class ManifestStore {
       this.options.stats.addRefusal(isSwarmError(error) ? error.code : 'INTERNAL');
       return;
     }
-    const current = this.manifest;
-    if (current && manifest.version < current.version) return;
-    const changed = current?.version !== manifest.version;
-    this.adopt(manifest);
-    // Persist a new version only: the envelope on disk is what the next SW start re-verifies.
-    if (changed) {
-      const floor: StoredFloor = { version: this.floor, keyids: (await this.options.keys).map((k) => k.keyid) };
-      await withDeadline(setMany([[FLOOR_KEY, floor], [ENVELOPE_KEY, bytes]], this.idb), IDB_TIMEOUT_MS).catch(() => undefined);
-    }
+    await this.switchTo(manifest, bytes);
   }
 
-  private adopt(manifest: Manifest): void {
+  /**
+   * Makes a verified manifest current when it is newer than the current one (after beforeSwitch),
+   * and persists it; one switch at a time, so two newer ones arriving together land in version
+   * order. True when it switched.
+   */
+  private switchTo(manifest: Manifest, bytes: Uint8Array): Promise<boolean> {
+    const run = async (): Promise<boolean> => {
+      const previous = this.manifest;
+      if (previous && manifest.version <= previous.version) return false;
+      if (this.options.beforeSwitch) await withDeadline(this.options.beforeSwitch(previous, manifest), BEFORE_SWITCH_MS).catch(() => undefined);
+      this.adopt(manifest, bytes);
+      // The envelope on disk is what the next SW start re-verifies.
+      const floor: StoredFloor = { version: this.floor, keyids: (await this.options.keys).map((k) => k.keyid) };
+      // A database that fails (or is missing: unit tests) costs the persistence, never the switch.
+      await Promise.resolve()
+        .then(() => withDeadline(setMany([[FLOOR_KEY, floor], [ENVELOPE_KEY, bytes]], this.idb), IDB_TIMEOUT_MS))
+        .catch(() => undefined);
+      return true;
+    };
+    const switched = this.switching.then(run, run);
+    this.switching = switched.catch(() => undefined);
+    return switched.catch(() => false);
+  }
+
+  private adopt(manifest: Manifest, bytes: Uint8Array): void {
     const previous = this.manifest;
     this.manifest = manifest;
+    this.envelopeBytes = bytes;
     this.floor = Math.max(this.floor, manifest.version);
     if (previous?.version !== manifest.version) this.options.onVersionChange?.(manifest);
   }

@@ -1,10 +1,11 @@
 /**
- * Messages from pages: a bridge port (with settings), a manifest push, a stats or keyids request.
+ * Messages from pages: a bridge port (with settings), a manifest push, a stats or keyids request,
+ * and the manifest relay (the SW's envelope for a bridge, an envelope a peer relayed).
  * Everything is parsed first (parsePageToSwMessage); anything else is ignored.
  */
 import { parsePageToSwMessage } from '../protocol/messages/sw-page.js';
 import { withDeadline } from './deadline.js';
-import type { SwarmRuntime } from './swarm-runtime.js';
+import { envelopeMessage, type SwarmRuntime } from './swarm-runtime.js';
 import { warmPlan } from './warm-plan.js';
 
 /** How long a warm-up waits for the availability view of a SW that just started (it is fetched at start). */
@@ -79,5 +80,26 @@ export function handlePageMessage(event: ExtendableMessageEvent, runtime: SwarmR
     case 'swarmcdn/keyids':
       keepAlive(keyids().then((ids) => source?.postMessage({ type: 'swarmcdn/keyids', keyids: ids })));
       return;
+    case 'swarmcdn/get-envelope':
+      keepAlive(
+        runtime.manifest.firstLoad.then(() => {
+          const envelope = runtime.manifest.envelope();
+          if (envelope) source?.postMessage(envelopeMessage(envelope));
+        }),
+      );
+      return;
+    case 'swarmcdn/peer-envelope': {
+      const { peerId } = message;
+      // Refused: the relaying peer is dropped. Adopted: every bridge hears of it (swarm-runtime.ts);
+      // the sender also at once, should its bridge not be registered yet (a repeat is ignored there).
+      keepAlive(
+        runtime.manifest.offer(new Uint8Array(message.bytes)).then((result) => {
+          if (result.kind === 'refused') source?.postMessage({ type: 'swarmcdn/peer-envelope-refused', peerId, code: result.code });
+          const envelope = result.kind === 'adopted' ? runtime.manifest.envelope() : undefined;
+          if (envelope) source?.postMessage(envelopeMessage(envelope));
+        }),
+      );
+      return;
+    }
   }
 }

@@ -9,7 +9,8 @@ import { ROUTES, serverUrl } from '../protocol/wire.js';
 import { AvailabilityView } from './availability.js';
 import { BridgeRegistry, type ClientsLike } from './bridge-registry.js';
 import { ChunkCache } from './chunk-cache.js';
-import { ManifestStore } from './manifest-store.js';
+import { changedPaths, refreshChanged } from './http-cache-refresh.js';
+import { ManifestStore, type CurrentEnvelope } from './manifest-store.js';
 import { OriginCopier } from './origin-copier.js';
 import { OriginTiming } from './origin-timing.js';
 import { Prefetcher } from './prefetcher.js';
@@ -51,6 +52,26 @@ export interface SwarmRuntimeOptions {
   readonly server?: string;
 }
 
+/** The message that hands a bridge the SW's envelope (an exact-size copy: the store keeps its own bytes). */
+export function envelopeMessage(envelope: CurrentEnvelope): { type: 'swarmcdn/envelope'; version: number; bytes: ArrayBuffer } {
+  return { type: 'swarmcdn/envelope', version: envelope.version, bytes: envelope.bytes.slice().buffer };
+}
+
+/** Hands every bridge's page the envelope the SW now routes by, for its bridge to relay to peers behind it. */
+async function pushEnvelope(manifest: ManifestStore, bridges: BridgeRegistry, clients: ClientsLike): Promise<void> {
+  const envelope = manifest.envelope();
+  if (!envelope) return;
+  await Promise.all(
+    bridges.all().map(async (handle) => {
+      try {
+        (await clients.get(handle.clientId))?.postMessage(envelopeMessage(envelope));
+      } catch {
+        // A page that went away in the meantime.
+      }
+    }),
+  );
+}
+
 /** Builds the runtime and starts loading the manifest and the cache index. */
 export function createSwarmRuntime(options: SwarmRuntimeOptions): SwarmRuntime {
   const stats = new SwStatsCounter();
@@ -67,12 +88,18 @@ export function createSwarmRuntime(options: SwarmRuntimeOptions): SwarmRuntime {
     url: serverUrl(server, ROUTES.manifest),
     keys: options.keys,
     stats,
+    // No old bytes for a changed path: the HTTP cache is revalidated for those before the switch.
+    beforeSwitch: (previous, next) => refreshChanged(changedPaths(previous, next), { fetch: (request) => fetch(request), origin: options.origin }),
     onVersionChange: (next) => {
       // Taints hold for one manifest: a new version may list the origin's new bytes.
       cache.clearTaints();
       // The server's view follows the manifest's files: fetch it again for a new hash set (the
       // first manifest of this SW run is the one the view at start was fetched for).
-      if (version !== undefined) void availability.refresh();
+      if (version !== undefined) {
+        void availability.refresh();
+        // Bridges relay the new version to peers still behind it (a page's bridge asks for the first one itself).
+        void pushEnvelope(manifest, bridges, options.clients);
+      }
       version = next.version;
     },
   });

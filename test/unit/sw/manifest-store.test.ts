@@ -1,6 +1,8 @@
 /**
  * The SW's manifest store against a fake origin (no IndexedDB here: persistence fails quietly, as
- * it must): which manifests it routes by, and which it refuses and counts, by code.
+ * it must): which manifests it routes by, and which it refuses and counts, by code; envelopes a
+ * peer relays (adopted when newer, ignored when stale, refused with a code when bad); switches in
+ * version order, each after its beforeSwitch.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import {
@@ -16,7 +18,7 @@ import {
   type SigningKey,
   type TrustedKey,
 } from '../../../protocol/index.js';
-import { floorFor, ManifestStore, MANIFEST_STALE_MS } from '../../../sw/manifest-store.js';
+import { floorFor, ManifestStore, MANIFEST_STALE_MS, type ManifestStoreOptions } from '../../../sw/manifest-store.js';
 import { SwStatsCounter } from '../../../sw/sw-stats.js';
 
 let signer: SigningKey;
@@ -47,13 +49,14 @@ async function signed(m: Manifest, key: SigningKey = signer): Promise<string> {
 }
 
 /** A store whose origin answers from a queue (a string body: 200; a number: that status). */
-function storeWith(answers: (string | number)[]) {
+function storeWith(answers: (string | number)[], beforeSwitch?: ManifestStoreOptions['beforeSwitch']) {
   const stats = new SwStatsCounter();
   const versions: number[] = [];
   const fetched: RequestInit[] = [];
   const store = new ManifestStore({
     keys: Promise.resolve([trusted]),
     stats,
+    beforeSwitch,
     onVersionChange: (m) => versions.push(m.version),
     fetch: async (_url, init) => {
       fetched.push(init ?? {});
@@ -122,6 +125,74 @@ describe('ManifestStore', () => {
     await store.refreshIfStale(Date.now() + MANIFEST_STALE_MS + 1);
     expect(fetched).toHaveLength(2);
     expect(store.version()).toBe(3);
+  });
+});
+
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+describe('ManifestStore: envelopes relayed by peers', () => {
+  it('adopts a newer one, verified like the server\'s, and hands out its exact bytes', async () => {
+    const { store, versions, refusals } = storeWith([await signed(manifest(1))]);
+    await store.firstLoad;
+    const v3 = utf8(await signed(manifest(3)));
+    expect(await store.offer(v3)).toEqual({ kind: 'adopted', version: 3 });
+    expect(store.version()).toBe(3);
+    expect(versions).toEqual([1, 3]);
+    expect(store.envelope()).toEqual({ version: 3, bytes: v3 });
+    expect(refusals()).toEqual({});
+  });
+
+  it('ignores an equal, older or expired one (a race, a clock apart), without counting it', async () => {
+    const { store, versions, refusals } = storeWith([await signed(manifest(4))]);
+    await store.firstLoad;
+    expect(await store.offer(utf8(await signed(manifest(4))))).toEqual({ kind: 'ignored' });
+    expect(await store.offer(utf8(await signed(manifest(2))))).toEqual({ kind: 'ignored' });
+    expect(await store.offer(utf8(await signed(manifest(9, -1000))))).toEqual({ kind: 'ignored' });
+    expect(store.version()).toBe(4);
+    expect(versions).toEqual([4]);
+    expect(refusals()).toEqual({});
+  });
+
+  it('refuses a forged, broken or malformed one with its code, counted, and keeps the current one', async () => {
+    const { store, refusals } = storeWith([await signed(manifest(2))]);
+    await store.firstLoad;
+    expect(await store.offer(utf8(await signed(manifest(5), stranger)))).toEqual({ kind: 'refused', code: 'MANIFEST_KEY_UNKNOWN' });
+    const good = JSON.parse(await signed(manifest(5))) as { signatures: { keyid: string; sig: string }[] };
+    const broken = { ...good, signatures: [{ keyid: good.signatures[0]!.keyid, sig: `AAAA${good.signatures[0]!.sig.slice(4)}` }] };
+    expect(await store.offer(utf8(JSON.stringify(broken)))).toEqual({ kind: 'refused', code: 'MANIFEST_SIGNATURE_INVALID' });
+    expect(await store.offer(utf8('{"not": "an envelope"'))).toEqual({ kind: 'refused', code: 'MANIFEST_MALFORMED' });
+    expect(store.version()).toBe(2);
+    expect(refusals()).toEqual({ MANIFEST_KEY_UNKNOWN: 1, MANIFEST_SIGNATURE_INVALID: 1, MANIFEST_MALFORMED: 1 });
+  });
+
+  it('an older envelope the server still answers never undoes a newer one a peer relayed', async () => {
+    const v1 = await signed(manifest(1));
+    const { store } = storeWith([v1, v1]);
+    await store.firstLoad;
+    await store.offer(utf8(await signed(manifest(3))));
+    await store.refresh();
+    expect(store.version()).toBe(3);
+  });
+
+  it('runs beforeSwitch with the old and new manifests before the new one is current, one switch at a time, in version order', async () => {
+    const seen: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { store, versions } = storeWith([await signed(manifest(1))], async (previous, next) => {
+      seen.push(`${previous?.version ?? 0}->${next.version} while current ${store.version()}`);
+      if (next.version === 3) await held;
+    });
+    await store.firstLoad;
+    const three = store.offer(utf8(await signed(manifest(3))));
+    const two = store.offer(utf8(await signed(manifest(2))));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // v3 waits in its beforeSwitch: v1 still routes, and v2 waits its turn.
+    expect(store.version()).toBe(1);
+    release();
+    expect(await three).toEqual({ kind: 'adopted', version: 3 });
+    expect(await two).toEqual({ kind: 'ignored' });
+    expect(seen).toEqual(['0->1 while current 0', '1->3 while current 1']);
+    expect(versions).toEqual([1, 3]);
   });
 });
 
