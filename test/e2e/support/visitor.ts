@@ -12,6 +12,7 @@ import { waitFor, withTimeout } from './wait.js';
 export interface SwarmStatsView {
   readonly sw: SwStats | undefined;
   readonly role: 'leader' | 'follower';
+  readonly upload: { readonly on: boolean; readonly reason?: string };
   readonly peerId: string;
   readonly connections: number;
   readonly uploadBytes: number;
