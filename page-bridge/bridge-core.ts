@@ -3,15 +3,19 @@
  * over both. It is the heavy part of the bridge (PeerJS with webrtc-adapter, sdp and binarypack,
  * ~100 KB minified), so the render-blocking bridge.js does not carry it: startSwarm loads it with a
  * dynamic import() that the page's parser never waits for (start-swarm.ts), and the SW's calls wait
- * for it instead.
+ * for it instead. It also relays signed manifest versions between peers and its SW
+ * (envelope-relay.ts, envelope-link.ts).
  */
 import type { Sha256Sri } from '../protocol/manifest/types.js';
 import type { BridgeApi } from '../protocol/messages/sw-page.js';
 import { createBridgeApi } from './bridge-api.js';
 import { createChunkReader } from './chunk-reader.js';
 import { PageCounters } from './counters.js';
+import { EnvelopeLink } from './envelope-link.js';
+import { EnvelopeRelay } from './envelope-relay.js';
 import type { SwarmConfig } from './options.js';
 import { PeerPool } from './peer-pool.js';
+import { extendSessions } from './session-extensions.js';
 import { TrackerClient } from './tracker-client.js';
 
 /** What the core tells the rest of the bridge (the SW link). */
@@ -79,6 +83,18 @@ export function startCore(config: SwarmConfig, hooks: CoreHooks, uploads: Upload
   // A visitor that does not upload is not listed as a holder: askers would only wait on `absent`.
   tracker.setSeeding(uploads.on);
   const unsubscribe = uploads.onChange((on) => tracker.setSeeding(on));
+  // Peers pass the newest signed manifest on; the SW verifies what they relay, and a bad one drops its peer.
+  const envelopes = new EnvelopeLink({
+    envelope: (version, bytes) => relay.setEnvelope(version, bytes),
+    refused: (peerId, code) => {
+      pool.drop(peerId, code);
+      tracker.forgetPeer(peerId);
+    },
+  });
+  const relay = new EnvelopeRelay({ toSw: (peerId, bytes) => envelopes.offer(peerId, bytes) });
+  // Before the pool starts: every session it makes gets the relay.
+  const unextend = extendSessions((io) => relay.attach(io));
+  envelopes.start();
 
   pool.onOpen(() => tracker.connected());
   pool.onServerMessage((message) => tracker.receive(message));
@@ -101,6 +117,8 @@ export function startCore(config: SwarmConfig, hooks: CoreHooks, uploads: Upload
     }),
     stop() {
       unsubscribe();
+      unextend();
+      envelopes.stop();
       bridge.dispose();
       tracker.close();
       pool.close();

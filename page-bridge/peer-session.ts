@@ -5,7 +5,9 @@
  * parse, or a frame that breaks the protocol (a piece we never asked for or no longer wait for,
  * beyond what late-answers.ts allows after a cancel; a piece past its chunk; a reused request id;
  * more requests than MAX_REQUESTS_IN_FLIGHT), makes the pool drop the peer. A close fails every
- * request in flight at once. Peer exchange (`ask-peers`, `peers`) is session-exchange.ts's.
+ * request in flight at once. Peer exchange (`ask-peers`, `peers`) is session-exchange.ts's. Other
+ * frame types (the manifest relay's) go to the session's extensions (extendSessions): a frame none
+ * of them takes breaks the protocol, as any unknown frame.
  */
 import type { ErrorCode } from '../protocol/errors.js';
 import type { Sha256Sri } from '../protocol/manifest/types.js';
@@ -18,12 +20,15 @@ import { LateAnswers } from './late-answers.js';
 import { PieceAssembler } from './piece-assembler.js';
 import { RateLimiter } from './rate-limiter.js';
 import { SessionExchange, type ExchangeHooks } from './session-exchange.js';
+import { registeredExtensions, type SessionExtension, type SessionExtensionFactory, type SessionIo } from './session-extensions.js';
 import type { UploadBudget } from './upload-pacing.js';
 
 /** The part of a PeerJS DataConnection a session uses (a fake one in tests). */
 export interface SessionConnection {
   readonly peer: string;
   readonly open: boolean;
+  /** The offerer's connect metadata (on either side), as sent: unknown until checked. */
+  readonly metadata?: unknown;
   readonly dataChannel: RTCDataChannel | undefined;
   send(data: Uint8Array): unknown;
   close(): void;
@@ -51,6 +56,8 @@ export interface SessionDeps {
   readonly uploadStallMs?: number;
   /** Peer exchange with this peer (none: its frames break the protocol, as any unknown frame). */
   readonly exchange?: ExchangeHooks;
+  /** Extensions for this session; default: those registered with extendSessions. */
+  readonly extensions?: readonly SessionExtensionFactory[];
 }
 
 /** Requests to one peer at once (the protocol's cap); more wait here for one to end. */
@@ -84,6 +91,8 @@ export class PeerSession {
   readonly #inbound: RateLimiter;
   readonly #server: ChunkServer;
   readonly #exchange: SessionExchange;
+  /** Assigned once the session is set up (a close during set-up finds none). */
+  #extensions: readonly SessionExtension[] = [];
   #lastRequestId = 0;
   /** When a piece last arrived for any request in flight (a live channel answers them in turn). */
   #lastPieceAt = -Infinity;
@@ -107,6 +116,15 @@ export class PeerSession {
     conn.on('close', () => this.close('PEER_CLOSED'));
     // A connection error (a send on a closing channel, a negotiation failure) ends the session; the close follows.
     conn.on('error', () => this.close('PEER_CLOSED'));
+    const io: SessionIo = {
+      peerId: this.peerId,
+      metadata: conn.metadata,
+      speaksFirst: deps.exchange?.askAtOpen === true,
+      send: (frame) => this.#send(frame),
+      violation: (reason) => this.#violation(reason),
+      channel: () => (this.#closed ? undefined : conn.dataChannel),
+    };
+    this.#extensions = (deps.extensions ?? registeredExtensions()).map((make) => make(io));
     this.#exchange.start();
   }
 
@@ -117,7 +135,7 @@ export class PeerSession {
 
   /** True when nothing is in flight in either role (it may be closed to make room). */
   get idle(): boolean {
-    return this.#pending.size === 0 && this.#slotWaiters.length === 0 && this.#server.idle;
+    return this.#pending.size === 0 && this.#slotWaiters.length === 0 && this.#server.idle && !this.#extensions.some((e) => e.busy);
   }
 
   /** True when the other side speaks peer exchange (it may be asked for peers). */
@@ -168,6 +186,7 @@ export class PeerSession {
     for (const id of [...this.#pending.keys()]) this.#finish(id, { ok: false, code });
     for (const wake of [...this.#slotWaiters]) wake();
     this.#server.stop();
+    for (const extension of this.#extensions) extension.closed();
     try {
       this.#conn.close();
     } catch {
@@ -241,6 +260,8 @@ export class PeerSession {
         return this.#exchange.question(frame.requestId);
       case 'peers':
         return this.#exchange.answer(frame.requestId, frame.peers);
+      default:
+        if (!this.#extensions.some((e) => e.frame(frame))) this.#violation(`a ${frame.type} frame on a session that does not speak it`);
     }
   }
 

@@ -84,7 +84,7 @@ export function handlePageMessage(event: ExtendableMessageEvent, runtime: SwarmR
       keepAlive(
         runtime.manifest.firstLoad.then(() => {
           const envelope = runtime.manifest.envelope();
-          if (envelope) source?.postMessage(envelopeMessage(envelope));
+          source?.postMessage(envelope ? envelopeMessage(envelope) : { type: 'swarmcdn/envelope', version: 0 });
         }),
       );
       return;

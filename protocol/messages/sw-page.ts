@@ -118,8 +118,8 @@ export type SwToPageMessage =
   | { readonly type: 'swarmcdn/bridge-ok'; readonly manifestVersion: number }
   | { readonly type: 'swarmcdn/stats'; readonly stats: SwStats }
   | { readonly type: 'swarmcdn/keyids'; readonly keyids: readonly string[] }
-  /** The verified envelope the SW routes by (exact bytes), for its bridge to relay to peers. */
-  | { readonly type: 'swarmcdn/envelope'; readonly version: number; readonly bytes: ArrayBuffer }
+  /** The verified envelope the SW routes by (exact bytes), for its bridge to relay to peers; version 0 and no bytes: it has none. */
+  | { readonly type: 'swarmcdn/envelope'; readonly version: number; readonly bytes?: ArrayBuffer }
   /** An envelope `peerId` relayed failed verification with `code` (forged, malformed): drop the peer. */
   | { readonly type: 'swarmcdn/peer-envelope-refused'; readonly peerId: string; readonly code: ErrorCode };
 
@@ -135,7 +135,7 @@ export type PageToSwMessage =
   /** The page is idle: prefetch from peers what these pages (the page itself, then the pages it links to) need. */
   | { readonly type: 'swarmcdn/prefetch'; readonly pages: readonly string[] }
   | { readonly type: 'swarmcdn/keyids' }
-  /** Asks for the SW's current envelope; the answer (`swarmcdn/envelope`, none without a manifest) goes to event.source. */
+  /** Asks for the SW's current envelope; the answer (`swarmcdn/envelope`, version 0 without a manifest) goes to event.source. */
   | { readonly type: 'swarmcdn/get-envelope' }
   /** Envelope bytes peer `peerId` relayed, unverified: the SW verifies them as it verifies the server's. */
   | { readonly type: 'swarmcdn/peer-envelope'; readonly peerId: string; readonly bytes: ArrayBuffer };
@@ -268,6 +268,7 @@ export function parseSwToPageMessage(data: unknown): SwToPageMessage | undefined
     case 'swarmcdn/keyids':
       return Array.isArray(data.keyids) && data.keyids.every((k) => typeof k === 'string') ? { type: data.type, keyids: data.keyids } : undefined;
     case 'swarmcdn/envelope':
+      if (data.version === 0 && data.bytes === undefined) return { type: data.type, version: 0 };
       return isCount(data.version) && data.version >= 1 && isEnvelopeBuffer(data.bytes) ? { type: data.type, version: data.version, bytes: data.bytes } : undefined;
     case 'swarmcdn/peer-envelope-refused':
       return isPeerjsId(data.peerId) && isErrorCode(data.code) ? { type: data.type, peerId: data.peerId, code: data.code } : undefined;

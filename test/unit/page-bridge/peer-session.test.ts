@@ -2,13 +2,15 @@
  * Peer sessions over a fake in-memory data connection (no WebRTC): both roles end to end, and the
  * client role against a scripted hostile peer — every violation drops the peer with PEER_PROTOCOL,
  * a stall, a cancel and a close each end requests with their code, and the server role paces on
- * the channel buffer and lets concurrent answers take turns.
+ * the channel buffer and lets concurrent answers take turns. Frames of other types go to the
+ * session's extensions (the manifest relay's).
  */
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { PageCounters } from '../../../page-bridge/counters.js';
 import { PeerSession, MAX_REQUESTS_PER_PEER, type SessionConnection, type SessionDeps } from '../../../page-bridge/peer-session.js';
 import { SEND_HIGH_WATER_BYTES, UploadBudget } from '../../../page-bridge/upload-pacing.js';
 import type { Sha256Sri } from '../../../protocol/manifest/types.js';
+import { encodeManifestVersion } from '../../../protocol/messages/peer-manifest.js';
 import { digestToSri, encodeAbsent, encodePiece, encodeRequest, parsePeerFrame, type PeerFrame } from '../../../protocol/messages/peer.js';
 
 const sri = (n: number): Sha256Sri => digestToSri(new Uint8Array(32).fill(n));
@@ -99,6 +101,7 @@ function harness(conn: FakeConn, options: Partial<Omit<SessionDeps, 'onViolation
       counters,
       onViolation: (_s, reason) => violations.push(reason),
       onClose: () => void (h.closed = true),
+      extensions: options.extensions,
     }),
   };
   sessions.push(h.session);
@@ -342,5 +345,44 @@ describe('PeerSession: the serving role paces and shares the channel', () => {
     expect(a.counters.servedChunks).toBe(0);
     expect(a.counters.uploadBytes).toBe(131_072);
     expect(a.session.idle).toBe(true);
+  });
+});
+
+describe('PeerSession: extensions', () => {
+  it('hands frames it does not handle to its extensions, counts their work as busy, and tells them of the close', async () => {
+    const seen: string[] = [];
+    let busy = false;
+    let closed = 0;
+    const conn = new FakeConn('peer');
+    const h = harness(conn, {
+      extensions: [
+        (io) => {
+          seen.push(`made for ${io.peerId}`);
+          return {
+            frame: (frame) => (frame.type === 'manifest-version' ? (seen.push(`version ${frame.version}`), true) : false),
+            get busy() {
+              return busy;
+            },
+            closed: () => void (closed += 1),
+          };
+        },
+      ],
+    });
+    conn.deliver(encodeManifestVersion(7));
+    expect(seen).toEqual(['made for peer', 'version 7']);
+    expect(h.session.idle).toBe(true);
+    busy = true;
+    expect(h.session.idle).toBe(false);
+    h.session.close();
+    expect(closed).toBe(1);
+    expect(h.violations).toEqual([]);
+  });
+
+  it('a frame no extension takes breaks the protocol, as any unknown frame', async () => {
+    const conn = new FakeConn('peer');
+    const h = harness(conn, { extensions: [] });
+    conn.deliver(encodeManifestVersion(7));
+    expect(h.violations).toHaveLength(1);
+    expect(h.closed).toBe(true);
   });
 });

@@ -70,14 +70,15 @@ describe('manifest relay messages', () => {
     }
   });
 
-  it('SW → page: the SW\'s envelope (version ≥ 1) and a refused relay (a catalogue code)', () => {
+  it('SW → page: the SW\'s envelope (version ≥ 1, or 0 without bytes: none) and a refused relay (a catalogue code)', () => {
     expect(parseSwToPageMessage({ type: 'swarmcdn/envelope', version: 3, bytes })).toEqual({ type: 'swarmcdn/envelope', version: 3, bytes });
     expect(parseSwToPageMessage({ type: 'swarmcdn/peer-envelope-refused', peerId: PEER, code: 'MANIFEST_SIGNATURE_INVALID' })).toEqual({
       type: 'swarmcdn/peer-envelope-refused',
       peerId: PEER,
       code: 'MANIFEST_SIGNATURE_INVALID',
     });
-    for (const bad of [{ version: 0, bytes }, { version: 1.5, bytes }, { version: 3, bytes: new ArrayBuffer(0) }, { version: 3 }]) {
+    expect(parseSwToPageMessage({ type: 'swarmcdn/envelope', version: 0 })).toEqual({ type: 'swarmcdn/envelope', version: 0 });
+    for (const bad of [{ version: 0, bytes }, { version: 1.5, bytes }, { version: 3, bytes: new ArrayBuffer(0) }, { version: 3 }, { version: -1 }]) {
       expect(parseSwToPageMessage({ type: 'swarmcdn/envelope', ...bad })).toBeUndefined();
     }
     expect(parseSwToPageMessage({ type: 'swarmcdn/peer-envelope-refused', peerId: PEER, code: 'NO_SUCH_CODE' })).toBeUndefined();
