@@ -8,6 +8,7 @@
  * no uncapped holder (A, an earlier leecher) is ever a source.
  */
 import type { Browser } from 'playwright-core';
+import { median } from '../bench-result.js';
 import { joinSwarm, openVisitor, swarmStats, type Visitor } from './browser.js';
 import { checkedFetch, type CheckedFetch } from './rounds.js';
 import { integrityOf, waitForHolder, type BenchServer } from './server.js';
@@ -88,4 +89,45 @@ export async function runSourcesRound(browser: Browser, seeders: readonly Visito
   const three = await leech(browser, server, site, file, `L3-${index}`);
   const after = await uploads(seeders);
   return { file: file.url, one, three, sentByThree: after.map((n, i) => n - before[i]!) };
+}
+
+/** Opens the seeders, runs one round per file of the site's `sources`, closes the seeders. */
+export async function measureManySources(browser: Browser, server: BenchServer, site: BenchSite, onPhase: (phase: string) => void, log: (line: string) => void): Promise<SourcesRound[]> {
+  const seeders = await openSeeders(browser, server, site);
+  const rounds: SourcesRound[] = [];
+  try {
+    for (const [i, file] of site.sources.entries()) {
+      const phase = `many sources ${i + 1}/${site.sources.length}`;
+      onPhase(phase);
+      const r = await runSourcesRound(browser, seeders, server, site, file, i + 1);
+      rounds.push(r);
+      const problems = [...r.one.problems, ...r.three.problems].map((p) => `; PROBLEM: ${p}`).join('');
+      log(`${phase}: 1 seeder ${mbPerSec(r.one).toFixed(1)} MB/s, 3 seeders ${mbPerSec(r.three).toFixed(1)} MB/s (sent ${r.sentByThree.map((n) => (n / 1e6).toFixed(1)).join(' / ')} MB)${problems}`);
+    }
+  } finally {
+    for (const seeder of seeders) await seeder.context.close().catch(() => undefined);
+  }
+  return rounds;
+}
+
+function mbPerSec(run: CheckedFetch): number {
+  return run.bytes / 1e6 / (run.totalMs / 1000);
+}
+
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+/**
+ * The row's figures: medians of each side, the median of each round's three ÷ one (paired, as the
+ * throughput row pairs its transfers), and what voids them: bytes not all from peers, or fewer
+ * than two of the three seeders sending a whole chunk.
+ */
+export function sourcesFigures(rounds: readonly SourcesRound[]) {
+  const chunk = 256 * 1024;
+  return {
+    oneMBps: median(rounds.map((r) => mbPerSec(r.one))),
+    threeMBps: median(rounds.map((r) => mbPerSec(r.three))),
+    ratio: median(rounds.map((r) => mbPerSec(r.three) / mbPerSec(r.one))),
+    problems: rounds.flatMap((r) => [...r.one.problems, ...r.three.problems, ...(r.sentByThree.filter((n) => n >= chunk).length < 2 ? [`${r.file}: fewer than two of three seeders sent a chunk`] : [])]),
+    rounds: rounds.map((r) => ({ oneMBps: round1(mbPerSec(r.one)), threeMBps: round1(mbPerSec(r.three)), sentByThreeMB: r.sentByThree.map((n) => round1(n / 1e6)) })),
+  };
 }
