@@ -1,8 +1,8 @@
 /**
  * Many sources at once, in real Chromium: three seeders hold the large file, each with its upload
  * capped (so one alone cannot keep up with the leecher's window), and a leecher fetches it.
- * - The leecher's chunks of the one file come from at least two seeders: each seeder's own upload
- *   counter says how much it sent during the fetch.
+ * - The leecher's chunks of the one file come from at least two seeders: the leecher's
+ *   `stats().bytesByPeer` says how much came from each, and each seeder's own upload counter agrees.
  * - The rate hedge still holds with many sources: three capped seeders together are slower than
  *   the (loopback) origin, so after a few chunks the origin takes the rest in one Range request.
  * - A seeder whose browser context closes mid-transfer: the file still completes, byte for byte,
@@ -22,6 +22,13 @@ const CHUNK = 256 * 1024;
 const e2e = useE2e({ large: true });
 
 let seeders: Visitor[] = [];
+
+/** The leecher's bytes received from each peer id (`swarm.stats().bytesByPeer`). */
+async function bytesByPeer(visitor: Visitor): Promise<Record<string, number>> {
+  const stats = (await visitor.stats()) as unknown as { bytesByPeer?: Record<string, number> };
+  if (!stats.bytesByPeer) throw new Error(`${visitor.name}: stats() has no bytesByPeer`);
+  return stats.bytesByPeer;
+}
 
 /** Each seeder's upload counter now. */
 async function uploads(): Promise<number[]> {
@@ -55,11 +62,17 @@ it('a leecher gets the chunks of one file from at least two of three seeders', a
 
     const sw = await leecher.sw();
     expect({ peer: sw.bytes.peer - swBefore.bytes.peer, origin: sw.bytes.origin - swBefore.bytes.origin, bad: sw.badChunks }).toEqual({ peer: file.size, origin: 0, bad: 0 });
+    // The leecher's count by peer: every byte from the three seeders (an end-game pair may bring a
+    // chunk twice), at least two of them with whole chunks of it.
+    const ids = await Promise.all(seeders.map((s) => s.peerId()));
+    const received = await bytesByPeer(leecher);
+    const fromSeeder = ids.map((id) => received[id] ?? 0);
+    expect(Object.keys(received).every((id) => ids.includes(id))).toBe(true);
+    expect(fromSeeder.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(file.size);
+    expect(fromSeeder.filter((n) => n >= CHUNK).length).toBeGreaterThanOrEqual(2);
+    // Each seeder's own upload counter agrees: it sent at least what the leecher counted from it.
     const sent = (await uploads()).map((n, i) => n - before[i]!);
-    // Every byte came from the seeders (an end-game loser may add part of a chunk more).
-    expect(sent.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(file.size);
-    // At least two seeders each sent whole chunks of it.
-    expect(sent.filter((n) => n >= CHUNK).length).toBeGreaterThanOrEqual(2);
+    for (const [i, n] of fromSeeder.entries()) expect(sent[i]).toBeGreaterThanOrEqual(n);
     await retire(leecher);
   });
 }, 180_000);
