@@ -1,8 +1,9 @@
 /**
- * The real swarmcdn server (buildServer) on 127.0.0.1:0 serving a fixture site, with two test
- * hooks: a log of every HTTP request by visitor (the user agent `swarmcdn-e2e/<name>` names it:
- * every visitor is 127.0.0.1) with its Range and Authorization, and a switch that makes
- * /swarmcdn/manifest answer a test-provided envelope (a forged or rolled-back one).
+ * The real swarmcdn server (buildServer) on 127.0.0.1:0 serving a fixture site, with test hooks:
+ * a log of every HTTP request by visitor (the user agent `swarmcdn-e2e/<name>` names it: every
+ * visitor is 127.0.0.1) with its Range and Authorization, and switches that make
+ * /swarmcdn/manifest answer a test-provided envelope (a forged or rolled-back one), to everyone or
+ * to one visitor only (one that must learn of a new version from its peers, not the server).
  *
  * buildServer registers its routes in encapsulated scopes loaded at `listen`, and an `onRequest`
  * hook added to the root afterwards would not reach them; an `onRoute` hook (added at once and
@@ -78,6 +79,8 @@ export interface E2eServer {
   readonly requests: RequestLog;
   /** Makes /swarmcdn/manifest answer this envelope text (200, a fresh ETag); undefined restores the real one. */
   overrideManifest(envelopeJson: string | undefined): void;
+  /** The same for one visitor's requests only (by its user agent); it wins over `overrideManifest`. */
+  overrideManifestFor(visitor: string, envelopeJson: string | undefined): void;
   /** The envelope text the server itself publishes now, and its version. */
   published(): { readonly envelopeJson: string; readonly version: number };
   /** Peer ids the tracker lists as holders of a content hash in this site's swarm. */
@@ -94,20 +97,23 @@ export async function startE2eServer(site: E2eSite): Promise<E2eServer> {
   const app = buildServer({ siteDir: site.dir, publicKeys: [await readFile(site.keys.pub, 'utf8')], logger: false });
   const requests = new RequestLog();
   let override: { body: string; etag: string } | undefined;
+  const visitorOverrides = new Map<string, { body: string; etag: string }>();
   let overrides = 0;
 
   const hook = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const path = request.url.split('?')[0] ?? request.url;
+    const visitor = visitorOf(request.headers['user-agent']);
     requests.add({
-      visitor: visitorOf(request.headers['user-agent']),
+      visitor,
       method: request.method,
       path,
       range: request.headers.range,
       authorization: request.headers.authorization !== undefined,
     });
-    if (override && path === '/swarmcdn/manifest' && request.method === 'GET') {
+    const answer = visitorOverrides.get(visitor) ?? override;
+    if (answer && path === '/swarmcdn/manifest' && request.method === 'GET') {
       // Always a 200 with a new ETag: a SW that revalidates must get the test's envelope, not a 304.
-      return reply.code(200).header('etag', override.etag).header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(override.body);
+      return reply.code(200).header('etag', answer.etag).header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(answer.body);
     }
     return undefined;
   };
@@ -128,6 +134,11 @@ export async function startE2eServer(site: E2eSite): Promise<E2eServer> {
     overrideManifest(envelopeJson) {
       overrides += 1;
       override = envelopeJson === undefined ? undefined : { body: envelopeJson, etag: `"e2e-override-${overrides}"` };
+    },
+    overrideManifestFor(visitor, envelopeJson) {
+      overrides += 1;
+      if (envelopeJson === undefined) visitorOverrides.delete(visitor);
+      else visitorOverrides.set(visitor, { body: envelopeJson, etag: `"e2e-override-${overrides}"` });
     },
     published() {
       const current = app.swarmcdn.currentManifest;
