@@ -8,11 +8,13 @@
  * Then a visitor two versions behind that missed the server's push (the server answers its
  * manifest requests with an old envelope: a test hook keyed on its user agent) catches up from a
  * peer: once it connects to one, it switches straight to the newest version (the SW's envelope
- * messages in its page show the versions it went through) and serves the new bytes.
+ * messages in its page show the versions it went through) and serves the new bytes. An envelope
+ * relayed as from a peer that does not verify is refused by the SW, counted, and drops that peer.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from '@jest/globals';
+import { signedByStranger } from './support/envelopes.js';
 import { checkBody, useE2e } from './support/env.js';
 import { PATHS, sha256Hex, type SiteFile } from './support/site.js';
 import type { Visitor } from './support/visitor.js';
@@ -133,3 +135,28 @@ it('a visitor two versions behind that missed the push catches up from a peer in
     server.overrideManifestFor('d', undefined);
   });
 }, 180_000);
+
+it('an envelope relayed as from a peer that does not verify is refused by the SW and drops that peer; the version stays', async () => {
+  const { server, browser } = e2e();
+  await e2e().run(async () => {
+    const d = browser.visitors.find((v) => v.name === 'd');
+    if (!d) throw new Error('the second test opens d');
+    const before = await d.stats();
+    const peerId = Object.keys(before.bytesByPeer)[0];
+    if (!peerId || !before.sw) throw new Error(`d has no peer it got bytes from: ${JSON.stringify(before)}`);
+    const version = before.sw.manifestVersion;
+    const forged = await signedByStranger(server.published().envelopeJson, version + 1);
+    // What d's bridge does with a whole envelope from a peer: hand it to the SW as that peer's.
+    await d.page.evaluate(
+      ({ text, peerId }) => {
+        const bytes = new TextEncoder().encode(text).buffer;
+        navigator.serviceWorker.controller!.postMessage({ type: 'swarmcdn/peer-envelope', peerId, bytes }, [bytes]);
+      },
+      { text: forged, peerId },
+    );
+    const after = await d.waitForStats((s) => s.droppedPeers > before.droppedPeers, `the peer ${peerId} dropped`, 15_000);
+    expect(after.droppedPeers - before.droppedPeers).toBe(1);
+    expect(after.sw!.manifestRefusals).toEqual({ MANIFEST_KEY_UNKNOWN: 1 });
+    expect(after.sw!.manifestVersion).toBe(version);
+  });
+}, 60_000);

@@ -61,10 +61,9 @@ function side(name: string, options: { speaksFirst: boolean; metadata: unknown }
 
 /** A session between an offerer (a) and the side that accepted it (b), both relaying unless `metadata` says otherwise. */
 function connected(metadata: unknown = PEER_EXCHANGE_METADATA): { a: Side; b: Side } {
-  let a: Side | undefined;
-  let b: Side | undefined;
-  a = side('a', { speaksFirst: false, metadata }, () => b);
-  b = side('b', { speaksFirst: true, metadata }, () => a);
+  const ends: { a?: Side; b?: Side } = {};
+  const a = (ends.a = side('a', { speaksFirst: false, metadata }, () => ends.b));
+  const b = (ends.b = side('b', { speaksFirst: true, metadata }, () => ends.a));
   return { a, b };
 }
 
