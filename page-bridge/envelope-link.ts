@@ -4,10 +4,10 @@
  * control), hears the SW's pushes of every newer one, hands the SW envelopes peers relayed, and
  * hears which of those the SW refused. The core talks to the SW itself because it loads after the
  * page's SW link (sw-link.ts, in bridge.js) is up; both read the same 'message' events, each only
- * its own types. Without a service worker it does nothing.
+ * its own types (this link: parseSwRelayMessage). Without a service worker it does nothing.
  */
 import type { ErrorCode } from '../protocol/errors.js';
-import { parseSwToPageMessage, type PageToSwMessage } from '../protocol/messages/sw-page.js';
+import { parseSwRelayMessage, type PageToSwMessage } from '../protocol/messages/sw-page.js';
 
 /** What the link tells the core. */
 export interface EnvelopeLinkHooks {
@@ -52,7 +52,7 @@ export class EnvelopeLink {
   readonly #ask = (): void => this.#post({ type: 'swarmcdn/get-envelope' });
 
   readonly #onMessage = (event: MessageEvent): void => {
-    const message = parseSwToPageMessage(event.data);
+    const message = parseSwRelayMessage(event.data);
     if (message?.type === 'swarmcdn/envelope') this.#hooks.envelope(message.version, message.bytes && new Uint8Array(message.bytes));
     else if (message?.type === 'swarmcdn/peer-envelope-refused') this.#hooks.refused(message.peerId, message.code);
   };

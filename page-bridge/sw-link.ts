@@ -150,10 +150,6 @@ export class SwLink {
         return;
       case 'swarmcdn/keyids':
         return;
-      case 'swarmcdn/envelope':
-      case 'swarmcdn/peer-envelope-refused':
-        // The manifest relay's: the bridge core reads them itself (envelope-link.ts).
-        return;
     }
   }
 

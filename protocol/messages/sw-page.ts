@@ -117,7 +117,13 @@ export type SwToPageMessage =
   /** The SW took this page's bridge, after its first manifest load finished (version 0: it has none). */
   | { readonly type: 'swarmcdn/bridge-ok'; readonly manifestVersion: number }
   | { readonly type: 'swarmcdn/stats'; readonly stats: SwStats }
-  | { readonly type: 'swarmcdn/keyids'; readonly keyids: readonly string[] }
+  | { readonly type: 'swarmcdn/keyids'; readonly keyids: readonly string[] };
+
+/**
+ * SW → page, the manifest relay's (the bridge core reads these itself: parseSwRelayMessage, kept
+ * apart so the render-blocking bridge.js does not carry their parsing).
+ */
+export type SwRelayMessage =
   /** The verified envelope the SW routes by (exact bytes), for its bridge to relay to peers; version 0 and no bytes: it has none. */
   | { readonly type: 'swarmcdn/envelope'; readonly version: number; readonly bytes?: ArrayBuffer }
   /** An envelope `peerId` relayed failed verification with `code` (forged, malformed): drop the peer. */
@@ -267,6 +273,15 @@ export function parseSwToPageMessage(data: unknown): SwToPageMessage | undefined
       return isRecord(data.stats) ? { type: data.type, stats: data.stats as unknown as SwStats } : undefined;
     case 'swarmcdn/keyids':
       return Array.isArray(data.keyids) && data.keyids.every((k) => typeof k === 'string') ? { type: data.type, keyids: data.keyids } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** A manifest-relay message the SW posted to a page, or undefined when it is not one. */
+export function parseSwRelayMessage(data: unknown): SwRelayMessage | undefined {
+  if (!isRecord(data)) return undefined;
+  switch (data.type) {
     case 'swarmcdn/envelope':
       if (data.version === 0 && data.bytes === undefined) return { type: data.type, version: 0 };
       return isCount(data.version) && data.version >= 1 && isEnvelopeBuffer(data.bytes) ? { type: data.type, version: data.version, bytes: data.bytes } : undefined;

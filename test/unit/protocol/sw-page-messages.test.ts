@@ -1,7 +1,7 @@
 /** The page → SW messages a SW accepts: settings with defaults for what an older bridge omits, holder counts, prefetch pages; and the manifest relay both ways. */
 import { describe, expect, it } from '@jest/globals';
 import { MAX_RELAYED_ENVELOPE_BYTES } from '../../../protocol/messages/peer-manifest.js';
-import { MAX_PREFETCH_PAGES, SW_DEFAULTS, parseHolderCounts, parsePageToSwMessage, parseSwSettings, parseSwToPageMessage } from '../../../protocol/messages/sw-page.js';
+import { MAX_PREFETCH_PAGES, SW_DEFAULTS, parseHolderCounts, parsePageToSwMessage, parseSwRelayMessage, parseSwSettings, parseSwToPageMessage } from '../../../protocol/messages/sw-page.js';
 
 const sri = (c: string): string => `sha256-${c.repeat(43)}=`;
 
@@ -71,17 +71,20 @@ describe('manifest relay messages', () => {
   });
 
   it('SW → page: the SW\'s envelope (version ≥ 1, or 0 without bytes: none) and a refused relay (a catalogue code)', () => {
-    expect(parseSwToPageMessage({ type: 'swarmcdn/envelope', version: 3, bytes })).toEqual({ type: 'swarmcdn/envelope', version: 3, bytes });
-    expect(parseSwToPageMessage({ type: 'swarmcdn/peer-envelope-refused', peerId: PEER, code: 'MANIFEST_SIGNATURE_INVALID' })).toEqual({
+    expect(parseSwRelayMessage({ type: 'swarmcdn/envelope', version: 3, bytes })).toEqual({ type: 'swarmcdn/envelope', version: 3, bytes });
+    expect(parseSwRelayMessage({ type: 'swarmcdn/peer-envelope-refused', peerId: PEER, code: 'MANIFEST_SIGNATURE_INVALID' })).toEqual({
       type: 'swarmcdn/peer-envelope-refused',
       peerId: PEER,
       code: 'MANIFEST_SIGNATURE_INVALID',
     });
-    expect(parseSwToPageMessage({ type: 'swarmcdn/envelope', version: 0 })).toEqual({ type: 'swarmcdn/envelope', version: 0 });
+    expect(parseSwRelayMessage({ type: 'swarmcdn/envelope', version: 0 })).toEqual({ type: 'swarmcdn/envelope', version: 0 });
     for (const bad of [{ version: 0, bytes }, { version: 1.5, bytes }, { version: 3, bytes: new ArrayBuffer(0) }, { version: 3 }, { version: -1 }]) {
-      expect(parseSwToPageMessage({ type: 'swarmcdn/envelope', ...bad })).toBeUndefined();
+      expect(parseSwRelayMessage({ type: 'swarmcdn/envelope', ...bad })).toBeUndefined();
     }
-    expect(parseSwToPageMessage({ type: 'swarmcdn/peer-envelope-refused', peerId: PEER, code: 'NO_SUCH_CODE' })).toBeUndefined();
-    expect(parseSwToPageMessage({ type: 'swarmcdn/peer-envelope-refused', peerId: 5, code: 'PEER_PROTOCOL' })).toBeUndefined();
+    expect(parseSwRelayMessage({ type: 'swarmcdn/peer-envelope-refused', peerId: PEER, code: 'NO_SUCH_CODE' })).toBeUndefined();
+    expect(parseSwRelayMessage({ type: 'swarmcdn/peer-envelope-refused', peerId: 5, code: 'PEER_PROTOCOL' })).toBeUndefined();
+    // The page link's parser leaves them to the core (bridge.js does not carry their parsing), and the other way round.
+    expect(parseSwToPageMessage({ type: 'swarmcdn/envelope', version: 3, bytes })).toBeUndefined();
+    expect(parseSwRelayMessage({ type: 'swarmcdn/hello' })).toBeUndefined();
   });
 });
