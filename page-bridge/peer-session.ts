@@ -119,6 +119,7 @@ export class PeerSession {
     const io: SessionIo = {
       peerId: this.peerId,
       metadata: conn.metadata,
+      // The pool tells the exchange to ask at once exactly when this page accepted an offerer that speaks the optional frames.
       speaksFirst: deps.exchange?.askAtOpen === true,
       send: (frame) => this.#send(frame),
       violation: (reason) => this.#violation(reason),
