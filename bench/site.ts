@@ -12,7 +12,7 @@
  * and B', landing included: the idle time in which the SW prefetches from peers, default 8000:
  * a visitor who reads a page for 8 s before the next click; docs/benchmarks.md shows 2 s too),
  * BENCH_SITE_PAGE_TIMEOUT_MS (60000),
- * BENCH_SITE_MAX_SECONDS (whole-run watchdog, default 900; a full run takes about 7 minutes), BENCH_P2P_VERBOSE=1 (page consoles),
+ * BENCH_SITE_MAX_SECONDS (whole-run watchdog, default 1800; a full run takes 12–20 minutes on this 2-core VM), BENCH_P2P_VERBOSE=1 (page consoles),
  * CHROMIUM (browser path).
  */
 import { availableParallelism, cpus } from 'node:os';
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   });
 }
 
-const maxSeconds = envNumber('BENCH_SITE_MAX_SECONDS', 900);
+const maxSeconds = envNumber('BENCH_SITE_MAX_SECONDS', 1800);
 const watchdog = setTimeout(() => {
   log(`gave up after ${maxSeconds} s while ${phase}`);
   void cleanup().finally(() => process.exit(1));
