@@ -71,9 +71,10 @@ export function startCore(config: SwarmConfig, hooks: CoreHooks, uploads: Upload
   const counters = new PageCounters();
   // The sessions read `upload` at each request: the site's option and the live policy together.
   const poolConfig: SwarmConfig = Object.create(config, { upload: { get: () => config.upload && uploads.on, enumerable: true } }) as SwarmConfig;
-  const pool = new PeerPool(poolConfig, counters, createChunkReader());
+  // The keeper's last resort asks the tracker client (defined below; called only once the pool has lost peers).
+  const pool: PeerPool = new PeerPool(poolConfig, counters, createChunkReader(), () => tracker.rescueHolders());
   // The tracker rides the peer's signalling socket: one WebSocket, and an id the server issued.
-  const tracker = new TrackerClient(config, {
+  const tracker: TrackerClient = new TrackerClient(config, {
     channel: { send: (message) => pool.sendToServer(message) },
     site: location.origin,
     onManifest: (version) => hooks.onManifest(version),

@@ -4,7 +4,7 @@
  * (one message per frame, ≤ 256 KiB), and are reused while open. At most maxPeers are open at
  * once: past it the least recently used idle one is closed; after losing some, the keeper
  * (pool-keeper.ts) refills up to minPeers from peer exchange (peer-exchange.ts), then the tracker
- * (tracker-rescue.ts). A peer dropped for a protocol violation or a report is never used again
+ * (TrackerClient.rescueHolders). A peer dropped for a protocol violation or a report is never used again
  * for this page's life. PeerJS has no connect timeout, so every connect has ours. The peer itself,
  * its reconnects and their backoff are signalling-peer.ts's.
  */
@@ -23,7 +23,6 @@ import { PoolKeeper } from './pool-keeper.js';
 import { screenSignalFrame, sendOnServerSocket } from './server-frames.js';
 import { SignalGuard } from './signal-guard.js';
 import { SignallingPeer } from './signalling-peer.js';
-import { TrackerRescue } from './tracker-rescue.js';
 import { UploadBudget } from './upload-pacing.js';
 import { FairUploadSlots } from './upload-slots.js';
 import { deferred, within } from './wait.js';
@@ -62,11 +61,11 @@ export class PeerPool {
   readonly #opened = deferred<string>();
   readonly #signalling: SignallingPeer;
   readonly #exchange: PeerExchange;
-  readonly #rescue = new TrackerRescue((message) => this.sendToServer(message));
   readonly #keeper: PoolKeeper;
   #stopped = false;
 
-  constructor(config: PoolConfig, counters: PageCounters, readChunk: ChunkReader) {
+  /** `rescue`: the tracker's holders of the site's most held file, the keeper's last resort (TrackerClient.rescueHolders). */
+  constructor(config: PoolConfig, counters: PageCounters, readChunk: ChunkReader, rescue: () => Promise<readonly string[]> = () => Promise.resolve([])) {
     this.#config = config;
     this.#counters = counters;
     this.#readChunk = readChunk;
@@ -79,7 +78,6 @@ export class PeerPool {
         for (const listener of this.#openListeners) listener(id);
       },
       down: () => {
-        this.#rescue.down();
         for (const listener of this.#downListeners) listener();
       },
       connection: (conn) => this.#incoming(conn),
@@ -102,7 +100,7 @@ export class PeerPool {
         skip: (peerId) => peerId === this.peerId || this.#dropped.has(peerId) || this.#connecting.has(peerId) || this.hasOpenSession(peerId),
         connect: async (peerId) => (await this.connect(peerId)).ok,
       },
-      { hints: () => exchange.candidates((peerId) => this.#connecting.has(peerId)), failed: (peerId) => exchange.failed(peerId), rescue: () => this.#rescue.holders() },
+      { hints: () => exchange.candidates((peerId) => this.#connecting.has(peerId)), failed: (peerId) => exchange.failed(peerId), rescue },
     );
   }
 
@@ -202,12 +200,11 @@ export class PeerPool {
     return undefined;
   }
 
-  /** A frame of the signalling socket: the tracker's go to the tracker client (and the rescue), never to peerjs; the other peers' past the guard. */
+  /** A frame of the signalling socket: the tracker's go to the tracker client, never to peerjs; the other peers' past the guard. */
   #serverFrame(peer: Peer, message: unknown): boolean {
     const type = (message as { type?: unknown } | null)?.type;
     // Other peers' frames: the guard decides before peerjs builds or keeps anything for them.
     if (typeof type !== 'string' || !TRACKER_SERVER_TYPES.has(type)) return screenSignalFrame(peer, this.#guard, this.#signalView, message);
-    this.#rescue.frame(message);
     for (const listener of this.#serverListeners) listener(message);
     return true;
   }

@@ -7,7 +7,7 @@
  * A round: (1) ask each open peer that speaks peer exchange, at most once per ASK_INTERVAL_MS,
  * and wait up to ASK_WAIT_MS for the answers; (2) dial the best hints (peer-exchange.ts), only as
  * many as the pool is short; (3) still short: ask the tracker for holders of the site's most held
- * file (tracker-rescue.ts) and dial those. A round that leaves the pool short is followed by
+ * file (TrackerClient.rescueHolders) and dial those. A round that leaves the pool short is followed by
  * another after a full-jitter backoff (the first one also waits a short jittered delay: every peer
  * of a popular page that leaves loses it in the same second), at most MAX_ROUNDS in a row; the
  * next loss starts over. It never dials a dropped peer, this page, or more than the pool lacks.

@@ -17,6 +17,7 @@ import type { ByteCounts } from '../protocol/messages/sw-page.js';
 import { TRACKER_LIMITS, parseTrackerServerMessage, type TrackerClientMessage } from '../protocol/messages/tracker.js';
 import { TRACKER_DEFAULTS } from '../protocol/wire.js';
 import { HolderCache } from './holder-cache.js';
+import { MostHeld } from './most-held.js';
 import type { SwarmConfig } from './options.js';
 import { PacedOutbox } from './paced-outbox.js';
 import { deferred } from './wait.js';
@@ -72,6 +73,7 @@ export class TrackerClient {
   readonly #config: TrackerConfig;
   readonly #deps: TrackerDeps;
   readonly #held = new Set<Sha256Sri>();
+  readonly #mostHeld = new MostHeld();
   /** False while this visitor does not upload (upload-policy.ts): held files are kept, not announced. */
   #seeding = true;
   readonly #holders = new HolderCache();
@@ -150,6 +152,16 @@ export class TrackerClient {
     if (on === this.#seeding) return;
     this.#seeding = on;
     if (this.#joined) for (const hashes of hashBatches([...this.#held])) this.#enqueue({ type: on ? 'have' : 'lost', hashes });
+  }
+
+  /**
+   * The pool's last resort for peers (pool-keeper.ts): who holds the site's most held file, as the
+   * availability pushes said. [] before the join (a `want` then would wait for it), when nothing is
+   * held, or with no answer in time.
+   */
+  rescueHolders(random: () => number = Math.random): Promise<readonly string[]> {
+    const file = this.#mostHeld.pick(random);
+    return this.#joined && file ? this.want(file) : Promise.resolve([]);
   }
 
   /** Who holds `file` (nearest first), from a fresh cached answer or the tracker; [] when nobody or no answer in time. */
@@ -239,6 +251,7 @@ export class TrackerClient {
         this.#deps.onManifest(message.version);
         return false;
       case 'availability':
+        this.#mostHeld.apply(message.full, message.files);
         this.#deps.onAvailability?.(message.full, message.files);
         return false;
       case 'error':

@@ -138,6 +138,22 @@ describe('TrackerClient', () => {
     expect(channel.of('want')).toEqual([]);
   });
 
+  it('the pool\'s rescue asks who holds the site\'s most held file (availability pushes), only once joined', async () => {
+    start();
+    client.receive({ type: 'availability', full: true, files: { [hash(1)]: 2, [hash(2)]: 5 } });
+    expect(await client.rescueHolders()).toEqual([]);
+    await joined();
+    expect(channel.of('want')).toEqual([]);
+    client.receive({ type: 'availability', full: false, files: { [hash(3)]: 9 } });
+    const rescue = client.rescueHolders();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(channel.of('want')).toEqual([{ type: 'want', hash: hash(3), requestId: 1 }]);
+    client.receive({ type: 'peers', hash: hash(3), peers: ['a', 'b'], holders: 9, requestId: 1 });
+    expect(await rescue).toEqual(['a', 'b']);
+    client.receive({ type: 'availability', full: true, files: {} });
+    expect(await client.rescueHolders()).toEqual([]);
+  });
+
   it('a want asked before the socket first opened goes out once joined and gets its answer', async () => {
     start();
     const early = client.want(hash(4));
