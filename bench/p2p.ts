@@ -16,11 +16,16 @@
  *     the raw channel into the same page;
  *  5. many sources (bench/p2p/many-sources.ts): a 16 MiB file through a fresh leecher's SW from
  *     three seeders against from one, the same file in the same round, each seeder's upload capped
- *     at 2 MB/s so the ratio measures parallelism, not loopback speed (target ≥ 1.8×).
+ *     at 2 MB/s so the ratio measures parallelism, not loopback speed (target ≥ 1.8×);
+ *  6. visitors (bench/p2p/visitors.ts): N contexts open the demo one after another, each staying
+ *     as a seeder; Σ bytes from peers ÷ Σ manifest bytes used over visitors 2..N, target
+ *     ≥ 0.95 × (N−1)/N. The throughput row is also shown against the ceiling row (target ≥ 0.95).
  *
  * Env: BENCH_REPEATS (throughput rounds, default 3), BENCH_P2P_LOADS (timed page loads per method,
- * default 7), BENCH_P2P_MAX_SECONDS (whole-run watchdog, default 360), BENCH_P2P_VERBOSE=1 (echo
- * page consoles), CHROMIUM (browser path, default /usr/bin/chromium).
+ * default 7), BENCH_P2P_VISITORS (the visitors row's N, default 8), BENCH_P2P_PHASES (a comma list
+ * of throughput, ceiling, many-sources, page-loads, visitors; default all: rows of a phase left out
+ * show as not measured), BENCH_P2P_MAX_SECONDS (whole-run watchdog, default 480),
+ * BENCH_P2P_VERBOSE=1 (echo page consoles), CHROMIUM (browser path, default /usr/bin/chromium).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -36,6 +41,8 @@ import { closeRawChannel, measureRawTransfer, openRawChannel } from './p2p/raw-c
 import { runRound, seedFromA, type Round } from './p2p/rounds.js';
 import { startBenchServer, type BenchServer } from './p2p/server.js';
 import { writeBenchSite } from './p2p/site.js';
+import { measureVisitors, type VisitorsFigures } from './p2p/visitors.js';
+import type { PageLoadResult } from './p2p/page-load.js';
 
 // This file runs as dist/bench/p2p.js; the repo root is two levels up.
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -44,6 +51,23 @@ const TARGET_THROUGHPUT = 0.8;
 const FIRST_BYTE_BUDGET_MS = 150;
 const TARGET_PAGE_LOAD = 1 / 1.1;
 const TARGET_SOURCES = 1.8;
+/** The SW fetch against the ceiling row (a bare SW relay) of the same run. */
+const TARGET_OF_CEILING = 0.95;
+const PHASES = ['throughput', 'ceiling', 'many-sources', 'page-loads', 'visitors'] as const;
+type Phase = (typeof PHASES)[number];
+
+/** BENCH_P2P_PHASES: the phases to run, all by default. */
+function phasesFromEnv(): ReadonlySet<Phase> {
+  const text = process.env.BENCH_P2P_PHASES;
+  if (text === undefined || text === '') return new Set(PHASES);
+  const names = text.split(',').map((n) => n.trim());
+  const unknown = names.filter((n) => !(PHASES as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`BENCH_P2P_PHASES: unknown ${unknown.join(', ')} (known: ${PHASES.join(', ')})`);
+  return new Set(names as Phase[]);
+}
+
+/** The median, or NaN for a phase that was not run. */
+const med = (values: readonly number[]): number => (values.length === 0 ? Number.NaN : median(values));
 
 function envNumber(name: string, fallback: number): number {
   const text = process.env[name];
@@ -106,6 +130,8 @@ async function reportWithoutP2p(error: P2pPathMissing, a: Visitor, origin: strin
 async function main(): Promise<void> {
   const repeats = envNumber('BENCH_REPEATS', 3);
   const loads = envNumber('BENCH_P2P_LOADS', 7);
+  const visitorCount = envNumber('BENCH_P2P_VISITORS', 8);
+  const run = phasesFromEnv();
   workDir = mkdtempSync(join(tmpdir(), 'swarmcdn-bench-p2p-'));
   const siteDir = join(workDir, 'site');
   mkdirSync(siteDir);
@@ -131,7 +157,7 @@ async function main(): Promise<void> {
   await seedFromA(a, aPeerId, server, site, log);
 
   const rounds: Round[] = [];
-  for (let i = 1; i <= repeats; i++) {
+  for (let i = 1; i <= repeats && run.has('throughput'); i++) {
     phase = `round ${i}/${repeats}`;
     const r = await runRound(browser, a, server, site, i, i === 1);
     rounds.push(r);
@@ -139,54 +165,64 @@ async function main(): Promise<void> {
   }
 
   phase = 'the ideal SW relay';
-  const relays = await measureIdealRelay(browser, a, server.origin, site.big.size, repeats);
+  const relays = run.has('ceiling') ? await measureIdealRelay(browser, a, server.origin, site.big.size, repeats) : [];
   for (const [i, r] of relays.entries()) {
     log(`ideal relay ${i + 1}/${relays.length}: raw ${r.raw.map((x) => mbPerSec(x.bytes, x.ms).toFixed(1)).join(' / ')} MB/s, relayed through a bare SW ${mbPerSec(r.relay.bytes, r.relay.ms).toFixed(1)} MB/s`);
   }
 
   phase = 'many sources';
-  const sources = await measureManySources(browser, server, site, (p) => (phase = p), log);
+  const sources = run.has('many-sources') ? await measureManySources(browser, server, site, (p) => (phase = p), log) : [];
 
   phase = 'page loads';
-  const origin = await openVisitor(browser, 'origin', { blockServiceWorkers: true });
-  await disableHttpCache(origin);
-  const httpCache = await openVisitor(browser, 'http-cache', { blockServiceWorkers: true });
-  const pages = await measurePageLoads(a, origin, httpCache, server.origin + site.loadPage.url, loads);
-  log(`page loads: SW took ${pages.swOriginBytes} bytes from the origin and ${pages.swPeerBytes} from peers over its timed loads, ${pages.swCacheResponses} responses from its cache`);
+  let pages: PageLoadResult = { originMs: [], swMs: [], httpCacheMs: [], swOriginBytes: 0, swPeerBytes: 0, swCacheResponses: 0 };
+  if (run.has('page-loads')) {
+    const origin = await openVisitor(browser, 'origin', { blockServiceWorkers: true });
+    await disableHttpCache(origin);
+    const httpCache = await openVisitor(browser, 'http-cache', { blockServiceWorkers: true });
+    pages = await measurePageLoads(a, origin, httpCache, server.origin + site.loadPage.url, loads);
+    log(`page loads: SW took ${pages.swOriginBytes} bytes from the origin and ${pages.swPeerBytes} from peers over its timed loads, ${pages.swCacheResponses} responses from its cache`);
+  }
+
+  phase = 'visitors';
+  let visitors: VisitorsFigures | undefined;
+  if (run.has('visitors')) visitors = await measureVisitors(browser, ROOT, visitorCount, log);
 
   // Figures.
-  const rawMbps = median(rounds.flatMap((r) => r.raw.map((x) => mbPerSec(x.bytes, x.ms))));
-  const swMbps = median(rounds.map((r) => mbPerSec(r.sw.bytes, r.sw.totalMs)));
+  const rawMbps = med(rounds.flatMap((r) => r.raw.map((x) => mbPerSec(x.bytes, x.ms))));
+  const swMbps = med(rounds.map((r) => mbPerSec(r.sw.bytes, r.sw.totalMs)));
   // Paired: each SW fetch against the mean of the raw transfers just before and after it.
-  const pairedRatio = median(rounds.map((r) => mbPerSec(r.sw.bytes, r.sw.totalMs) / ((mbPerSec(r.raw[0].bytes, r.raw[0].ms) + mbPerSec(r.raw[1].bytes, r.raw[1].ms)) / 2)));
-  const relayMbps = median(relays.map((r) => mbPerSec(r.relay.bytes, r.relay.ms)));
-  const relayRatio = median(relays.map((r) => mbPerSec(r.relay.bytes, r.relay.ms) / ((mbPerSec(r.raw[0].bytes, r.raw[0].ms) + mbPerSec(r.raw[1].bytes, r.raw[1].ms)) / 2)));
+  const pairedRatio = med(rounds.map((r) => mbPerSec(r.sw.bytes, r.sw.totalMs) / ((mbPerSec(r.raw[0].bytes, r.raw[0].ms) + mbPerSec(r.raw[1].bytes, r.raw[1].ms)) / 2)));
+  const relayMbps = med(relays.map((r) => mbPerSec(r.relay.bytes, r.relay.ms)));
+  const relayRatio = med(relays.map((r) => mbPerSec(r.relay.bytes, r.relay.ms) / ((mbPerSec(r.raw[0].bytes, r.raw[0].ms) + mbPerSec(r.raw[1].bytes, r.raw[1].ms)) / 2)));
   const first = rounds.flatMap((r) => r.firstByte);
   const firstFromPeers = first.filter((f) => f.problems.length === 0 && f.sources.peerResponses >= 1);
-  const firstMs = firstFromPeers.length > 0 ? median(firstFromPeers.map((f) => f.firstByteMs)) : Number.NaN;
-  const originMs = median(pages.originMs);
-  const swMs = median(pages.swMs);
-  const httpCacheMs = median(pages.httpCacheMs);
+  const firstMs = firstFromPeers.length > 0 ? med(firstFromPeers.map((f) => f.firstByteMs)) : Number.NaN;
+  const originMs = med(pages.originMs);
+  const swMs = med(pages.swMs);
+  const httpCacheMs = med(pages.httpCacheMs);
   const throughputProblems = rounds.flatMap((r) => r.sw.problems.map((p) => `${r.visitor}: ${p}`));
   const coldProblems = rounds.flatMap((r) => r.coldSw.problems.map((p) => `${r.visitor}, first 32 MiB (reference only): ${p}`));
   const wrongBytes =
     rounds.some((r) => r.sw.wrongBytes || r.coldSw.wrongBytes || r.firstByte.some((f) => f.wrongBytes)) || sources.some((r) => r.one.wrongBytes || r.three.wrongBytes);
-  const coldRawMbps = median(rounds.map((r) => mbPerSec(r.coldRaw.bytes, r.coldRaw.ms)));
+  const coldRawMbps = med(rounds.map((r) => mbPerSec(r.coldRaw.bytes, r.coldRaw.ms)));
   // Only first fetches that came wholly from A; one that fell back to the origin is not a P2P figure.
   const coldFromPeers = rounds.filter((r) => r.coldSw.problems.length === 0);
-  const coldSwMbps = coldFromPeers.length > 0 ? median(coldFromPeers.map((r) => mbPerSec(r.coldSw.bytes, r.coldSw.totalMs))) : Number.NaN;
+  const coldSwMbps = coldFromPeers.length > 0 ? med(coldFromPeers.map((r) => mbPerSec(r.coldSw.bytes, r.coldSw.totalMs))) : Number.NaN;
   // Fewer than two thirds from peers is not a first-P2P-byte figure any more.
   const firstValid = firstFromPeers.length >= Math.ceil((first.length * 2) / 3);
   // Warm means every asset of every timed load came from the SW's cache, and nothing from elsewhere.
   const expectedCacheResponses = loads * site.loadPage.subresources;
-  const warmProblem =
-    pages.swOriginBytes > 0 || pages.swPeerBytes > 0
+  const warmProblem = !run.has('page-loads')
+    ? undefined
+    : pages.swOriginBytes > 0 || pages.swPeerBytes > 0
       ? `the SW fetched ${pages.swOriginBytes + pages.swPeerBytes} bytes during the timed loads: not a warm cache`
       : pages.swCacheResponses < expectedCacheResponses
         ? `the SW answered ${pages.swCacheResponses} of ${expectedCacheResponses} asset requests from its cache during the timed loads: the rest bypassed it`
         : undefined;
 
-  const many = sourcesFigures(sources);
+  const many = sources.length > 0 ? sourcesFigures(sources) : { oneMBps: Number.NaN, threeMBps: Number.NaN, ratio: Number.NaN, problems: [] as string[], rounds: [] };
+  const visitorsTarget = round3((TARGET_OF_CEILING * (visitorCount - 1)) / visitorCount);
+  const laterPeerMB = visitors ? visitors.visits.slice(1).reduce((sum, v) => sum + v.peer, 0) / 1e6 : Number.NaN;
 
   const seederCap = `${SEEDER_UPLOAD_BYTES_PER_SECOND / 1e6} MB/s`;
   const row = (name: string, value: number, unit: string, ratio: number | null, target: number | null, valid = true): BenchRow => ({
@@ -197,7 +233,7 @@ async function main(): Promise<void> {
     target,
     pass: target === null || ratio === null ? null : valid && Number.isFinite(ratio) && ratio >= target,
   });
-  const rows: BenchRow[] = [
+  const allRows: BenchRow[] = [
     row('raw RTCDataChannel A→B', rawMbps, 'MB/s', null, null),
     row('SW fetch from peer A→B, 32 MiB', swMbps, 'MB/s', pairedRatio, TARGET_THROUGHPUT, throughputProblems.length === 0),
     row(`first P2P byte, median of ${firstFromPeers.length}`, firstMs, 'ms', FIRST_BYTE_BUDGET_MS / firstMs, 1, firstValid),
@@ -205,8 +241,15 @@ async function main(): Promise<void> {
     row('page load, warm SW cache', swMs, 'ms', originMs / swMs, round3(TARGET_PAGE_LOAD), warmProblem === undefined),
     row(`SW fetch, 16 MiB, 1 seeder (${seederCap} up)`, many.oneMBps, 'MB/s', null, null),
     row(`SW fetch, same file, 3 seeders (${seederCap} up each)`, many.threeMBps, 'MB/s', many.ratio, TARGET_SOURCES, many.problems.length === 0),
+    row('SW fetch from peer A→B against the ceiling', swMbps, 'MB/s', pairedRatio / relayRatio, TARGET_OF_CEILING, throughputProblems.length === 0),
+    row(`${visitorCount} visitors one after another, demo: peers' share, visitors 2..${visitorCount}`, laterPeerMB, 'MB', visitors?.ratio ?? Number.NaN, visitorsTarget, (visitors?.problems.length ?? 1) === 0),
   ];
-  const against = ['', 'raw channel', `${FIRST_BYTE_BUDGET_MS} ms budget`, '', 'origin, no SW', '', '1 seeder'];
+  const allAgainst = ['', 'raw channel', `${FIRST_BYTE_BUDGET_MS} ms budget`, '', 'origin, no SW', '', '1 seeder', 'ceiling ratio', 'manifest bytes used'];
+  // The phases each row needs: rows of a phase left out (BENCH_P2P_PHASES) are not shown.
+  const needs: readonly (readonly Phase[])[] = [['throughput'], ['throughput'], ['throughput'], ['page-loads'], ['page-loads'], ['many-sources'], ['many-sources'], ['throughput', 'ceiling'], ['visitors']];
+  const shown = allRows.map((_, i) => needs[i]!.every((p) => run.has(p)));
+  const rows = allRows.filter((_, i) => shown[i]);
+  const against = allAgainst.filter((_, i) => shown[i]);
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(
     `\np2p: ${(site.big.size / 2 ** 20).toFixed(0)} MiB asset, median of ${repeats} rounds; first byte over ${first.length} files; ` +
@@ -215,8 +258,8 @@ async function main(): Promise<void> {
       `ceiling: the raw channel into a page that hands each message to a bare SW streaming it as a fetch body (nothing verified, cached or asked for), paired the same way\n\n`,
   );
   const table = rows.map((r, i) => [r.name, `${r.value.toFixed(1)} ${r.unit}`, against[i]!, formatRatio(r.ratio), ...formatVerdict(r)]);
-  table.push(
-    ['(ceiling: raw relayed through a bare SW)', `${relayMbps.toFixed(1)} MB/s`, 'raw channel', formatRatio(relayRatio), '—', ''],
+  if (run.has('ceiling')) table.push(['(ceiling: raw relayed through a bare SW)', `${relayMbps.toFixed(1)} MB/s`, 'raw channel', formatRatio(relayRatio), '—', '']);
+  if (run.has('throughput')) table.push(
     ['(raw, first 32 MiB on a new channel)', `${coldRawMbps.toFixed(1)} MB/s`, 'for reference', '—', '—', ''],
     [
       `(SW from peer, first 32 MiB, ${coldFromPeers.length} of ${rounds.length})`,
@@ -226,10 +269,14 @@ async function main(): Promise<void> {
       '—',
       '',
     ],
-    ['(page load, origin, warm HTTP cache)', `${httpCacheMs.toFixed(1)} ms`, 'warm SW cache', formatRatio(swMs / httpCacheMs), '—', ''],
   );
+  if (run.has('page-loads')) table.push(['(page load, origin, warm HTTP cache)', `${httpCacheMs.toFixed(1)} ms`, 'warm SW cache', formatRatio(swMs / httpCacheMs), '—', '']);
+  for (const v of visitors?.visits ?? []) {
+    const share = v.usedBytes > 0 ? `${(v.peer / v.usedBytes).toFixed(3)}` : '—';
+    table.push([`(visitor ${v.name}: from peers; origin sent ${(v.originFileBytes / 1e6).toFixed(1)} MB)`, `${(v.peer / 1e6).toFixed(1)} MB`, `${(v.usedBytes / 1e6).toFixed(1)} MB used`, share, '—', `${(v.ms / 1000).toFixed(1)} s`]);
+  }
   process.stdout.write(formatTable(['method', 'value', 'against', 'ratio', 'target', 'result'], table) + '\n');
-  const problems = [...throughputProblems, ...coldProblems, ...first.flatMap((f) => f.problems.map((p) => `first byte: ${p}`)), ...many.problems.map((p) => `many sources: ${p}`)];
+  const problems = [...(visitors?.problems ?? []).map((p) => `visitors: ${p}`), ...throughputProblems, ...coldProblems, ...first.flatMap((f) => f.problems.map((p) => `first byte: ${p}`)), ...many.problems.map((p) => `many sources: ${p}`)];
   if (!firstValid) problems.push(`only ${firstFromPeers.length} of ${first.length} first-byte files came wholly from peers`);
   if (warmProblem) problems.push(warmProblem);
   for (const p of problems) process.stdout.write(`PROBLEM: ${p}\n`);
@@ -254,6 +301,8 @@ async function main(): Promise<void> {
       idealRelay: relays.map((r) => ({ rawMBps: r.raw.map((x) => round1(mbPerSec(x.bytes, x.ms))), relayMBps: round1(mbPerSec(r.relay.bytes, r.relay.ms)) })),
       idealRelayRatio: round3(relayRatio),
       manySources: many.rounds,
+      visitors: visitors?.visits.map((v) => ({ ...v, ms: round1(v.ms) })),
+      phases: [...run],
       seederUploadBytesPerSecond: SEEDER_UPLOAD_BYTES_PER_SECOND,
       firstByteMs: first.map((f) => round1(f.firstByteMs)),
       firstByteFromPeers: firstFromPeers.length,
@@ -272,7 +321,7 @@ async function main(): Promise<void> {
   }
 }
 
-const maxSeconds = envNumber('BENCH_P2P_MAX_SECONDS', 360);
+const maxSeconds = envNumber('BENCH_P2P_MAX_SECONDS', 480);
 const watchdog = setTimeout(() => {
   log(`gave up after ${maxSeconds} s while ${phase}`);
   void cleanup().finally(() => process.exit(1));

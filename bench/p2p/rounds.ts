@@ -76,7 +76,7 @@ export async function seedFromA(a: Visitor, aPeerId: string, server: BenchServer
 export async function runRound(browser: Browser, a: Visitor, server: BenchServer, site: BenchSite, index: number, firstByte: boolean): Promise<Round> {
   const b = await openVisitor(browser, `B${index}`);
   try {
-    await joinSwarm(b, server.origin + site.swarmPage, SWARM_TIMEOUT_MS);
+    const bPeerId = await joinSwarm(b, server.origin + site.swarmPage, SWARM_TIMEOUT_MS);
     // Opens B's connection to A (and times nothing): the first-byte figure is for known peers.
     const warmUp = await checkedFetch(b, site.small[0]!, true, false, SMALL_TIMEOUT_MS);
     const firstBytes: CheckedFetch[] = [];
@@ -91,6 +91,9 @@ export async function runRound(browser: Browser, a: Visitor, server: BenchServer
     // drifts during the round weighs on both sides of its ratio.
     const rawBefore = await measureRawTransfer(a, b, site.big.size);
     const sw = await checkedFetch(b, site.big, true, true, BIG_TIMEOUT_MS);
+    // B's SW writes what it verified into IndexedDB, some of it after the body ended: the raw run
+    // after waits for that (B announces the file once stored), so those writes do not weigh on it.
+    await waitForHolder(server, bPeerId, [site.big.url], BIG_TIMEOUT_MS);
     const rawAfter = await measureRawTransfer(a, b, site.big.size);
     return { visitor: b.name, warmUp, firstByte: firstBytes, coldSw, coldRaw, raw: [rawBefore, rawAfter], sw };
   } finally {
