@@ -15,7 +15,6 @@ import { EnvelopeLink } from './envelope-link.js';
 import { EnvelopeRelay } from './envelope-relay.js';
 import type { SwarmConfig } from './options.js';
 import { PeerPool } from './peer-pool.js';
-import { extendSessions } from './session-extensions.js';
 import { TrackerClient } from './tracker-client.js';
 
 /** What the core tells the rest of the bridge (the SW link). */
@@ -71,8 +70,20 @@ export function startCore(config: SwarmConfig, hooks: CoreHooks, uploads: Upload
   const counters = new PageCounters();
   // The sessions read `upload` at each request: the site's option and the live policy together.
   const poolConfig: SwarmConfig = Object.create(config, { upload: { get: () => config.upload && uploads.on, enumerable: true } }) as SwarmConfig;
-  // The keeper's last resort asks the tracker client (defined below; called only once the pool has lost peers).
-  const pool: PeerPool = new PeerPool(poolConfig, counters, createChunkReader(), () => tracker.rescueHolders());
+  // Peers pass the newest signed manifest on; the SW verifies what they relay, and a bad one drops its peer.
+  const envelopes = new EnvelopeLink({
+    envelope: (version, bytes) => relay.setEnvelope(version, bytes),
+    refused: (peerId, code) => {
+      pool.drop(peerId, code);
+      tracker.forgetPeer(peerId);
+    },
+  });
+  const relay = new EnvelopeRelay({ toSw: (peerId, bytes) => envelopes.offer(peerId, bytes) });
+  // Every session speaks the relay; the keeper's last resort asks the tracker client (both called only later).
+  const pool: PeerPool = new PeerPool(poolConfig, counters, createChunkReader(), {
+    rescue: () => tracker.rescueHolders(),
+    extensions: [(io) => relay.attach(io)],
+  });
   // The tracker rides the peer's signalling socket: one WebSocket, and an id the server issued.
   const tracker: TrackerClient = new TrackerClient(config, {
     channel: { send: (message) => pool.sendToServer(message) },
@@ -84,17 +95,6 @@ export function startCore(config: SwarmConfig, hooks: CoreHooks, uploads: Upload
   // A visitor that does not upload is not listed as a holder: askers would only wait on `absent`.
   tracker.setSeeding(uploads.on);
   const unsubscribe = uploads.onChange((on) => tracker.setSeeding(on));
-  // Peers pass the newest signed manifest on; the SW verifies what they relay, and a bad one drops its peer.
-  const envelopes = new EnvelopeLink({
-    envelope: (version, bytes) => relay.setEnvelope(version, bytes),
-    refused: (peerId, code) => {
-      pool.drop(peerId, code);
-      tracker.forgetPeer(peerId);
-    },
-  });
-  const relay = new EnvelopeRelay({ toSw: (peerId, bytes) => envelopes.offer(peerId, bytes) });
-  // Before the pool starts: every session it makes gets the relay.
-  const unextend = extendSessions((io) => relay.attach(io));
   envelopes.start();
 
   pool.onOpen(() => tracker.connected());
@@ -118,7 +118,6 @@ export function startCore(config: SwarmConfig, hooks: CoreHooks, uploads: Upload
     }),
     stop() {
       unsubscribe();
-      unextend();
       envelopes.stop();
       bridge.dispose();
       tracker.close();

@@ -40,7 +40,7 @@ export class EnvelopeRelay {
     for (const session of this.#sessions) session.update();
   }
 
-  /** The relay of a new session (a SessionExtensionFactory: extendSessions takes it). */
+  /** The relay of a new session (a SessionExtensionFactory: the pool gives every session it makes). */
   attach(io: SessionIo): SessionExtension {
     const relay = new SessionRelay(
       io,

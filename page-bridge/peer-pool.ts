@@ -18,6 +18,7 @@ import type { SwarmConfig } from './options.js';
 import { PeerExchange } from './peer-exchange.js';
 import { peerOptions } from './peer-options.js';
 import { PeerSession } from './peer-session.js';
+import type { SessionExtensionFactory } from './session-extensions.js';
 import { PendingIncoming } from './pending-incoming.js';
 import { PoolKeeper } from './pool-keeper.js';
 import { screenSignalFrame, sendOnServerSocket } from './server-frames.js';
@@ -32,6 +33,14 @@ export type PoolConfig = Pick<
   SwarmConfig,
   'server' | 'iceServers' | 'maxPeers' | 'minPeers' | 'connectTimeoutMs' | 'stallMs' | 'upload' | 'maxUploads' | 'uploadBytesPerSecond'
 >;
+
+/** What the bridge core adds to the pool. */
+export interface PoolExtras {
+  /** The tracker's holders of the site's most held file, the keeper's last resort (TrackerClient.rescueHolders). */
+  readonly rescue?: () => Promise<readonly string[]>;
+  /** Frame types every session speaks beyond its own (the manifest relay: envelope-relay.ts). */
+  readonly extensions?: readonly SessionExtensionFactory[];
+}
 
 /** An open session with a peer, or why there is none. */
 export type SessionResult = { readonly ok: true; readonly session: PeerSession } | { readonly ok: false; readonly code: ErrorCode };
@@ -62,10 +71,12 @@ export class PeerPool {
   readonly #signalling: SignallingPeer;
   readonly #exchange: PeerExchange;
   readonly #keeper: PoolKeeper;
+  readonly #extensions: readonly SessionExtensionFactory[];
   #stopped = false;
 
-  /** `rescue`: the tracker's holders of the site's most held file, the keeper's last resort (TrackerClient.rescueHolders). */
-  constructor(config: PoolConfig, counters: PageCounters, readChunk: ChunkReader, rescue: () => Promise<readonly string[]> = () => Promise.resolve([])) {
+  constructor(config: PoolConfig, counters: PageCounters, readChunk: ChunkReader, more: PoolExtras = {}) {
+    const rescue = more.rescue ?? (() => Promise.resolve([]));
+    this.#extensions = more.extensions ?? [];
     this.#config = config;
     this.#counters = counters;
     this.#readChunk = readChunk;
@@ -293,6 +304,7 @@ export class PeerPool {
       },
       // The side that accepted asks at once: that tells the offerer we speak peer exchange too.
       exchange: this.#exchange.hooks({ capable, askAtOpen: capable }),
+      extensions: this.#extensions,
     });
     // A peer whose page crashed sends no close; ICE notices after some seconds of silence (~7 s
     // here). peerjs only logs 'disconnected', so the session ends here and its slot is freed.

@@ -6,7 +6,7 @@
  * beyond what late-answers.ts allows after a cancel; a piece past its chunk; a reused request id;
  * more requests than MAX_REQUESTS_IN_FLIGHT), makes the pool drop the peer. A close fails every
  * request in flight at once. Peer exchange (`ask-peers`, `peers`) is session-exchange.ts's. Other
- * frame types (the manifest relay's) go to the session's extensions (extendSessions): a frame none
+ * frame types (the manifest relay's) go to the session's extensions (the pool's): a frame none
  * of them takes breaks the protocol, as any unknown frame.
  */
 import type { ErrorCode } from '../protocol/errors.js';
@@ -20,7 +20,7 @@ import { LateAnswers } from './late-answers.js';
 import { PieceAssembler } from './piece-assembler.js';
 import { RateLimiter } from './rate-limiter.js';
 import { SessionExchange, type ExchangeHooks } from './session-exchange.js';
-import { registeredExtensions, type SessionExtension, type SessionExtensionFactory, type SessionIo } from './session-extensions.js';
+import type { SessionExtension, SessionExtensionFactory, SessionIo } from './session-extensions.js';
 import type { UploadBudget } from './upload-pacing.js';
 
 /** The part of a PeerJS DataConnection a session uses (a fake one in tests). */
@@ -56,7 +56,7 @@ export interface SessionDeps {
   readonly uploadStallMs?: number;
   /** Peer exchange with this peer (none: its frames break the protocol, as any unknown frame). */
   readonly exchange?: ExchangeHooks;
-  /** Extensions for this session; default: those registered with extendSessions. */
+  /** Extensions for this session (the pool's: PoolExtras.extensions); default none. */
   readonly extensions?: readonly SessionExtensionFactory[];
 }
 
@@ -125,7 +125,7 @@ export class PeerSession {
       violation: (reason) => this.#violation(reason),
       channel: () => (this.#closed ? undefined : conn.dataChannel),
     };
-    this.#extensions = (deps.extensions ?? registeredExtensions()).map((make) => make(io));
+    this.#extensions = (deps.extensions ?? []).map((make) => make(io));
     this.#exchange.start();
   }
 

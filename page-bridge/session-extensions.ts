@@ -36,20 +36,3 @@ export interface SessionExtension {
 
 /** Makes a session's extension (called once per session, as it opens). */
 export type SessionExtensionFactory = (io: SessionIo) => SessionExtension;
-
-/**
- * Registered for the page's life, not passed by the pool: the pool makes the sessions, and the
- * bridge core, which owns the relay, adds it here before the pool starts.
- */
-const registered = new Set<SessionExtensionFactory>();
-
-/** Gives every session made from now on the extension `factory` makes (the bridge core adds its manifest relay); returns the undo. */
-export function extendSessions(factory: SessionExtensionFactory): () => void {
-  registered.add(factory);
-  return () => void registered.delete(factory);
-}
-
-/** The extensions registered now, for a new session. */
-export function registeredExtensions(): SessionExtensionFactory[] {
-  return [...registered];
-}

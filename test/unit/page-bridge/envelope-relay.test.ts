@@ -76,7 +76,7 @@ describe('EnvelopeRelay between two bridges', () => {
     const v3 = envelopeOf(2 * MAX_ENVELOPE_PART_BYTES + 1000, 7);
     a.relay.setEnvelope(1, envelopeOf(500, 3));
     b.relay.setEnvelope(3, v3);
-    await tick(20);
+    await tick(100);
     expect(versions(b)).toEqual([3]);
     expect(versions(a)).toEqual([1]);
     expect(parts(b)).toHaveLength(3);
@@ -86,7 +86,7 @@ describe('EnvelopeRelay between two bridges', () => {
     expect(Buffer.compare(Buffer.from(a.toSw[0]!.bytes), Buffer.from(v3))).toBe(0);
     // A's SW adopts v3 and says so: A announces it, and nothing travels again.
     a.relay.setEnvelope(3, v3);
-    await tick(20);
+    await tick(100);
     expect(versions(a)).toEqual([1, 3]);
     expect(parts(b)).toHaveLength(3);
     expect([a.violations, b.violations]).toEqual([[], []]);
@@ -96,16 +96,16 @@ describe('EnvelopeRelay between two bridges', () => {
     const { a, b } = connected();
     a.relay.setEnvelope(2, envelopeOf(100, 1));
     b.relay.setEnvelope(2, envelopeOf(100, 1));
-    await tick(20);
+    await tick(100);
     expect(parts(a).length + parts(b).length).toBe(0);
     const v4 = envelopeOf(300, 9);
     b.relay.setEnvelope(4, v4);
-    await tick(20);
+    await tick(100);
     expect(versions(b)).toEqual([2, 4]);
     expect(a.toSw.map((t) => t.bytes.length)).toEqual([300]);
     // An older or equal version from the SW changes nothing.
     b.relay.setEnvelope(3, envelopeOf(100, 2));
-    await tick(20);
+    await tick(100);
     expect(versions(b)).toEqual([2, 4]);
     expect([a.violations, b.violations]).toEqual([[], []]);
   });
@@ -113,15 +113,15 @@ describe('EnvelopeRelay between two bridges', () => {
   it('says nothing to a peer whose connect metadata does not say it relays (an older bridge would drop us), nor before the SW said its version', async () => {
     const old = connected({ exchange: 1 });
     old.b.relay.setEnvelope(5, envelopeOf(100, 1));
-    await tick(20);
+    await tick(100);
     expect(old.b.sent).toEqual([]);
     const fresh = connected();
-    await tick(20);
+    await tick(100);
     expect(fresh.b.sent).toEqual([]);
     // A SW without a manifest says version 0: the peer's envelope comes over.
     fresh.b.relay.setEnvelope(0, undefined);
     fresh.a.relay.setEnvelope(2, envelopeOf(100, 4));
-    await tick(20);
+    await tick(100);
     expect(versions(fresh.b)).toEqual([0]);
     expect(fresh.b.toSw.map((t) => t.bytes.length)).toEqual([100]);
   });
@@ -177,12 +177,12 @@ describe('EnvelopeRelay between two bridges', () => {
     b.channel.bufferedAmount = SEND_HIGH_WATER_BYTES + 1;
     a.relay.setEnvelope(1, envelopeOf(10, 1));
     b.relay.setEnvelope(2, envelopeOf(MAX_ENVELOPE_PART_BYTES * 2, 5));
-    await tick(80);
+    await tick(300);
     expect(versions(b)).toEqual([2]);
     expect(parts(b)).toHaveLength(0);
     expect(b.extension?.busy).toBe(true);
     b.channel.bufferedAmount = 0;
-    await tick(80);
+    await tick(300);
     expect(parts(b)).toHaveLength(2);
     expect(a.toSw).toHaveLength(1);
   });
