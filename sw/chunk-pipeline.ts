@@ -40,6 +40,8 @@ export class ChunkPipeline {
   private hedgeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly endGame = new EndGame();
   private readonly fromPeersSoFar = new PeerTally();
+  /** True once a chunk of this response came from a peer or the cache (bytes the manifest vouched for). */
+  private vouched = false;
   /** True once the origin failed and the pipeline turned to peers for the rest. */
   originFailed = false;
 
@@ -148,6 +150,7 @@ export class ChunkPipeline {
         this.ctx.stats.addBytes('cache', size);
         // A chunk another file holds also counts for this one.
         this.store(index, bytes);
+        this.vouched = true;
         slot.resolve({ index, bytes, source: 'cache' });
         this.launch();
         return;
@@ -197,6 +200,7 @@ export class ChunkPipeline {
     this.fromPeersSoFar.add(bytes.byteLength);
     clearTimeout(this.hedgeTimer);
     this.store(slot.index, bytes);
+    this.vouched = true;
     slot.resolve({ index: slot.index, bytes, source: 'peer' });
     if (slot.reasked) slot.abort.abort();
     if (this.peersSlowerThanOrigin()) this.hedge(true);
@@ -316,8 +320,13 @@ export class ChunkPipeline {
         if (this.abort.signal.aborted) break;
         // Already served from a peer and consumed: its slot is gone, the origin copy is not needed.
         if (index < this.cursor) continue;
-        if (!matches) this.ctx.cache.taint(this.file.integrity);
-        else this.store(index, bytes);
+        if (!matches) {
+          this.ctx.cache.taint(this.file.integrity);
+          // The origin has other bytes than the manifest (a new version): a response holding the
+          // manifest's chunks must not go on with the origin's. Peers finish it, or it fails rather
+          // than mix two files; the taint sends the next request for the file to the origin, whole.
+          if (this.vouched) throw new Error(`the origin's bytes of ${this.file.integrity} differ from the manifest's at chunk ${index}, after chunks the manifest vouched for`);
+        } else this.store(index, bytes);
         this.slot(index).resolve({ index, bytes, source: 'origin' });
       }
     } catch (error) {

@@ -263,6 +263,33 @@ describe('ChunkPipeline', () => {
     expect([...h.stored.keys()].every((i) => i < 3)).toBe(true);
   });
 
+  it('never mixes versions: origin bytes that differ from the manifest after peer chunks fail the response instead of joining it', async () => {
+    const entry = await manifestEntry(DATA);
+    const stallFrom3 = (req: ChunkRequest): ChunkResult | typeof STALL => {
+      const index = entry.chunks.indexOf(req.chunk);
+      return index >= 3 ? STALL : { ok: true, bytes: chunkOf(index), peerId: 'A' };
+    };
+    const h = harness({ entry, origin: 'corrupt', peer: stallFrom3 });
+    await expect(serve(h, entry)).rejects.toThrow();
+    expect(h.tainted.has(entry.integrity)).toBe(true);
+  });
+
+  it('never mixes versions: with peers given the chance (origin-down wait), the rest comes from peers, all of the manifest\'s version', async () => {
+    const entry = await manifestEntry(DATA);
+    // Chunks 3+ stall on the first ask and arrive on the next: the origin's differing bytes are never used.
+    const h = harness({
+      entry,
+      origin: 'corrupt',
+      peer: (req, attempt) => {
+        const index = entry.chunks.indexOf(req.chunk);
+        return index >= 3 && attempt === 1 ? STALL : { ok: true, bytes: chunkOf(index), peerId: 'A' };
+      },
+    });
+    h.ctx = { ...h.ctx, originDownWaitMs: 5_000 };
+    const { body } = await serve(h, entry);
+    expect(Buffer.from(body).equals(Buffer.from(DATA))).toBe(true);
+  });
+
   it('answers from the cache alone when every needed chunk is held, a range too', async () => {
     const entry = await manifestEntry(DATA);
     const h = harness({ entry, noBridge: true, origin: 'error', cached: [4, 5, 6] });
