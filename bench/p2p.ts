@@ -19,7 +19,8 @@
  *     at 2 MB/s so the ratio measures parallelism, not loopback speed (target ≥ 1.8×);
  *  6. visitors (bench/p2p/visitors.ts): N contexts open the demo one after another, each staying
  *     as a seeder; Σ bytes from peers ÷ Σ manifest bytes used over visitors 2..N, target
- *     ≥ 0.95 × (N−1)/N. The throughput row is also shown against the ceiling row (target ≥ 0.95).
+ *     ≥ 0.95 × (N−1)/N. The throughput row is also shown against the ceiling row (target ≥ 0.95),
+ *     and each transfer's CPU per MB by Chromium process type (bench/p2p/cpu-meter.ts).
  *
  * Env: BENCH_REPEATS (throughput rounds, default 3), BENCH_P2P_LOADS (timed page loads per method,
  * default 7), BENCH_P2P_VISITORS (the visitors row's N, default 8), BENCH_P2P_PHASES (a comma list
@@ -42,6 +43,7 @@ import { runRound, seedFromA, type Round } from './p2p/rounds.js';
 import { startBenchServer, type BenchServer } from './p2p/server.js';
 import { writeBenchSite } from './p2p/site.js';
 import { measureVisitors, type VisitorsFigures } from './p2p/visitors.js';
+import { cpuTotal, type CpuByType } from './p2p/cpu-meter.js';
 import type { PageLoadResult } from './p2p/page-load.js';
 
 // This file runs as dist/bench/p2p.js; the repo root is two levels up.
@@ -64,6 +66,15 @@ function phasesFromEnv(): ReadonlySet<Phase> {
   const unknown = names.filter((n) => !(PHASES as readonly string[]).includes(n));
   if (unknown.length > 0) throw new Error(`BENCH_P2P_PHASES: unknown ${unknown.join(', ')} (known: ${PHASES.join(', ')})`);
   return new Set(names as Phase[]);
+}
+
+/** Median CPU ms per MB moved, in total and by process type, over transfers of `bytes` each. */
+function cpuPerMb(deltas: readonly CpuByType[], bytes: number): Record<string, number> {
+  const mb = bytes / 1e6;
+  const types = new Set(deltas.flatMap((d) => Object.keys(d)));
+  const out: Record<string, number> = { total: Math.round(med(deltas.map((d) => cpuTotal(d) / mb)) * 10) / 10 };
+  for (const t of types) out[t] = Math.round(med(deltas.map((d) => (d[t] ?? 0) / mb)) * 10) / 10;
+  return out;
 }
 
 /** The median, or NaN for a phase that was not run. */
@@ -222,7 +233,7 @@ async function main(): Promise<void> {
 
   const many = sources.length > 0 ? sourcesFigures(sources) : { oneMBps: Number.NaN, threeMBps: Number.NaN, ratio: Number.NaN, problems: [] as string[], rounds: [] };
   const visitorsTarget = round3((TARGET_OF_CEILING * (visitorCount - 1)) / visitorCount);
-  const laterPeerMB = visitors ? visitors.visits.slice(1).reduce((sum, v) => sum + v.peer, 0) / 1e6 : Number.NaN;
+  const laterUsedMB = visitors ? visitors.visits.slice(1).reduce((sum, v) => sum + v.usedBytes, 0) / 1e6 : Number.NaN;
 
   const seederCap = `${SEEDER_UPLOAD_BYTES_PER_SECOND / 1e6} MB/s`;
   const row = (name: string, value: number, unit: string, ratio: number | null, target: number | null, valid = true): BenchRow => ({
@@ -242,9 +253,9 @@ async function main(): Promise<void> {
     row(`SW fetch, 16 MiB, 1 seeder (${seederCap} up)`, many.oneMBps, 'MB/s', null, null),
     row(`SW fetch, same file, 3 seeders (${seederCap} up each)`, many.threeMBps, 'MB/s', many.ratio, TARGET_SOURCES, many.problems.length === 0),
     row('SW fetch from peer A→B against the ceiling', swMbps, 'MB/s', pairedRatio / relayRatio, TARGET_OF_CEILING, throughputProblems.length === 0),
-    row(`${visitorCount} visitors one after another, demo: peers' share, visitors 2..${visitorCount}`, laterPeerMB, 'MB', visitors?.ratio ?? Number.NaN, visitorsTarget, (visitors?.problems.length ?? 1) === 0),
+    row(`${visitorCount} visitors one after another, demo: share not from the origin, visitors 2..${visitorCount}`, laterUsedMB, 'MB', visitors?.ratio ?? Number.NaN, visitorsTarget, (visitors?.problems.length ?? 1) === 0),
   ];
-  const allAgainst = ['', 'raw channel', `${FIRST_BYTE_BUDGET_MS} ms budget`, '', 'origin, no SW', '', '1 seeder', 'ceiling ratio', 'manifest bytes used'];
+  const allAgainst = ['', 'raw channel', `${FIRST_BYTE_BUDGET_MS} ms budget`, '', 'origin, no SW', '', '1 seeder', 'ceiling ratio', 'used'];
   // The phases each row needs: rows of a phase left out (BENCH_P2P_PHASES) are not shown.
   const needs: readonly (readonly Phase[])[] = [['throughput'], ['throughput'], ['throughput'], ['page-loads'], ['page-loads'], ['many-sources'], ['many-sources'], ['throughput', 'ceiling'], ['visitors']];
   const shown = allRows.map((_, i) => needs[i]!.every((p) => run.has(p)));
@@ -271,14 +282,32 @@ async function main(): Promise<void> {
     ],
   );
   if (run.has('page-loads')) table.push(['(page load, origin, warm HTTP cache)', `${httpCacheMs.toFixed(1)} ms`, 'warm SW cache', formatRatio(swMs / httpCacheMs), '—', '']);
-  for (const v of visitors?.visits ?? []) {
-    const share = v.usedBytes > 0 ? `${(v.peer / v.usedBytes).toFixed(3)}` : '—';
-    table.push([`(visitor ${v.name}: from peers; origin sent ${(v.originFileBytes / 1e6).toFixed(1)} MB)`, `${(v.peer / 1e6).toFixed(1)} MB`, `${(v.usedBytes / 1e6).toFixed(1)} MB used`, share, '—', `${(v.ms / 1000).toFixed(1)} s`]);
+  if (visitors) {
+    table.push([`(visitors 2..${visitorCount}: SW bytes.peer ÷ used)`, '', 'used', formatRatio(visitors.peerCounted), '—', '']);
+    for (const v of visitors.visits) {
+      const share = v.usedBytes > 0 ? `${(Math.max(0, v.usedBytes - v.originFileBytes) / v.usedBytes).toFixed(3)}` : '—';
+      const note = `peers ${(v.peer / 1e6).toFixed(1)}, origin ${(v.originFileBytes / 1e6).toFixed(1)} MB; ${(v.ms / 1000).toFixed(1)} s`;
+      table.push([`(visitor ${v.name}: not from the origin)`, `${(v.usedBytes / 1e6).toFixed(1)} MB`, 'used', share, '—', note]);
+    }
   }
   process.stdout.write(formatTable(['method', 'value', 'against', 'ratio', 'target', 'result'], table) + '\n');
   const problems = [...(visitors?.problems ?? []).map((p) => `visitors: ${p}`), ...throughputProblems, ...coldProblems, ...first.flatMap((f) => f.problems.map((p) => `first byte: ${p}`)), ...many.problems.map((p) => `many sources: ${p}`)];
   if (!firstValid) problems.push(`only ${firstFromPeers.length} of ${first.length} first-byte files came wholly from peers`);
   if (warmProblem) problems.push(warmProblem);
+  const cpuMb = {
+    raw: cpuPerMb([...rounds.map((r) => r.cpu.raw), ...relays.map((r) => r.cpu.raw)], site.big.size),
+    ceiling: cpuPerMb(relays.map((r) => r.cpu.relay), site.big.size),
+    swFetch: cpuPerMb(rounds.map((r) => r.cpu.sw), site.big.size),
+    swFetchUntilStored: cpuPerMb(rounds.map((r) => r.cpu.swStored), site.big.size),
+  };
+  if (rounds.length + relays.length > 0) {
+    process.stdout.write(`\nCPU of this bench's Chromium per MB moved (ms; medians; renderer = both pages and their SWs):\n`);
+    for (const [name, figures] of Object.entries(cpuMb)) {
+      if (!Number.isFinite(figures.total)) continue;
+      const parts = Object.entries(figures).filter(([t]) => t !== 'total').sort((x, y) => y[1] - x[1]).map(([t, ms]) => `${t} ${ms}`);
+      process.stdout.write(`  ${name.padEnd(20)} ${String(figures.total).padStart(6)}  (${parts.join(', ')})\n`);
+    }
+  }
   for (const p of problems) process.stdout.write(`PROBLEM: ${p}\n`);
   process.stdout.write('\n');
 
@@ -303,6 +332,7 @@ async function main(): Promise<void> {
       manySources: many.rounds,
       visitors: visitors?.visits.map((v) => ({ ...v, ms: round1(v.ms) })),
       phases: [...run],
+      cpuMsPerMb: cpuMb,
       seederUploadBytesPerSecond: SEEDER_UPLOAD_BYTES_PER_SECOND,
       firstByteMs: first.map((f) => round1(f.firstByteMs)),
       firstByteFromPeers: firstFromPeers.length,

@@ -12,6 +12,7 @@ import type { Browser } from 'playwright-core';
 import { openVisitor, withTimeout, type Visitor } from './browser.js';
 import { closeRawChannel, measureRawTransfer, openRawChannel, sendRaw, type RawRun } from './raw-channel.js';
 import './page-types.js';
+import { chromiumCpu, cpuDelta, type CpuByType } from './cpu-meter.js';
 
 /** The relay's page and its SW script, both under /relay/ (the swarm SW's scope '/' is less specific there). */
 export const RELAY_PAGE = '/relay/index.html';
@@ -127,6 +128,8 @@ export interface RelayRun {
 export interface RelayRound {
   readonly raw: readonly [RawRun, RawRun];
   readonly relay: RelayRun;
+  /** This bench's Chromium CPU over the raw run before and over the relay (cpu-meter.ts). */
+  readonly cpu: { readonly raw: CpuByType; readonly relay: CpuByType };
 }
 
 /**
@@ -140,10 +143,13 @@ export async function measureIdealRelay(browser: Browser, a: Visitor, origin: st
     await measureRawTransfer(a, r, bytes);
     const rounds: RelayRound[] = [];
     for (let i = 0; i < repeats; i++) {
+      const cpu0 = chromiumCpu();
       const before = await measureRawTransfer(a, r, bytes);
+      const cpu1 = chromiumCpu();
       const relay = await measureRelayTransfer(a, r, bytes);
+      const cpu2 = chromiumCpu();
       const after = await measureRawTransfer(a, r, bytes);
-      rounds.push({ raw: [before, after], relay });
+      rounds.push({ raw: [before, after], relay, cpu: { raw: cpuDelta(cpu0, cpu1), relay: cpuDelta(cpu1, cpu2) } });
     }
     return rounds;
   } finally {

@@ -12,6 +12,7 @@ import { closeRawChannel, measureRawTransfer, openRawChannel, type RawRun } from
 import type { BenchServer } from './server.js';
 import { waitForHolder } from './server.js';
 import type { BenchSite } from './site.js';
+import { chromiumCpu, cpuDelta, type CpuByType } from './cpu-meter.js';
 import { fetchWithSources, type FetchRun, type SourceDelta } from './swarm-fetch.js';
 
 /** A fetch, where its bytes came from, and what was wrong with it (`wrongBytes`: the body itself). */
@@ -28,6 +29,8 @@ export interface Round {
   /** Just before and just after the SW fetch. */
   readonly raw: readonly [RawRun, RawRun];
   readonly sw: CheckedFetch;
+  /** This bench's Chromium CPU over the raw run before, the SW fetch, and the SW fetch until B stored the file (cpu-meter.ts). */
+  readonly cpu: { readonly raw: CpuByType; readonly sw: CpuByType; readonly swStored: CpuByType };
 }
 
 /** 20 s: a cold SW install, PeerJS open and tracker join take 1–3 s here. */
@@ -89,13 +92,18 @@ export async function runRound(browser: Browser, a: Visitor, server: BenchServer
     const coldRaw = await measureRawTransfer(a, b, site.big.size);
     // Raw, SW, raw: the SW fetch is bracketed, so load from elsewhere on a shared machine that
     // drifts during the round weighs on both sides of its ratio.
+    const cpu0 = chromiumCpu();
     const rawBefore = await measureRawTransfer(a, b, site.big.size);
+    const cpu1 = chromiumCpu();
     const sw = await checkedFetch(b, site.big, true, true, BIG_TIMEOUT_MS);
+    const cpu2 = chromiumCpu();
     // B's SW writes what it verified into IndexedDB, some of it after the body ended: the raw run
     // after waits for that (B announces the file once stored), so those writes do not weigh on it.
     await waitForHolder(server, bPeerId, [site.big.url], BIG_TIMEOUT_MS);
+    const cpu3 = chromiumCpu();
     const rawAfter = await measureRawTransfer(a, b, site.big.size);
-    return { visitor: b.name, warmUp, firstByte: firstBytes, coldSw, coldRaw, raw: [rawBefore, rawAfter], sw };
+    const cpu = { raw: cpuDelta(cpu0, cpu1), sw: cpuDelta(cpu1, cpu2), swStored: cpuDelta(cpu1, cpu3) };
+    return { visitor: b.name, warmUp, firstByte: firstBytes, coldSw, coldRaw, raw: [rawBefore, rawAfter], sw, cpu };
   } finally {
     await closeRawChannel(a, b);
     await b.context.close().catch(() => undefined);

@@ -1,15 +1,19 @@
 /**
  * The visitors row: N browser contexts open the demo (demo/site, `npm start`'s site) one after
  * another, each like a person would (the page, then its gallery, dataset and panorama once the
- * swarm is ready), and each stays open, a seeder, while the next comes. The origin sits behind the
+ * swarm is ready), and each stays open, a seeder, while the next comes (once the tracker lists it
+ * as a holder of what its page used, at most 20 s: the next does not meet a page still storing). The origin sits behind the
  * bench:site shaping proxy (+60 ms per request, 40 Mbit/s per visitor): on bare loopback the
  * origin outruns any peer and the SW's rate hedge rightly hands it the bytes, which measures
  * loopback, not the swarm. Peers talk WebRTC on loopback, unthrottled (the demo's tag sets no cap).
  *
  * Per visitor: the manifest bytes its page used (every distinct manifest path the page requested,
- * at the file's size: the document, its CSS and scripts before the SW controls it, then the assets)
- * and the bytes its SW counted from peers. The figure is Σ peer ÷ Σ used over visitors 2..N (the
- * first has no one to fetch from); each visitor's own ratio is printed beside it.
+ * at the file's size: the document, its CSS and scripts before the SW controls it, then the assets),
+ * the bytes its SW counted from peers, and the manifest-file bytes the proxy sent it (page and SW
+ * alike). The row's figure is Σ (used − sent by the origin) ÷ Σ used over visitors 2..N (the first
+ * has no one to fetch from): SW bytes.peer ÷ used alone reads 1.0 even when the origin sent the
+ * same files too (a prefetch from peers racing the page's own requests), so it is printed beside
+ * it, not used as the figure. Each visitor's figures are printed too.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +23,7 @@ import type { Browser } from 'playwright-core';
 import { ShapingProxy, VISITOR_COOKIE } from '../site/shaping-proxy.js';
 import { openVisitor, swarmStats, withTimeout, type Visitor } from './browser.js';
 import { startBenchServer, type BenchServer } from './server.js';
+import { SW_DEFAULTS } from '../../protocol/messages/sw-page.js';
 
 /** 60 ms and 40 Mbit/s: bench:site's wide-area origin (a site without a CDN, a household downlink). */
 const WAN_LATENCY_MS = 60;
@@ -38,15 +43,27 @@ export interface VisitFigure {
   readonly badChunks: number;
   /** Manifest-file bytes the proxy sent this visitor (page and SW alike; hedges included). */
   readonly originFileBytes: number;
+  /** The paths the origin sent most manifest-file bytes of, largest first (at most 5). */
+  readonly originPaths: readonly (readonly [string, number])[];
   readonly ms: number;
   /** Open peer connections at the end of the visit. */
   readonly connections: number;
+  /** The SW's route decisions over the visit, and its availability view at the end (why bytes went to the origin). */
+  readonly routes: { readonly cache: number; readonly peers: number; readonly origin: number };
+  readonly availability: { readonly known: boolean; readonly files: number };
+  readonly prefetch: { readonly files: number; readonly bytes: number; readonly planned: number };
+  readonly peerId: string | undefined;
+  /** Paths the page used. */
+  readonly paths: readonly string[];
 }
 
-/** The row's figures: Σ peer ÷ Σ used over visitors 2..N, and each visitor. */
+/** The row's figures over visitors 2..N, and each visitor. */
 export interface VisitorsFigures {
   readonly visits: readonly VisitFigure[];
+  /** Σ (used − sent by the origin) ÷ Σ used: the row's figure. */
   readonly ratio: number;
+  /** Σ SW bytes.peer ÷ Σ used, for reference. */
+  readonly peerCounted: number;
   readonly problems: readonly string[];
 }
 
@@ -91,8 +108,34 @@ async function visit(browser: Browser, proxy: ShapingProxy, name: string, sizes:
   const usedBytes = [...used].reduce((sum, path) => sum + sizes.get(path)!, 0);
   const connections = typeof stats.connections === 'number' ? stats.connections : stats.connections.length;
   const { peer, origin: fromOrigin, cache } = stats.sw.bytes;
-  const originFileBytes = proxy.recordsOf(name).reduce((sum, r) => sum + r.fileBytes, 0);
-  return { visitor, figure: { name, usedBytes, peer, origin: fromOrigin, cache, badChunks: stats.sw.badChunks, originFileBytes, ms, connections } };
+  const byPath = new Map<string, number>();
+  // Keyed with sec-fetch-dest: 'empty' is a fetch() (the page's or its SW's), 'image' an <img> the SW let through.
+  for (const r of proxy.recordsOf(name)) if (r.fileBytes > 0) byPath.set(`${r.path} (${r.dest})`, (byPath.get(`${r.path} (${r.dest})`) ?? 0) + r.fileBytes);
+  const originFileBytes = [...byPath.values()].reduce((sum, n) => sum + n, 0);
+  const originPaths = [...byPath.entries()].sort((x, y) => y[1] - x[1]).slice(0, 5);
+  const extra = { routes: stats.sw.routes, availability: stats.sw.availability, prefetch: stats.sw.prefetch, peerId: stats.peerId, paths: [...used] };
+  return { visitor, figure: { name, usedBytes, peer, origin: fromOrigin, cache, badChunks: stats.sw.badChunks, originFileBytes, originPaths, ms, connections, ...extra } };
+}
+
+/** 20 s: a visitor's SW announces a file once it holds it whole, verified and stored. */
+const SEEDER_WAIT_MS = 20_000;
+
+/**
+ * Waits until the tracker lists `figure`'s visitor as a holder of every file its page used (the
+ * next visitor comes to a seeder, not to a page still storing); false at the deadline.
+ */
+async function becameSeeder(server: BenchServer, sites: readonly string[], figure: VisitFigure): Promise<boolean> {
+  if (figure.peerId === undefined) return false;
+  const tracker = server.app.swarmcdn.store.tracker;
+  // The document and its small scripts are not worth a peer (minPeerBytes): the SW need not hold them.
+  const files = figure.paths.map((path) => server.manifest.files[path]!).filter((f) => f.size >= SW_DEFAULTS.minPeerBytes).map((f) => f.integrity);
+  const deadline = Date.now() + SEEDER_WAIT_MS;
+  for (;;) {
+    const held = (hash: string): boolean => sites.some((site) => [...tracker.holders(site, hash)].some((p) => p.peerId === figure.peerId));
+    if (files.every(held)) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Runs the row: `count` visitors one after another, all kept open until the end. */
@@ -119,16 +162,19 @@ export async function measureVisitors(browser: Browser, root: string, count: num
       log(
         `visitor ${k}/${count}: ${(figure.ms / 1000).toFixed(1)} s, used ${(figure.usedBytes / 1e6).toFixed(1)} MB; SW: peers ${(figure.peer / 1e6).toFixed(1)} MB, ` +
           `origin ${(figure.origin / 1e6).toFixed(1)} MB (the proxy sent ${(figure.originFileBytes / 1e6).toFixed(1)} MB of manifest files), cache ${(figure.cache / 1e6).toFixed(1)} MB; ${figure.connections} peers open` +
-          (figure.usedBytes > 0 ? `; from peers ${(figure.peer / figure.usedBytes).toFixed(3)}` : ''),
+          `; routes ${JSON.stringify(figure.routes)}, availability ${JSON.stringify(figure.availability)}, prefetch ${JSON.stringify(figure.prefetch)}` +
+          (figure.originPaths.length > 0 && k > 1 ? `; the origin sent ${figure.originPaths.map(([path, n]) => `${path} ${(n / 1e6).toFixed(2)} MB`).join(', ')}` : ''),
       );
+      if (k < count && !(await becameSeeder(server, [proxy.origin, server.origin], figure))) log(`visitor ${k}: the tracker did not list it as a holder of every file of 64 KiB or more it used within ${SEEDER_WAIT_MS / 1000} s; the next comes anyway`);
     }
     const later = visits.slice(1);
     const used = later.reduce((s, v) => s + v.usedBytes, 0);
     const peer = later.reduce((s, v) => s + v.peer, 0);
+    const notOrigin = later.reduce((s, v) => s + Math.max(0, v.usedBytes - v.originFileBytes), 0);
     const problems: string[] = [];
     for (const v of visits) if (v.badChunks > 0) problems.push(`${v.name}: ${v.badChunks} chunks failed verification`);
     if (used === 0) problems.push('visitors 2..N used no manifest bytes');
-    return { visits, ratio: used > 0 ? peer / used : Number.NaN, problems };
+    return { visits, ratio: used > 0 ? notOrigin / used : Number.NaN, peerCounted: used > 0 ? peer / used : Number.NaN, problems };
   } finally {
     for (const v of visitors.reverse()) await v.context.close().catch(() => undefined);
     await proxy?.close().catch(() => undefined);
