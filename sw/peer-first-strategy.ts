@@ -106,7 +106,21 @@ export class PeerFirstStrategy extends Strategy {
     const bridge = missingBytes > 0 && (holders ?? 0) > 0 ? await rt.bridges.choose(this.clientId(handler), 0) : undefined;
     const route = decideRoute({ allCached: missingBytes === 0, holders, bridgeUp: bridge !== undefined, missingBytes, minPeerBytes: this.minPeerBytes ?? rt.settings().minPeerBytes });
     rt.stats.addRoute(route);
-    const job: SwarmJob = { request, handler, file, chunkSize: manifest.chunkSize, span, bounds: { start, end }, ranged: bounds !== undefined, holders };
+    const pageDone = route === 'cache' ? () => undefined : rt.pages.begin(file.integrity);
+    const job: SwarmJob = { request, handler, file, chunkSize: manifest.chunkSize, span, bounds: { start, end }, ranged: bounds !== undefined, holders, pageDone };
+    try {
+      return await this.serve(job, route, bridge, missingBytes);
+    } catch (error) {
+      pageDone();
+      throw error;
+    }
+  }
+
+  /** The response for a routed request (the rest of _handle). */
+  private async serve(job: SwarmJob, route: ReturnType<typeof decideRoute>, bridge: BridgeHandle | undefined, missingBytes: number): Promise<Response> {
+    const rt = this.runtime;
+    const { request, handler, file, holders } = job;
+    const { start, end } = job.bounds;
     const spanBytes = end - start + 1;
     // Nothing cached: the origin's own response. Part cached (a prefetch cut short by a
     // navigation): the pipeline serves the cached chunks and asks the origin for the rest only.
@@ -129,6 +143,7 @@ export class PeerFirstStrategy extends Strategy {
       originPace: peers && rateHedge ? { ttfbMs: () => rt.timing.ttfbMs(), bytesPerMs: () => rt.timing.bytesPerMs() } : undefined,
     });
     const answer = await this.respond(job, ctx, waited);
+    if (!answer) job.pageDone();
     return answer ?? this.passThrough(request, handler);
   }
 
@@ -147,6 +162,8 @@ export class PeerFirstStrategy extends Strategy {
       response = undefined;
     }
     if (!originFailed(response)) {
+      // The origin's download does not compete with peers' channels: the prefetch need not wait for it.
+      job.pageDone();
       rt.stats.addResponse('origin');
       return this.copied(job, response!);
     }
@@ -155,6 +172,7 @@ export class PeerFirstStrategy extends Strategy {
       void response?.body?.cancel().catch(() => undefined);
       return rescued;
     }
+    job.pageDone();
     // The page sees what it would have seen without us.
     rt.stats.addResponse('origin');
     return response ?? Response.error();
@@ -227,6 +245,7 @@ export class PeerFirstStrategy extends Strategy {
     const done = new Promise<void>((resolve) => (ended = resolve));
     void job.handler.waitUntil(done);
     const body = streamBody(pipeline, first, { ...job.bounds, chunkSize: job.chunkSize }, ({ sources }) => {
+      job.pageDone();
       rt.stats.addResponse(responseSource(sources));
       rt.reporter.poke();
       void Promise.all([pipeline.settled(), rt.cache.touch(job.file.integrity)]).finally(ended);
@@ -284,4 +303,6 @@ interface SwarmJob {
   readonly ranged: boolean;
   /** Peers holding the file, by the availability view (undefined: no view). */
   readonly holders: number | undefined;
+  /** Ends this request's page activity (idempotent): the prefetch waits while pages fetch. */
+  readonly pageDone: () => void;
 }

@@ -13,6 +13,7 @@ import type { BridgeRegistry } from './bridge-registry.js';
 import type { ChunkCache } from './chunk-cache.js';
 import { ChunkPipeline, type PipelineContext } from './chunk-pipeline.js';
 import type { ManifestStore } from './manifest-store.js';
+import type { PageActivity } from './page-activity.js';
 import type { SwStatsCounter } from './sw-stats.js';
 
 /** Chunk requests in flight per prefetched file: half a page request's window, so a real request still finds room on the channel. */
@@ -36,6 +37,8 @@ export interface PrefetcherDeps {
   readonly availability: Pick<AvailabilityView, 'holders' | 'mostHeld'>;
   readonly settings: () => SwSettings;
   readonly nextRequestId: () => number;
+  /** The pages' own swarm requests: the prefetch waits for them and never fetches their files beside them. */
+  readonly pages?: PageActivity;
 }
 
 /** What a plan reads. */
@@ -86,8 +89,13 @@ export function planPrefetch(manifest: Manifest, pages: readonly string[], facts
 /** Runs one prefetch at a time; a newer request replaces the one running. */
 export class Prefetcher {
   private generation = 0;
+  /** The prefetch's pipeline per file in flight: a page asking for that file cancels it. */
+  private readonly active = new Map<Sha256Sri, ChunkPipeline>();
 
-  constructor(private readonly deps: PrefetcherDeps) {}
+  constructor(private readonly deps: PrefetcherDeps) {
+    // What the prefetch stored stays cached, so the page's request takes those chunks from the cache.
+    deps.pages?.onBegin((file) => this.active.get(file)?.cancel());
+  }
 
   /** Prefetches for a page client; resolves when done or replaced. */
   async run(clientId: string, pages: readonly string[]): Promise<void> {
@@ -97,7 +105,8 @@ export class Prefetcher {
     const budget = settings().prefetchBytes;
     if (!manifest || budget <= 0) return;
     await cache.ready;
-    const skip = (file: ManifestFile): boolean => cache.isTainted(file.integrity) || file.chunks.every((c) => cache.hasChunk(c));
+    const pagesWant = (file: ManifestFile): boolean => this.deps.pages?.wants(file.integrity) === true;
+    const skip = (file: ManifestFile): boolean => cache.isTainted(file.integrity) || file.chunks.every((c) => cache.hasChunk(c)) || pagesWant(file);
     const plan = planPrefetch(manifest, pages, { holders: (f) => availability.holders(f), mostHeld: () => availability.mostHeld(), skip }, budget);
     this.deps.stats.addPrefetchPlan(plan.length);
     if (plan.length === 0) return;
@@ -111,7 +120,11 @@ export class Prefetcher {
     const worker = async (): Promise<void> => {
       while (next < plan.length) {
         const file = plan[next++]!;
-        if (generation !== this.generation || store.current()?.version !== manifest.version) return;
+        const stale = (): boolean => generation !== this.generation || store.current()?.version !== manifest.version;
+        // Only while pages are quiet; a file a page is fetching now is the page's.
+        if (this.deps.pages && !(await this.deps.pages.untilQuiet(stale))) return;
+        if (stale()) return;
+        if (pagesWant(file)) continue;
         const bridge = this.deps.bridges.get(clientId) ?? (await this.deps.bridges.choose(clientId, 0));
         if (!bridge) return;
         if (await this.fetchFile(file, manifest.chunkSize, bridge)) this.deps.stats.addPrefetch(file.size);
@@ -140,12 +153,14 @@ export class Prefetcher {
       fetchRange: () => Promise.reject(new Error('a prefetch never asks the origin')),
     };
     const pipeline = new ChunkPipeline(ctx, file, chunkSize, { first: 0, last: file.chunks.length - 1 });
+    this.active.set(file.integrity, pipeline);
     try {
       while (await pipeline.next());
       return true;
     } catch {
       return false;
     } finally {
+      if (this.active.get(file.integrity) === pipeline) this.active.delete(file.integrity);
       pipeline.cancel();
       await pipeline.settled();
     }

@@ -13,6 +13,7 @@ import { changedPaths, refreshChanged } from './http-cache-refresh.js';
 import { ManifestStore, type CurrentEnvelope } from './manifest-store.js';
 import { OriginCopier } from './origin-copier.js';
 import { OriginTiming } from './origin-timing.js';
+import { PageActivity } from './page-activity.js';
 import { Prefetcher } from './prefetcher.js';
 import { StatsReporter } from './stats-reporter.js';
 import { SwStatsCounter } from './sw-stats.js';
@@ -30,6 +31,8 @@ export interface SwarmRuntime {
   readonly timing: OriginTiming;
   /** Fills the cache from peers while pages are idle. */
   readonly prefetcher: Prefetcher;
+  /** The pages' own swarm requests in flight (the prefetch stays out of their way). */
+  readonly pages: PageActivity;
   /** Copies what the origin served into the cache while pages are idle. */
   readonly copier: OriginCopier;
   /** The settings in force (the latest a bridge sent, else the defaults). */
@@ -108,7 +111,8 @@ export function createSwarmRuntime(options: SwarmRuntimeOptions): SwarmRuntime {
   let requestId = 0;
   const nextRequestId = (): number => (requestId = (requestId + 1) % Number.MAX_SAFE_INTEGER);
   const copier = new OriginCopier({ cache, fetch: (request) => fetch(request) });
-  const prefetcher = new Prefetcher({ manifest, cache, bridges, stats, availability, settings: () => settings, nextRequestId });
+  const pages = new PageActivity();
+  const prefetcher = new Prefetcher({ manifest, cache, bridges, stats, availability, settings: () => settings, nextRequestId, pages });
   return {
     manifest,
     cache,
@@ -118,6 +122,7 @@ export function createSwarmRuntime(options: SwarmRuntimeOptions): SwarmRuntime {
     availability,
     timing,
     prefetcher,
+    pages,
     copier,
     settings: () => settings,
     applySettings: (next) => {
