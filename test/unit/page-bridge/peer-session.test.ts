@@ -246,21 +246,28 @@ describe('PeerSession: a hostile or broken peer', () => {
   });
 
   it('a request queued behind others is not stalled while the peer keeps answering them; it is once the channel goes silent', async () => {
-    const conn = new FakeConn('slow');
-    const b = harness(conn, { config: { stallMs: 80, upload: true } });
-    const first = b.session.request(sri(1), 1000);
-    const second = b.session.request(sri(2), 1000);
-    let secondDone = false;
-    void second.then(() => (secondDone = true));
-    // Request 1 gets a piece every 50 ms for 200 ms: request 2 has none for far longer than stallMs.
-    for (let at = 0; at < 4; at++) {
-      await tick(50);
-      conn.deliver(encodePiece(1, at * 250, 1000, new Uint8Array(250)));
+    // Fake timers: on a loaded machine real 50 ms ticks can stretch past the 80 ms stall.
+    jest.useFakeTimers();
+    try {
+      const conn = new FakeConn('slow');
+      const b = harness(conn, { config: { stallMs: 80, upload: true } });
+      const first = b.session.request(sri(1), 1000);
+      const second = b.session.request(sri(2), 1000);
+      let secondDone = false;
+      void second.then(() => (secondDone = true));
+      // Request 1 gets a piece every 50 ms for 200 ms: request 2 has none for far longer than stallMs.
+      for (let at = 0; at < 4; at++) {
+        await jest.advanceTimersByTimeAsync(50);
+        conn.deliver(encodePiece(1, at * 250, 1000, new Uint8Array(250)));
+      }
+      expect((await first).ok).toBe(true);
+      expect(secondDone).toBe(false);
+      await jest.advanceTimersByTimeAsync(100);
+      expect(await second).toEqual({ ok: false, code: 'PEER_STALLED' });
+      expect(conn.sent.map((f) => f.type)).toEqual(['request', 'request', 'cancel']);
+    } finally {
+      jest.useRealTimers();
     }
-    expect((await first).ok).toBe(true);
-    expect(secondDone).toBe(false);
-    expect(await second).toEqual({ ok: false, code: 'PEER_STALLED' });
-    expect(conn.sent.map((f) => f.type)).toEqual(['request', 'request', 'cancel']);
   });
 
   it('a cancel through the signal → REQUEST_CANCELLED at once, and the peer is told', async () => {
