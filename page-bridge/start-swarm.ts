@@ -67,6 +67,7 @@ function createSwarm(config: SwarmConfig): Swarm {
         onAvailability: (full, files) => link.availability(full, files),
       }, gate);
       core = started;
+      link.coreUp();
       tabs.serveCounters(() => ({ ...started.stats(), upload: uploads.state }));
       void started.peerReady.then(() => started.peerId !== undefined && tabs.peerOpened(started.peerId));
       return started;

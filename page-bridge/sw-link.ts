@@ -39,6 +39,7 @@ export class SwLink {
   #offers = 0;
   #acknowledged = false;
   #lending = false;
+  #coreUp = false;
 
   constructor(config: SwLinkConfig, api: BridgeApi) {
     this.#config = config;
@@ -110,6 +111,13 @@ export class SwLink {
     if (controller) this.#post(controller, { type: 'swarmcdn/availability', full, files });
   }
 
+  /** Tells the SW this page's core started, so it announces its cache through it (again after every new hand-over). */
+  coreUp(): void {
+    this.#coreUp = true;
+    const controller = this.#container?.controller;
+    if (controller && this.#lending) this.#post(controller, { type: 'swarmcdn/core-up' });
+  }
+
   /** Asks the SW to prefetch from peers what these pages need (the page is idle). */
   prefetch(pages: readonly string[]): void {
     const controller = this.#container?.controller;
@@ -170,6 +178,8 @@ export class SwLink {
     const { cacheBytes, stallMs, prefetchBytes, minPeerBytes, hedgeMs, rateHedge } = this.#config;
     const settings = { cacheBytes, stallMs, prefetchBytes, minPeerBytes, hedgeMs, rateHedge };
     this.#post(controller, { type: 'swarmcdn/bridge', port: port2, settings }, [port2]);
+    // A SW that (re)took the bridge after the core started hears it at once.
+    if (this.#coreUp) this.#post(controller, { type: 'swarmcdn/core-up' });
     clearTimeout(this.#retry);
     this.#retry = setTimeout(() => {
       if (!this.#acknowledged && this.#offers < MAX_OFFERS) this.#offer(false);

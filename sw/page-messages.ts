@@ -53,11 +53,24 @@ export function handlePageMessage(event: ExtendableMessageEvent, runtime: SwarmR
           runtime.manifest.firstLoad.then(async () => {
             client.postMessage({ type: 'swarmcdn/bridge-ok', manifestVersion: runtime.manifest.version() });
             await runtime.cache.ready;
-            const complete = runtime.cache.completeFiles();
-            // Connections to holders of what this page needs open while it loads, beside the announce.
-            await Promise.all([complete.length > 0 ? runtime.bridges.announce(handle, complete) : undefined, warmPage(runtime, handle, client.url)]);
+            // Connections to holders of what this page needs open while it loads. The cache is
+            // announced once the page's core has started ('swarmcdn/core-up'): before that a list of
+            // thousands of hashes would only be cloned onto a page that is still loading.
+            await warmPage(runtime, handle, client.url);
           }),
         ]),
+      );
+      return;
+    }
+    case 'swarmcdn/core-up': {
+      const client = senderClient(source);
+      const handle = client && runtime.bridges.get(client.id);
+      if (!handle) return;
+      keepAlive(
+        runtime.cache.ready.then(() => {
+          const complete = runtime.cache.completeFiles();
+          return complete.length > 0 ? runtime.bridges.announce(handle, complete) : undefined;
+        }),
       );
       return;
     }

@@ -141,6 +141,8 @@ export type PageToSwMessage =
   /** The page is idle: prefetch from peers what these pages (the page itself, then the pages it links to) need. */
   | { readonly type: 'swarmcdn/prefetch'; readonly pages: readonly string[] }
   | { readonly type: 'swarmcdn/keyids' }
+  /** The page's bridge core started (after the page's load, unless peers were needed sooner): announce the cache to it now. */
+  | { readonly type: 'swarmcdn/core-up' }
   /** Asks for the SW's current envelope; the answer (`swarmcdn/envelope`, version 0 without a manifest) goes to event.source. */
   | { readonly type: 'swarmcdn/get-envelope' }
   /** Envelope bytes peer `peerId` relayed, unverified: the SW verifies them as it verifies the server's. */
@@ -241,6 +243,7 @@ export function parsePageToSwMessage(data: unknown, ports: readonly MessagePort[
     case 'swarmcdn/stats':
     case 'swarmcdn/keyids':
     case 'swarmcdn/get-envelope':
+    case 'swarmcdn/core-up':
       return { type: data.type };
     case 'swarmcdn/peer-envelope':
       return isPeerjsId(data.peerId) && isEnvelopeBuffer(data.bytes) ? { type: data.type, peerId: data.peerId, bytes: data.bytes } : undefined;

@@ -59,6 +59,7 @@ describe('manifest relay messages', () => {
   it('page → SW: an envelope a peer relayed (a named peer, a non-empty buffer within the cap) and the ask for the SW\'s own', () => {
     expect(parsePageToSwMessage({ type: 'swarmcdn/peer-envelope', peerId: PEER, bytes })).toEqual({ type: 'swarmcdn/peer-envelope', peerId: PEER, bytes });
     expect(parsePageToSwMessage({ type: 'swarmcdn/get-envelope' })).toEqual({ type: 'swarmcdn/get-envelope' });
+    expect(parsePageToSwMessage({ type: 'swarmcdn/core-up' })).toEqual({ type: 'swarmcdn/core-up' });
     for (const bad of [
       { peerId: 'not a peer id!', bytes },
       { peerId: PEER, bytes: new Uint8Array([1]) },
