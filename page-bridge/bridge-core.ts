@@ -8,6 +8,7 @@
  */
 import type { Sha256Sri } from '../protocol/manifest/types.js';
 import type { BridgeApi } from '../protocol/messages/sw-page.js';
+import type { LeaderCounters } from '../protocol/messages/tabs.js';
 import { createBridgeApi } from './bridge-api.js';
 import { createChunkReader } from './chunk-reader.js';
 import { PageCounters } from './counters.js';
@@ -35,16 +36,8 @@ export interface UploadGate {
 /** Uploads always on (a core started without a gate: tests, older callers). */
 const ALWAYS_UPLOAD: UploadGate = { on: true, onChange: () => () => undefined };
 
-/** The page's own counters and connections, for swarm.stats(). */
-export interface CoreStats {
-  readonly peerId: string | undefined;
-  readonly connections: number;
-  readonly uploadBytes: number;
-  readonly servedChunks: number;
-  readonly droppedPeers: number;
-  /** Chunk bytes received from each peer id this session. */
-  readonly bytesByPeer: Readonly<Record<string, number>>;
-}
+/** The page's own counters and connections, for swarm.stats(): the leader's counters but the upload policy (the stub's). */
+export type CoreStats = Omit<LeaderCounters, 'upload'>;
 
 /** A running core. */
 export interface BridgeCore {

@@ -3,29 +3,21 @@
  * Types only; start-swarm.ts builds it.
  */
 import type { BridgeApi, SwStats } from '../protocol/messages/sw-page.js';
+import type { LeaderCounters } from '../protocol/messages/tabs.js';
 import type { SwarmConfig } from './options.js';
 import type { TabRole } from './tab-leadership.js';
-import type { UploadState } from './upload-policy.js';
 
-/** What `swarm.stats()` reads: the SW's counters and the bridge's (the leading tab's). */
-export interface PageStats {
+/**
+ * What `swarm.stats()` reads: the SW's counters and the bridge's (the leading tab's: `peerId`,
+ * `connections`, `uploadBytes`, `servedChunks`, `droppedPeers`, `bytesByPeer` — chunk bytes
+ * received from each peer id, before the SW checked them — and `upload`: whether this visitor
+ * uploads now, and why not).
+ */
+export interface PageStats extends LeaderCounters {
   /** The SW's counters (asked with 'swarmcdn/stats'), or undefined without a controller or an answer in time. */
   readonly sw: SwStats | undefined;
-  /** 'leader': this tab runs the visitor's bridge; 'follower': another tab does, and the counters below are its. */
+  /** 'leader': this tab runs the visitor's bridge; 'follower': another tab does, and the counters are its. */
   readonly role: TabRole;
-  /** Whether this visitor uploads now, and why not ('site', 'user', 'save-data', 'metered', 'hidden'). */
-  readonly upload: UploadState;
-  readonly peerId: string | undefined;
-  /** Open peer data connections. */
-  readonly connections: number;
-  /** Chunk bytes served to other peers. */
-  readonly uploadBytes: number;
-  /** Chunks served whole to other peers. */
-  readonly servedChunks: number;
-  /** Peers dropped for a protocol violation or a report. */
-  readonly droppedPeers: number;
-  /** Chunk bytes received from each peer id this session (before the SW checked them). */
-  readonly bytesByPeer: Readonly<Record<string, number>>;
 }
 
 /** A running swarm bridge in this page. */
