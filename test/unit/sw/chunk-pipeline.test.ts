@@ -210,21 +210,19 @@ describe('ChunkPipeline', () => {
 
   it('does not read a slow but live channel as a stall: each answer gives the others more time', async () => {
     const entry = await manifestEntry(DATA);
-    // One answer every 150 ms, in order, as one data channel would: with 4 in flight, the last of
-    // them answers ~600 ms after it was asked, well past stallMs (here 300 ms: wide enough that a
-    // loaded machine's late timers are not a silent channel).
+    // One answer every 60 ms, in order, as one data channel would: with 4 in flight, the last of
+    // them answers ~240 ms after it was asked, well past stallMs (100 ms).
     let queue = Promise.resolve();
     const h = harness({
       entry,
       origin: 'error',
       peer: (req) => {
         const index = entry.chunks.indexOf(req.chunk);
-        const answer = queue.then(() => new Promise<ChunkResult>((r) => setTimeout(() => r({ ok: true, bytes: chunkOf(index), peerId: 'A' }), 150)));
+        const answer = queue.then(() => new Promise<ChunkResult>((r) => setTimeout(() => r({ ok: true, bytes: chunkOf(index), peerId: 'A' }), 60)));
         queue = answer.then(() => undefined);
         return answer;
       },
     });
-    h.ctx = { ...h.ctx, stallMs: 300 };
     const { body, source } = await serve(h, entry);
     expect(Buffer.from(body).equals(Buffer.from(DATA))).toBe(true);
     expect(source).toBe('peer');
