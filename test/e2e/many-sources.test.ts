@@ -17,6 +17,7 @@ import { waitFor, withTimeout } from './support/wait.js';
 // Load-sensitive on a shared 2-core CI box (a busy machine can tip a hedge or a socket close past its
 // bound): a failure is retried twice, and three failures in a row still fail the suite.
 jest.retryTimes(2, { logErrorsBeforeRetry: true });
+const attempts = { leecher: 0, rateHedged: 0 };
 
 /** 3 MB/s each: the 24 MiB file takes ~8 s from one seeder, ~3 s from three. */
 const UPLOAD_BYTES_PER_SECOND = 3_000_000;
@@ -57,7 +58,8 @@ it('a leecher gets the chunks of one file from at least two of three seeders', a
   await e2e().run(async () => {
     await seedThree();
     const file = e2e().file(PATHS.large);
-    const leecher = await e2e().visitor('leecher');
+    // A retried attempt needs a visitor of its own (names are unique per browser).
+    const leecher = await e2e().visitor(`leecher-${++attempts.leecher}`);
     const before = await uploads();
     const swBefore = await leecher.sw();
 
@@ -85,7 +87,8 @@ it('seeders that together cannot keep up with the origin leave it the rest (the 
   await e2e().run(async () => {
     const { server } = e2e();
     const file = e2e().file(PATHS.large);
-    const leecher = await e2e().visitor('rate-hedged', { rateHedge: true });
+    const name = `rate-hedged-${++attempts.rateHedged}`;
+    const leecher = await e2e().visitor(name, { rateHedge: true });
     // An origin answer of a file nobody holds gives the leecher the origin's pace (loopback: far above 9 MB/s).
     const timed = await leecher.fetch(PATHS.images[3]);
     expect(timed.status).toBe(200);
@@ -100,7 +103,7 @@ it('seeders that together cannot keep up with the origin leave it the rest (the 
     // A few chunks from the seeders, then the rest (at least a MiB) from the origin, in one Range request past the start.
     expect(peer).toBeGreaterThanOrEqual(3 * CHUNK);
     expect(origin).toBeGreaterThanOrEqual(1024 * 1024);
-    const ranges = server.requests.find({ visitor: 'rate-hedged', path: PATHS.large, after: mark }).map((r) => r.range ?? '');
+    const ranges = server.requests.find({ visitor: name, path: PATHS.large, after: mark }).map((r) => r.range ?? '');
     expect(ranges).toHaveLength(1);
     expect(Number(/^bytes=(\d+)-/.exec(ranges[0]!)?.[1])).toBeGreaterThan(0);
     await retire(leecher);
