@@ -79,6 +79,9 @@ const sockets = (v: Visitor): Promise<SocketEntry[]> =>
 let site: E2eSite | undefined;
 let browser: E2eBrowser | undefined;
 const servers: FastifyInstance[] = [];
+/** The pages of the attempt before, closed when a retried attempt starts (a failed attempt leaves them open). */
+const previousPages: Visitor[] = [];
+let run = 0;
 
 beforeAll(async () => {
   site = await makeSite();
@@ -99,6 +102,10 @@ async function newServer(): Promise<FastifyInstance> {
 }
 
 it('after a server restart every page reconnects, its retries drawn from full jitter and the reconnects spread over time', async () => {
+  // A retried attempt starts clean: the last attempt's pages closed, its servers too, and new visitor names (names are unique per browser).
+  run++;
+  await Promise.all(previousPages.splice(0).map((v) => v.close()));
+  for (const app of servers.splice(0)) await withTimeout(app.close(), 10_000, 'close a server').catch(() => undefined);
   const first = await newServer();
   await first.listen({ port: 0, host: HOST });
   const port = (first.server.address() as { port: number }).port;
@@ -106,7 +113,8 @@ it('after a server restart every page reconnects, its retries drawn from full ji
 
   const pages: Visitor[] = [];
   for (let i = 0; i < PAGES; i++) {
-    const v = await browser!.visitor(`p${i}`);
+    const v = await browser!.visitor(`run${run}-p${i}`);
+    previousPages.push(v);
     await v.context.addInitScript(logSockets);
     await v.open(url);
     await v.ready();
