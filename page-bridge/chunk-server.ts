@@ -111,16 +111,22 @@ export class ChunkServer {
     const bytes = await this.#deps.readChunk(chunk);
     if (signal.aborted) return;
     if (!bytes) return void this.#deps.send(encodeAbsent(requestId, 'not-held'));
+    // Every piece queued at once, in the answer's place (its request id): the sender finishes one
+    // answer before the next, with no gap in which another answer's piece could slip in.
+    const pieces: { readonly length: number; readonly sent: Promise<boolean> }[] = [];
     for (let offset = 0; offset < bytes.length; offset += MAX_PIECE_DATA_BYTES) {
       const data = bytes.subarray(offset, offset + MAX_PIECE_DATA_BYTES);
       // Encoded when its turn comes, into the session's one frame buffer, and sent (copied) straight after.
       const frame = (): Uint8Array => encodePieceInto((this.#frameBuffer ??= new Uint8Array(pieceFrameBytes(MAX_PIECE_DATA_BYTES))), requestId, offset, bytes.length, data);
-      if (!(await this.#sender.send(data.length, frame, signal))) {
+      pieces.push({ length: data.length, sent: this.#sender.send(data.length, frame, signal, requestId) });
+    }
+    for (const piece of pieces) {
+      if (!(await piece.sent)) {
         // The channel stalled (not a cancel or a close): the requester is told, the slot goes back now.
         if (!signal.aborted && this.#sender.stalled) this.#end(requestId, true);
         return;
       }
-      this.#deps.counters.uploadBytes += data.length;
+      this.#deps.counters.uploadBytes += piece.length;
     }
     this.#deps.counters.servedChunks += 1;
   }

@@ -1,9 +1,13 @@
 /**
  * The one paced sender of a data channel. Every answer in flight queues its next piece here and
- * the pieces go out in turn (round-robin), each when the channel's buffer and the upload budget
- * allow. One queue rather than one waiter per answer: waiters woken by the same
- * 'bufferedamountlow' event run in registration order, and the first one re-registers first, so
- * it would send every piece and starve the others into a stall.
+ * the pieces go out in the order of their answers' requests (the requester's order: it asks first
+ * for what it needs first), each when the channel's buffer and the upload budget allow. One answer
+ * is finished before the next one's pieces go: with sixteen answers in flight, round-robin made
+ * every one of them complete at once, sixteen chunk times after it was asked, so a page waiting
+ * on its first chunk waited for all sixteen (and hedged to the origin); in request order the first
+ * completes after one chunk time and the rest follow one by one, at the same total pace. One queue
+ * rather than one waiter per answer: waiters woken by the same 'bufferedamountlow' event run in
+ * registration order, whatever their answers' order.
  *
  * A channel whose buffer does not drain for UPLOAD_STALL_MS (its requester takes no bytes) is
  * `stalled`: every queued piece fails at once, so the answers end and give back their upload slots
@@ -25,6 +29,8 @@ const DRAIN_POLL_MS = 1_000;
 export const UPLOAD_STALL_MS = 5_000;
 
 interface Turn {
+  /** The answer's rank: lower goes first. */
+  readonly order: number;
   readonly bytes: number;
   readonly frame: () => Uint8Array;
   readonly signal: AbortSignal;
@@ -59,7 +65,7 @@ function drained(channel: RTCDataChannel, ms: number): Promise<void> {
   });
 }
 
-/** Round-robin, paced piece sending for one session. */
+/** Paced piece sending for one session, answers in request order. */
 export class PieceSender {
   readonly #deps: PieceSenderDeps;
   readonly #now: () => number;
@@ -82,8 +88,12 @@ export class PieceSender {
     return this.#blockedSince !== undefined && this.#now() - this.#blockedSince >= this.#stallMs;
   }
 
-  /** Queues one piece of `bytes` data; `frame` encodes it when its turn comes. True once sent; false if aborted, closed or too late. */
-  send(bytes: number, frame: () => Uint8Array, signal: AbortSignal): Promise<boolean> {
+  /**
+   * Queues one piece of `bytes` data, behind every piece of a lower `order` (the answer's request
+   * id: the requester numbers its requests in the order it asks them); `frame` encodes it when its
+   * turn comes. True once sent; false if aborted, closed or too late.
+   */
+  send(bytes: number, frame: () => Uint8Array, signal: AbortSignal, order = Number.MAX_SAFE_INTEGER): Promise<boolean> {
     return new Promise((resolve) => {
       if (signal.aborted) return resolve(false);
       // A cancelled answer leaves the queue at once, not when its turn comes.
@@ -93,6 +103,7 @@ export class PieceSender {
         turn.done(false);
       };
       const turn: Turn = {
+        order,
         bytes,
         frame,
         signal,
@@ -103,7 +114,10 @@ export class PieceSender {
         },
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      this.#queue.push(turn);
+      // After every turn of the same or a lower order: an answer's pieces keep their order, and equal orders stay first come, first served.
+      let at = this.#queue.length;
+      while (at > 0 && this.#queue[at - 1]!.order > order) at -= 1;
+      this.#queue.splice(at, 0, turn);
       void this.#pump();
     });
   }

@@ -16,7 +16,9 @@ import { readOriginSpan } from './origin-span-reader.js';
 import { OriginSpans } from './origin-spans.js';
 import { PeerTally } from './peer-tally.js';
 import type { PipelineChunk, PipelineContext } from './pipeline-context.js';
+import { PRIOR_BYTES_PER_MS } from './origin-timing.js';
 import { PendingWrites } from './pending-writes.js';
+import type { HandoverReason } from './sw-stats.js';
 import { createSlot, type Slot } from './pipeline-slot.js';
 import { verifyChunk } from './verify-chunk.js';
 
@@ -42,6 +44,7 @@ export class ChunkPipeline {
   private readonly fromPeersSoFar = new PeerTally();
   /** True once a chunk of this response came from a peer or the cache (bytes the manifest vouched for). */
   private vouched = false;
+  private readonly startedAt = Date.now();
   /** True once the origin failed and the pipeline turned to peers for the rest. */
   originFailed = false;
 
@@ -197,6 +200,7 @@ export class ChunkPipeline {
   private peerArrived(slot: Slot, bytes: Uint8Array, askedAt: number): void {
     this.endGame.note(Date.now() - askedAt);
     this.ctx.stats.addBytes('peer', bytes.byteLength);
+    this.ctx.pulse?.note(bytes.byteLength);
     this.fromPeersSoFar.add(bytes.byteLength);
     clearTimeout(this.hedgeTimer);
     this.store(slot.index, bytes);
@@ -217,7 +221,7 @@ export class ChunkPipeline {
 
   /** No peer served the chunk: the origin takes over, or in peers-only mode the chunk is asked again until the deadline. */
   private peerFailed(slot: Slot): void {
-    if (this.peersUntil === undefined) return this.toOrigin(slot.index);
+    if (this.peersUntil === undefined) return this.toOrigin(slot.index, 'peerFailed');
     if (Date.now() + PEER_RETRY_MS >= this.peersUntil) {
       slot.reject(new Error('no peer served the chunk in time'));
       return;
@@ -228,13 +232,30 @@ export class ChunkPipeline {
     }, PEER_RETRY_MS);
   }
 
-  /** No chunk from peers within the hedge budget: the origin takes the span from the first chunk not yet held. */
+  /**
+   * No chunk from peers within the hedge budget: the origin takes the span from the first chunk not
+   * yet held. Unless the swarm is delivering to this SW meanwhile, at least at the origin's pace
+   * (measured, else the prior):
+   * then this response's chunks wait behind our own other requests, and it waits its turn (the
+   * budget is looked at again; the stall rule and the rate hedge still bound it).
+   */
   private hedge(evenAfterPeerBytes = false): void {
     if ((this.fromPeersSoFar.chunks > 0 && !evenAfterPeerBytes) || this.abort.signal.aborted || this.peersUntil !== undefined) return;
+    const now = this.ctx.hedgeMsNow?.();
+    const waited = Date.now() - this.startedAt;
+    if (!evenAfterPeerBytes && now !== undefined && now > waited) {
+      this.hedgeTimer = setTimeout(() => this.hedge(), now - waited);
+      return;
+    }
+    const budget = this.ctx.hedgeMs;
+    if (!evenAfterPeerBytes && budget !== undefined && this.ctx.pulse?.delivering(budget, this.ctx.originPace?.bytesPerMs() ?? PRIOR_BYTES_PER_MS)) {
+      this.hedgeTimer = setTimeout(() => this.hedge(), budget);
+      return;
+    }
     for (let i = this.cursor; i <= this.span.last; i++) {
       const slot = this.slots.get(i);
       if (slot?.settled || this.ctx.cache.hasChunk(this.file.chunks[i]!)) continue;
-      this.toOrigin(i);
+      this.toOrigin(i, evenAfterPeerBytes ? 'rate' : 'firstByte');
       return;
     }
   }
@@ -292,9 +313,10 @@ export class ChunkPipeline {
    * of the span. Usually that is the only one; a cached chunk in front that then fails its check
    * gets a request of its own, up to where the first one starts.
    */
-  private toOrigin(failed: number): void {
+  private toOrigin(failed: number, reason: HandoverReason): void {
     if (this.abort.signal.aborted || this.fromOrigin(failed)) return;
     clearTimeout(this.hedgeTimer);
+    this.ctx.onHandover?.(reason);
     let from = this.cursor;
     for (let s = this.slots.get(from); from < failed && s && (s.settled || s.phase === 'cache'); s = this.slots.get(from)) from++;
     const span = this.originSpans.claim(from, failed);

@@ -12,6 +12,14 @@ const SAMPLES = 16;
 export const HEDGE_MIN_MS = 80;
 /** Before any sample: a conservative guess for an origin across the internet. */
 const DEFAULT_TTFB_MS = 100;
+/** Before any body is measured: 10 MB/s (80 Mbit/s), a median broadband downlink. Only the first-byte budget uses it, never the rate hedge. */
+export const PRIOR_BYTES_PER_MS = 10_000;
+/**
+ * The first-byte budget is at least this share of the time the origin would take for the bytes at
+ * stake (its latency plus those bytes at its pace): a burst of large files is worth waiting a
+ * peer connection's set-up for, a stylesheet is not.
+ */
+export const HEDGE_STAKE_SHARE = 0.5;
 /** Bodies smaller than this say more about latency than throughput: not sampled. */
 const MIN_THROUGHPUT_BYTES = 256 * 1024;
 
@@ -54,11 +62,15 @@ export class OriginTiming {
 
   /**
    * How long a request may wait for the swarm's first verified bytes before the origin takes the
-   * rest: twice the origin's time to headers plus a margin, floored at HEDGE_MIN_MS and capped at
-   * `stallMs` (the stall rule takes over from there).
+   * rest: twice the origin's time to headers plus a margin, or, when more is at stake, half the time
+   * the origin would take for `bytesAtStake` (the bytes the pages wait on from the swarm now; the
+   * pace measured, else PRIOR_BYTES_PER_MS); floored at HEDGE_MIN_MS and capped at `stallMs` (the
+   * stall rule takes over from there).
    */
-  hedgeBudgetMs(stallMs: number): number {
-    return Math.min(stallMs, Math.max(HEDGE_MIN_MS, 2 * this.ttfbMs() + 20));
+  hedgeBudgetMs(stallMs: number, bytesAtStake = 0): number {
+    const ttfb = this.ttfbMs();
+    const stake = HEDGE_STAKE_SHARE * (ttfb + bytesAtStake / (this.bytesPerMs() ?? PRIOR_BYTES_PER_MS));
+    return Math.min(stallMs, Math.max(HEDGE_MIN_MS, 2 * ttfb + 20, stake));
   }
 }
 

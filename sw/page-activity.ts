@@ -18,15 +18,17 @@ export const MAX_REQUEST_MS = 10_000;
 /** Page requests in flight, by file. */
 export class PageActivity {
   private readonly files = new Map<Sha256Sri, number>();
+  private bytes = 0;
   private readonly listeners = new Set<(file: Sha256Sri) => void>();
   private inFlight = 0;
   private lastEnd = -Infinity;
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
-  /** A page request for `file` began; call the result when it ends (once). */
-  begin(file: Sha256Sri): () => void {
+  /** A page request for `file` began, `bytes` of it still to fetch; call the result when it ends (once). */
+  begin(file: Sha256Sri, bytes = 0): () => void {
     this.inFlight += 1;
+    this.bytes += bytes;
     this.files.set(file, (this.files.get(file) ?? 0) + 1);
     for (const listener of [...this.listeners]) listener(file);
     let ended = false;
@@ -35,6 +37,7 @@ export class PageActivity {
       ended = true;
       clearTimeout(timer);
       this.inFlight -= 1;
+      this.bytes -= bytes;
       const left = (this.files.get(file) ?? 1) - 1;
       if (left > 0) this.files.set(file, left);
       else this.files.delete(file);
@@ -42,6 +45,11 @@ export class PageActivity {
     };
     const timer = setTimeout(end, MAX_REQUEST_MS);
     return end;
+  }
+
+  /** Bytes the page requests in flight had still to fetch when they began (what they wait on). */
+  get bytesInFlight(): number {
+    return this.bytes;
   }
 
   /** True while a page request for `file` is in flight. */

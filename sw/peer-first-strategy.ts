@@ -106,7 +106,7 @@ export class PeerFirstStrategy extends Strategy {
     const bridge = missingBytes > 0 && (holders ?? 0) > 0 ? await rt.bridges.choose(this.clientId(handler), 0) : undefined;
     const route = decideRoute({ allCached: missingBytes === 0, holders, bridgeUp: bridge !== undefined, missingBytes, minPeerBytes: this.minPeerBytes ?? rt.settings().minPeerBytes });
     rt.stats.addRoute(route);
-    const pageDone = route === 'cache' ? () => undefined : rt.pages.begin(file.integrity);
+    const pageDone = route === 'cache' ? () => undefined : rt.pages.begin(file.integrity, route === 'peers' ? missingBytes : 0);
     const job: SwarmJob = { request, handler, file, chunkSize: manifest.chunkSize, span, bounds: { start, end }, ranged: bounds !== undefined, holders, pageDone };
     try {
       return await this.serve(job, route, bridge, missingBytes);
@@ -139,7 +139,9 @@ export class PeerFirstStrategy extends Strategy {
     const { hedgeMs, stallMs, rateHedge } = rt.settings();
     const peers = route === 'peers';
     const ctx = this.context(job, peers ? bridge : undefined, {
-      hedgeMs: peers ? hedgeMs || rt.timing.hedgeBudgetMs(stallMs) : undefined,
+      // A fixed hedgeMs setting, else the budget for what the pages wait on from the swarm now, looked at again when it runs out (more requests may have joined).
+      hedgeMs: peers ? hedgeMs || rt.timing.hedgeBudgetMs(stallMs, rt.pages.bytesInFlight) : undefined,
+      hedgeMsNow: peers && !hedgeMs ? () => rt.timing.hedgeBudgetMs(stallMs, rt.pages.bytesInFlight) : undefined,
       originPace: peers && rateHedge ? { ttfbMs: () => rt.timing.ttfbMs(), bytesPerMs: () => rt.timing.bytesPerMs() } : undefined,
     });
     const answer = await this.respond(job, ctx, waited);
@@ -270,7 +272,7 @@ export class PeerFirstStrategy extends Strategy {
     return event.clientId || event.resultingClientId || undefined;
   }
 
-  private context(job: SwarmJob, bridge: BridgeHandle | undefined, mode: Pick<PipelineContext, 'hedgeMs' | 'origin' | 'peersUntil' | 'originPace'>): PipelineContext {
+  private context(job: SwarmJob, bridge: BridgeHandle | undefined, mode: Pick<PipelineContext, 'hedgeMs' | 'hedgeMsNow' | 'origin' | 'peersUntil' | 'originPace'>): PipelineContext {
     const rt = this.runtime;
     const clientId = this.clientId(job.handler);
     return {
@@ -281,6 +283,8 @@ export class PeerFirstStrategy extends Strategy {
       stallMs: rt.settings().stallMs,
       window: this.window ?? ((job.holders ?? 0) > 1 ? MULTI_SOURCE_WINDOW : DEFAULT_WINDOW),
       originDownWaitMs: this.originDownWaitMs,
+      onHandover: (reason) => rt.stats.addHandover(reason),
+      pulse: rt.pulse,
       nextRequestId: rt.nextRequestId,
       keepAlive: (work) => void job.handler.waitUntil(work.then(() => undefined, () => undefined)),
       bridge: () => Promise.resolve(bridge),

@@ -2,7 +2,8 @@
 import type { BridgeHandle } from './bridge-registry.js';
 import type { ChunkCache } from './chunk-cache.js';
 import type { PeerFetchContext } from './peer-chunk-fetch.js';
-import type { ByteSource } from './sw-stats.js';
+import type { ByteSource, HandoverReason } from './sw-stats.js';
+import type { SwarmPulse } from './swarm-pulse.js';
 
 /** What a pipeline needs from the SW. */
 export interface PipelineContext extends Omit<PeerFetchContext, 'progress'> {
@@ -17,6 +18,8 @@ export interface PipelineContext extends Omit<PeerFetchContext, 'progress'> {
    * takes the rest of the span from the first chunk not yet held. Undefined: only the stall rule.
    */
   readonly hedgeMs?: number;
+  /** The budget as it stands now (it grows with the bytes pages wait on): when `hedgeMs` runs out, the hedge waits out the rest of this. */
+  readonly hedgeMsNow?: () => number;
   /**
    * 'fallback' (default): a peer failure hands the rest of the span to the origin. 'never': peers
    * only, retried until `peersUntil` (prefetch, and a request whose origin already failed).
@@ -33,6 +36,13 @@ export interface PipelineContext extends Omit<PeerFetchContext, 'progress'> {
    * clearly sooner, it takes the rest (the rate hedge). Undefined: no rate hedge.
    */
   readonly originPace?: { readonly ttfbMs: () => number; readonly bytesPerMs: () => number | undefined };
+  /**
+   * The swarm's delivery to this SW over every response (swarm-pulse.ts): told of each verified
+   * peer chunk; while it delivers, the first-byte hedge waits.
+   */
+  readonly pulse?: Pick<SwarmPulse, 'note' | 'delivering'>;
+  /** Told each time the origin takes over the rest of a span, and why (SwStats.handovers). */
+  readonly onHandover?: (reason: HandoverReason) => void;
 }
 
 /** One verified chunk, with where it came from. */

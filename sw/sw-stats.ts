@@ -6,6 +6,9 @@ import { SWARMCDN_PREFIX } from '../protocol/wire.js';
 /** Where bytes came from. */
 export type ByteSource = 'peer' | 'cache' | 'origin';
 
+/** Why a response that went to peers handed the rest of its span to the origin (SwStats.handovers). */
+export type HandoverReason = 'firstByte' | 'rate' | 'peerFailed';
+
 /** Where a request was sent when it arrived (sw/route-decision.ts). */
 export type RouteChoice = 'cache' | 'peers' | 'origin';
 
@@ -21,6 +24,7 @@ export class SwStatsCounter {
   private readonly originDown = { rescued: 0, failed: 0 };
   private readonly prefetch = { files: 0, bytes: 0, planned: 0 };
   private readonly fetchEvents = { navigate: 0, swarmcdn: 0, other: 0 };
+  private readonly handovers = { firstByte: 0, rate: 0, peerFailed: 0 };
 
   /** Real bytes received from a source (never a length someone claimed). */
   addBytes(source: ByteSource, n: number): void {
@@ -66,6 +70,11 @@ export class SwStatsCounter {
     this.fetchEvents[kind] += 1;
   }
 
+  /** A response that went to peers handed the rest of its span to the origin. */
+  addHandover(reason: HandoverReason): void {
+    this.handovers[reason] += 1;
+  }
+
   /** A peer chunk that failed verification. */
   addBadChunk(): void {
     this.badChunks += 1;
@@ -90,6 +99,7 @@ export class SwStatsCounter {
       prefetch: { ...this.prefetch },
       availability: { ...availability },
       fetchEvents: { ...this.fetchEvents },
+      handovers: { ...this.handovers },
     };
   }
 

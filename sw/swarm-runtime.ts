@@ -13,6 +13,7 @@ import { changedPaths, refreshChanged } from './http-cache-refresh.js';
 import { ManifestStore, type CurrentEnvelope } from './manifest-store.js';
 import { OriginCopier } from './origin-copier.js';
 import { OriginTiming } from './origin-timing.js';
+import { SwarmPulse } from './swarm-pulse.js';
 import { PageActivity } from './page-activity.js';
 import { Prefetcher } from './prefetcher.js';
 import { StatsReporter } from './stats-reporter.js';
@@ -29,6 +30,8 @@ export interface SwarmRuntime {
   readonly availability: AvailabilityView;
   /** The origin's measured latency and throughput. */
   readonly timing: OriginTiming;
+  /** Verified peer chunks arriving, over every response and prefetch (the first-byte hedge reads it). */
+  readonly pulse: SwarmPulse;
   /** Fills the cache from peers while pages are idle. */
   readonly prefetcher: Prefetcher;
   /** The pages' own swarm requests in flight (the prefetch stays out of their way). */
@@ -84,6 +87,7 @@ export function createSwarmRuntime(options: SwarmRuntimeOptions): SwarmRuntime {
     onWithdraw: (files) => bridges.withdrawAll(files),
   });
   const timing = new OriginTiming();
+  const pulse = new SwarmPulse();
   let version: number | undefined;
   const server = options.server ?? options.origin;
   const availability = new AvailabilityView({ timing, origin: options.origin, server });
@@ -112,7 +116,7 @@ export function createSwarmRuntime(options: SwarmRuntimeOptions): SwarmRuntime {
   const nextRequestId = (): number => (requestId = (requestId + 1) % Number.MAX_SAFE_INTEGER);
   const copier = new OriginCopier({ cache, fetch: (request) => fetch(request) });
   const pages = new PageActivity();
-  const prefetcher = new Prefetcher({ manifest, cache, bridges, stats, availability, settings: () => settings, nextRequestId, pages });
+  const prefetcher = new Prefetcher({ manifest, cache, bridges, stats, availability, settings: () => settings, nextRequestId, pages, pulse });
   return {
     manifest,
     cache,
@@ -121,6 +125,7 @@ export function createSwarmRuntime(options: SwarmRuntimeOptions): SwarmRuntime {
     reporter,
     availability,
     timing,
+    pulse,
     prefetcher,
     pages,
     copier,

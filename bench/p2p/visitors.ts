@@ -50,6 +50,8 @@ export interface VisitFigure {
   readonly connections: number;
   /** The SW's route decisions over the visit, and its availability view at the end (why bytes went to the origin). */
   readonly routes: { readonly cache: number; readonly peers: number; readonly origin: number };
+  /** Peers-routed responses the origin finished, by why (first-byte budget, rate hedge, peer failure). */
+  readonly handovers: { readonly firstByte: number; readonly rate: number; readonly peerFailed: number };
   readonly availability: { readonly known: boolean; readonly files: number };
   readonly prefetch: { readonly files: number; readonly bytes: number; readonly planned: number };
   readonly peerId: string | undefined;
@@ -113,7 +115,7 @@ async function visit(browser: Browser, proxy: ShapingProxy, name: string, sizes:
   for (const r of proxy.recordsOf(name)) if (r.fileBytes > 0) byPath.set(`${r.path} (${r.dest})`, (byPath.get(`${r.path} (${r.dest})`) ?? 0) + r.fileBytes);
   const originFileBytes = [...byPath.values()].reduce((sum, n) => sum + n, 0);
   const originPaths = [...byPath.entries()].sort((x, y) => y[1] - x[1]).slice(0, 5);
-  const extra = { routes: stats.sw.routes, availability: stats.sw.availability, prefetch: stats.sw.prefetch, peerId: stats.peerId, paths: [...used] };
+  const extra = { routes: stats.sw.routes, handovers: stats.sw.handovers, availability: stats.sw.availability, prefetch: stats.sw.prefetch, peerId: stats.peerId, paths: [...used] };
   return { visitor, figure: { name, usedBytes, peer, origin: fromOrigin, cache, badChunks: stats.sw.badChunks, originFileBytes, originPaths, ms, connections, ...extra } };
 }
 
@@ -162,7 +164,7 @@ export async function measureVisitors(browser: Browser, root: string, count: num
       log(
         `visitor ${k}/${count}: ${(figure.ms / 1000).toFixed(1)} s, used ${(figure.usedBytes / 1e6).toFixed(1)} MB; SW: peers ${(figure.peer / 1e6).toFixed(1)} MB, ` +
           `origin ${(figure.origin / 1e6).toFixed(1)} MB (the proxy sent ${(figure.originFileBytes / 1e6).toFixed(1)} MB of manifest files), cache ${(figure.cache / 1e6).toFixed(1)} MB; ${figure.connections} peers open` +
-          `; routes ${JSON.stringify(figure.routes)}, availability ${JSON.stringify(figure.availability)}, prefetch ${JSON.stringify(figure.prefetch)}` +
+          `; routes ${JSON.stringify(figure.routes)}, handovers ${JSON.stringify(figure.handovers)}, availability ${JSON.stringify(figure.availability)}, prefetch ${JSON.stringify(figure.prefetch)}` +
           (figure.originPaths.length > 0 && k > 1 ? `; the origin sent ${figure.originPaths.map(([path, n]) => `${path} ${(n / 1e6).toFixed(2)} MB`).join(', ')}` : ''),
       );
       if (k < count && !(await becameSeeder(server, [proxy.origin, server.origin], figure))) log(`visitor ${k}: the tracker did not list it as a holder of every file of 64 KiB or more it used within ${SEEDER_WAIT_MS / 1000} s; the next comes anyway`);

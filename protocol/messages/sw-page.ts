@@ -92,6 +92,12 @@ export interface SwStats {
   readonly availability: { readonly known: boolean; readonly files: number };
   /** Fetch events this SW run saw: navigations, swarmcdn's own routes, the rest (static routing keeps the first two away). */
   readonly fetchEvents: { readonly navigate: number; readonly swarmcdn: number; readonly other: number };
+  /**
+   * Responses sent to peers that handed the rest of their span to the origin, by why: no verified
+   * bytes within the first-byte budget, peers slower than the origin (the rate hedge), a peer
+   * failure (no bridge, no holder answered, a stall, a second bad chunk).
+   */
+  readonly handovers: { readonly firstByte: number; readonly rate: number; readonly peerFailed: number };
 }
 
 /** Settings a bridge hands the SW with its port (the SW enforces them: it owns the cache). */

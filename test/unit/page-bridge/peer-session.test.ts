@@ -328,13 +328,30 @@ describe('PeerSession: the serving role paces and shares the channel', () => {
     expect(a.counters.servedChunks).toBe(1);
   });
 
-  it('concurrent answers take turns, piece by piece', async () => {
+  it('concurrent answers go out in request order, each whole before the next (the first is not held up by the rest)', async () => {
     const conn = new FakeConn('requester');
-    harness(conn, { held: new Map([[sri(1), bytesOf(524_288, 1)], [sri(2), bytesOf(524_288, 2)]]) });
+    harness(conn, { held: new Map([[sri(1), bytesOf(524_288, 1)], [sri(2), bytesOf(524_288, 2)], [sri(3), bytesOf(262_144, 3)]]) });
     conn.deliver(encodeRequest(1, sri(1)));
     conn.deliver(encodeRequest(2, sri(2)));
+    conn.deliver(encodeRequest(3, sri(3)));
     await tick(50);
-    expect(conn.sent.map((f) => ('requestId' in f ? f.requestId : undefined))).toEqual([1, 2, 1, 2, 1, 2, 1, 2]);
+    expect(conn.sent.map((f) => ('requestId' in f ? f.requestId : undefined))).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 3, 3]);
+  });
+
+  it('an earlier request whose answer is queued later still goes first', async () => {
+    const conn = new FakeConn('requester');
+    harness(conn, { held: new Map([[sri(1), bytesOf(262_144, 1)], [sri(2), bytesOf(262_144, 2)]]) });
+    // The channel is full: what is queued meanwhile goes out in order once it drains.
+    conn.channel.bufferedAmount = SEND_HIGH_WATER_BYTES + 1;
+    conn.deliver(encodeRequest(2, sri(2)));
+    await tick(20);
+    conn.deliver(encodeRequest(1, sri(1)));
+    await tick(20);
+    expect(conn.sent.length).toBe(0);
+    conn.channel.bufferedAmount = 0;
+    conn.channel.dispatchEvent(new Event('bufferedamountlow'));
+    await tick(20);
+    expect(conn.sent.map((f) => ('requestId' in f ? f.requestId : undefined))).toEqual([1, 1, 2, 2]);
   });
 
   it('a cancel stops an answer between two pieces; the slot is given back', async () => {

@@ -10,6 +10,7 @@ import { ChunkPipeline, type PipelineContext } from '../../../sw/chunk-pipeline.
 import { chunkSpan } from '../../../sw/chunk-span.js';
 import { streamBody, responseSource } from '../../../sw/swarm-response.js';
 import { SwStatsCounter, type ByteSource } from '../../../sw/sw-stats.js';
+import { SwarmPulse } from '../../../sw/swarm-pulse.js';
 
 const CS = 1024;
 const SIZE = 10 * CS + 500;
@@ -76,6 +77,7 @@ function harness(options: {
       return () => ++n;
     })(),
     keepAlive: () => undefined,
+    onHandover: (reason) => h.stats.addHandover(reason),
     bridge: async () => (options.noBridge ? undefined : bridge),
     cache: {
       hasChunk: (c) => h.cached.has(c),
@@ -141,6 +143,7 @@ describe('ChunkPipeline', () => {
     expect(h.maxInFlight).toBeLessThanOrEqual(4);
     expect([...h.stored.keys()].sort((a, b) => a - b)).toEqual([...entry.chunks.keys()]);
     expect(h.stats.snapshot(1).bytes).toEqual({ peer: SIZE, cache: 0, origin: 0, upload: 0 });
+    expect(h.stats.snapshot(1).handovers).toEqual({ firstByte: 0, rate: 0, peerFailed: 0 });
     expect(h.ranges).toEqual([]);
   });
 
@@ -206,23 +209,29 @@ describe('ChunkPipeline', () => {
     const bytes = h.stats.snapshot(1).bytes;
     expect(bytes.peer).toBe(3 * CS);
     expect(bytes.origin).toBe(SIZE - 3 * CS);
+    expect(h.stats.snapshot(1).handovers).toEqual({ firstByte: 0, rate: 0, peerFailed: 1 });
   });
 
   it('does not read a slow but live channel as a stall: each answer gives the others more time', async () => {
     const entry = await manifestEntry(DATA);
-    // One answer every 60 ms, in order, as one data channel would: with 4 in flight, the last of
-    // them answers ~240 ms after it was asked, well past stallMs (100 ms).
+    // One answer every 100 ms, in order, as one data channel would: with 4 in flight, the last of
+    // them answers ~400 ms after it was asked, well past stallMs (300 ms; the 200 ms between the
+    // answers' pace and the stall bound is room for a loaded machine's late timers). The one
+    // holder is already sending every chunk: the end game's second asks find no one else
+    // (PEER_NONE, as the bridge answers them), instead of queueing behind the first ones.
     let queue = Promise.resolve();
     const h = harness({
       entry,
       origin: 'error',
       peer: (req) => {
+        if (req.hedge) return { ok: false, code: 'PEER_NONE' };
         const index = entry.chunks.indexOf(req.chunk);
-        const answer = queue.then(() => new Promise<ChunkResult>((r) => setTimeout(() => r({ ok: true, bytes: chunkOf(index), peerId: 'A' }), 60)));
+        const answer = queue.then(() => new Promise<ChunkResult>((r) => setTimeout(() => r({ ok: true, bytes: chunkOf(index), peerId: 'A' }), 100)));
         queue = answer.then(() => undefined);
         return answer;
       },
     });
+    h.ctx = { ...h.ctx, stallMs: 300 };
     const { body, source } = await serve(h, entry);
     expect(Buffer.from(body).equals(Buffer.from(DATA))).toBe(true);
     expect(source).toBe('peer');
@@ -353,5 +362,71 @@ describe('ChunkPipeline', () => {
     const pipeline = new ChunkPipeline(h.ctx, entry, CS, chunkSpan(0, SIZE - 1, CS));
     await expect(pipeline.next()).rejects.toThrow();
     pipeline.cancel();
+  });
+
+  describe('the first-byte hedge', () => {
+    /** Peers that answer every chunk 150 ms after it was asked: five times the 30 ms budget. */
+    const late = (entry: ManifestFile): PeerScript => (req) =>
+      new Promise((resolve) => setTimeout(() => resolve({ ok: true, bytes: chunkOf(entry.chunks.indexOf(req.chunk)), peerId: 'A' }), 150));
+
+    it('hands the span to the origin when no verified bytes came within the budget and the swarm delivers nothing else', async () => {
+      const entry = await manifestEntry(DATA);
+      const h = harness({ entry, origin: 'range', peer: late(entry) });
+      const pulse = new SwarmPulse();
+      h.ctx = { ...h.ctx, stallMs: 2_000, hedgeMs: 30, pulse };
+      const { body, source } = await serve(h, entry);
+      expect(Buffer.from(body).equals(Buffer.from(DATA))).toBe(true);
+      expect(source).toBe('origin');
+      expect(h.ranges).toEqual([`bytes=0-${SIZE - 1}`]);
+      expect(h.stats.snapshot(1).handovers).toEqual({ firstByte: 1, rate: 0, peerFailed: 0 });
+    });
+
+    it('waits its turn while the swarm is delivering to this SW: the peers serve it all, nothing goes to the origin', async () => {
+      const entry = await manifestEntry(DATA);
+      const h = harness({ entry, origin: 'range', peer: late(entry) });
+      // Another response's 256 KiB chunks keep arriving every 10 ms (26 MB/s, above the prior origin pace), as they would from the same peers.
+      const pulse = new SwarmPulse();
+      const other = setInterval(() => pulse.note(262_144), 10);
+      try {
+        h.ctx = { ...h.ctx, stallMs: 2_000, hedgeMs: 30, pulse };
+        const { body, source } = await serve(h, entry);
+        expect(Buffer.from(body).equals(Buffer.from(DATA))).toBe(true);
+        expect(source).toBe('peer');
+        expect(h.ranges).toEqual([]);
+        expect(h.stats.snapshot(1).handovers).toEqual({ firstByte: 0, rate: 0, peerFailed: 0 });
+      } finally {
+        clearInterval(other);
+      }
+    });
+
+    it('waits out a budget that grew meanwhile (more bytes at stake) before it hands over', async () => {
+      const entry = await manifestEntry(DATA);
+      const h = harness({ entry, origin: 'range', peer: late(entry) });
+      // 30 ms when the response began; 400 ms by the time those ran out (a burst joined it).
+      h.ctx = { ...h.ctx, stallMs: 2_000, hedgeMs: 30, hedgeMsNow: () => 400, pulse: new SwarmPulse() };
+      const { body, source } = await serve(h, entry);
+      expect(Buffer.from(body).equals(Buffer.from(DATA))).toBe(true);
+      expect(source).toBe('peer');
+      expect(h.ranges).toEqual([]);
+      expect(h.stats.snapshot(1).handovers.firstByte).toBe(0);
+    });
+
+    it('does not wait on a swarm slower than the origin measured', async () => {
+      const entry = await manifestEntry(DATA);
+      const h = harness({ entry, origin: 'range', peer: late(entry) });
+      const pulse = new SwarmPulse();
+      const other = setInterval(() => pulse.note(CS), 10);
+      try {
+        // ~100 bytes per ms from the swarm against an origin measured at 10 MB/s (and the prior's pace).
+        h.ctx = { ...h.ctx, stallMs: 2_000, hedgeMs: 30, pulse, originPace: { ttfbMs: () => 5, bytesPerMs: () => 10_000 } };
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const { body, source } = await serve(h, entry);
+        expect(Buffer.from(body).equals(Buffer.from(DATA))).toBe(true);
+        expect(source).toBe('origin');
+        expect(h.stats.snapshot(1).handovers.firstByte).toBe(1);
+      } finally {
+        clearInterval(other);
+      }
+    });
   });
 });

@@ -1,6 +1,6 @@
 /** The hedge budget follows the origin's measured latency, within its floor and the stall cap. */
 import { describe, expect, it } from '@jest/globals';
-import { HEDGE_MIN_MS, OriginTiming, timedFetch } from '../../../sw/origin-timing.js';
+import { HEDGE_MIN_MS, HEDGE_STAKE_SHARE, OriginTiming, PRIOR_BYTES_PER_MS, timedFetch } from '../../../sw/origin-timing.js';
 
 describe('OriginTiming', () => {
   it('floors the budget on a fast origin and caps it at stallMs', () => {
@@ -16,6 +16,20 @@ describe('OriginTiming', () => {
     for (const ms of [60, 62, 58, 61, 3_000]) timing.recordTtfb(ms);
     expect(timing.ttfbMs()).toBe(61);
     expect(timing.hedgeBudgetMs(2_000)).toBe(142);
+  });
+
+  it('grows with the bytes at stake: half the time the origin would take for them, at its measured pace or else the prior', () => {
+    const timing = new OriginTiming();
+    for (const ms of [60, 60, 60]) timing.recordTtfb(ms);
+    // A stylesheet's worth: the latency budget stands.
+    expect(timing.hedgeBudgetMs(2_000, 50_000)).toBe(140);
+    // 11.8 MB before any body was measured: half of 60 ms + 11.8 MB at the prior pace.
+    expect(timing.hedgeBudgetMs(5_000, 11_800_000)).toBe(HEDGE_STAKE_SHARE * (60 + 11_800_000 / PRIOR_BYTES_PER_MS));
+    // The same once the origin measured at 100 MB/s: the latency budget again.
+    for (let i = 0; i < 3; i++) timing.recordBody(10_000_000, 100);
+    expect(timing.hedgeBudgetMs(5_000, 11_800_000)).toBe(140);
+    // Never past the stall cap.
+    expect(timing.hedgeBudgetMs(2_000, 1e12)).toBe(2_000);
   });
 
   it('keeps only the last 16 samples', () => {

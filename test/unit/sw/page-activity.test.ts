@@ -30,6 +30,20 @@ describe('PageActivity', () => {
     expect(pages.quiet).toBe(true);
   });
 
+  it('sums the bytes the requests in flight still had to fetch, each counted once and until it ends', () => {
+    const pages = activity();
+    const endA = pages.begin(A, 3_000);
+    const endB = pages.begin(B, 500);
+    expect(pages.bytesInFlight).toBe(3_500);
+    endA();
+    endA();
+    expect(pages.bytesInFlight).toBe(500);
+    jest.advanceTimersByTime(MAX_REQUEST_MS);
+    expect(pages.bytesInFlight).toBe(0);
+    endB();
+    expect(pages.bytesInFlight).toBe(0);
+  });
+
   it('tells its listeners of each file a page asks for', () => {
     const pages = activity();
     const seen: Sha256Sri[] = [];

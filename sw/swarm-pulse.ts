@@ -1,0 +1,56 @@
+/**
+ * The swarm's delivery to this SW as a whole: when verified peer chunks last arrived (for any
+ * response or prefetch) and their recent pace. A response whose first chunk is late because it
+ * waits behind this SW's other requests to the same peers is not one the swarm cannot serve: the
+ * peers are busy serving us. The first-byte hedge reads this before it hands a span to the origin
+ * (chunk-pipeline.ts): while the swarm delivers, at least at the origin's pace, the response waits
+ * its turn; the stall rule and the rate hedge still bound it.
+ */
+
+/** Arrivals older than this are forgotten: the pace is the last second's. */
+export const PULSE_WINDOW_MS = 1_000;
+/** At most this many arrivals are kept (a second of 256 KiB chunks at 250 MB/s). */
+const MAX_ARRIVALS = 1_024;
+
+/** Verified peer chunks arriving at this SW, over the last second. */
+export class SwarmPulse {
+  private readonly arrivals: { readonly at: number; readonly bytes: number }[] = [];
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  /** A verified chunk of `bytes` arrived from peers. */
+  note(bytes: number): void {
+    this.arrivals.push({ at: this.now(), bytes });
+    if (this.arrivals.length > MAX_ARRIVALS) this.arrivals.shift();
+  }
+
+  /** Bytes per ms over the window (the first arrival's bytes are the window's start, not pace), or undefined with fewer than two arrivals. */
+  bytesPerMs(): number | undefined {
+    this.forget();
+    const list = this.arrivals;
+    if (list.length < 2) return undefined;
+    const span = this.now() - list[0]!.at;
+    if (span <= 0) return undefined;
+    let bytes = 0;
+    for (let i = 1; i < list.length; i++) bytes += list[i]!.bytes;
+    return bytes / span;
+  }
+
+  /**
+   * True when a verified peer chunk arrived within `withinMs` and the swarm's pace is not below the
+   * origin's (`originBytesPerMs`; undefined: not measured yet, so only the arrivals count).
+   */
+  delivering(withinMs: number, originBytesPerMs: number | undefined): boolean {
+    this.forget();
+    const last = this.arrivals.at(-1);
+    if (!last || this.now() - last.at > withinMs) return false;
+    if (originBytesPerMs === undefined) return true;
+    const pace = this.bytesPerMs();
+    return pace !== undefined && pace >= originBytesPerMs;
+  }
+
+  private forget(): void {
+    const from = this.now() - PULSE_WINDOW_MS;
+    while (this.arrivals.length > 0 && this.arrivals[0]!.at < from) this.arrivals.shift();
+  }
+}
