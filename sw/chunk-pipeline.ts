@@ -3,20 +3,21 @@
  * peers through a bridge, with a window of requests in flight so throughput tracks the data
  * channel (the bridge spreads them over the file's holders). A chunk overdue while the response
  * waits on it is asked once more, of another holder (end-game.ts). The first peer failure (no
- * bridge, a bridge error, a stall, a second bad chunk) turns
- * the rest of the span over to the origin in one Range request from the first chunk not yet held.
- * Every wait is bounded and the origin stands behind all of them: the page never sees a peer fail.
+ * bridge, a bridge error, a stall, a second bad chunk), no first byte within the budget
+ * (first-byte-hedge.ts) or peers slower than the origin (rate-hedge.ts) turn the rest of the span
+ * over to the origin in one Range request from the first chunk not yet held. Every wait is
+ * bounded and the origin stands behind all of them: the page never sees a peer fail.
  */
 import type { ManifestFile } from '../protocol/index.js';
 import type { BridgeHandle } from './bridge-registry.js';
 import { chunkLength, type ChunkSpan } from './chunk-span.js';
 import { EndGame, holdingUp } from './end-game.js';
+import { FirstByteHedge } from './first-byte-hedge.js';
 import { fetchChunkFromPeers, type PeerOutcome } from './peer-chunk-fetch.js';
 import { readOriginSpan } from './origin-span-reader.js';
 import { OriginSpans } from './origin-spans.js';
 import { PeerTally } from './peer-tally.js';
 import type { PipelineChunk, PipelineContext } from './pipeline-context.js';
-import { PRIOR_BYTES_PER_MS } from './origin-timing.js';
 import { PendingWrites } from './pending-writes.js';
 import type { HandoverReason } from './sw-stats.js';
 import { createSlot, type Slot } from './pipeline-slot.js';
@@ -39,12 +40,11 @@ export class ChunkPipeline {
   private readonly originSpans: OriginSpans;
   /** Set when only peers may serve (origin 'never', or the origin failed): retry peers until then. */
   private peersUntil: number | undefined;
-  private hedgeTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly firstByte: FirstByteHedge | undefined;
   private readonly endGame = new EndGame();
   private readonly fromPeersSoFar = new PeerTally();
   /** True once a chunk of this response came from a peer or the cache (bytes the manifest vouched for). */
   private vouched = false;
-  private readonly startedAt = Date.now();
   /** True once the origin failed and the pipeline turned to peers for the rest. */
   originFailed = false;
 
@@ -57,7 +57,7 @@ export class ChunkPipeline {
     this.cursor = span.first;
     this.originSpans = new OriginSpans(span.last);
     if (ctx.origin === 'never') this.peersUntil = ctx.peersUntil ?? Date.now();
-    else if (ctx.hedgeMs !== undefined) this.hedgeTimer = setTimeout(() => this.hedge(), ctx.hedgeMs);
+    else this.firstByte = new FirstByteHedge(ctx, () => this.hedge());
   }
 
   /** Chunks that came from peers so far. */
@@ -83,7 +83,7 @@ export class ChunkPipeline {
   /** Stops everything in flight (the page went away, or the response ended). */
   cancel(): void {
     if (this.abort.signal.aborted) return;
-    clearTimeout(this.hedgeTimer);
+    this.firstByte?.stop();
     this.endGame.stop();
     this.abort.abort();
     for (const slot of this.slots.values()) slot.abort.abort();
@@ -110,7 +110,7 @@ export class ChunkPipeline {
       if (this.slots.has(i)) continue;
       const slot = this.slot(i);
       open += 1;
-      if (!this.fromOrigin(i)) {
+      if (!this.originSpans.has(i)) {
         // A bug below must not leave the page waiting: the origin takes over.
         this.fromCacheOrPeers(slot).catch(() => this.peerFailed(slot));
       }
@@ -125,7 +125,7 @@ export class ChunkPipeline {
   private checkReasks(): void {
     this.endGame.stop();
     if (this.abort.signal.aborted) return;
-    const view = { cursor: this.cursor, last: this.span.last, launched: (i: number) => this.slots.has(i), fromOrigin: (i: number) => this.fromOrigin(i) };
+    const view = { cursor: this.cursor, last: this.span.last, launched: (i: number) => this.slots.has(i), fromOrigin: (i: number) => this.originSpans.has(i) };
     const ask = (index: number): Promise<void> => {
       const slot = this.slots.get(index)!;
       slot.reasked = true;
@@ -202,7 +202,7 @@ export class ChunkPipeline {
     this.ctx.stats.addBytes('peer', bytes.byteLength);
     this.ctx.pulse?.note(bytes.byteLength);
     this.fromPeersSoFar.add(bytes.byteLength);
-    clearTimeout(this.hedgeTimer);
+    this.firstByte?.stop();
     this.store(slot.index, bytes);
     this.vouched = true;
     slot.resolve({ index: slot.index, bytes, source: 'peer' });
@@ -232,26 +232,9 @@ export class ChunkPipeline {
     }, PEER_RETRY_MS);
   }
 
-  /**
-   * No chunk from peers within the hedge budget: the origin takes the span from the first chunk not
-   * yet held. Unless the swarm is delivering to this SW meanwhile, at least at the origin's pace
-   * (measured, else the prior):
-   * then this response's chunks wait behind our own other requests, and it waits its turn (the
-   * budget is looked at again; the stall rule and the rate hedge still bound it).
-   */
+  /** No chunk from peers within the first-byte budget, or (`evenAfterPeerBytes`) peers slower than the origin: the origin takes the span from the first chunk not yet held. */
   private hedge(evenAfterPeerBytes = false): void {
     if ((this.fromPeersSoFar.chunks > 0 && !evenAfterPeerBytes) || this.abort.signal.aborted || this.peersUntil !== undefined) return;
-    const now = this.ctx.hedgeMsNow?.();
-    const waited = Date.now() - this.startedAt;
-    if (!evenAfterPeerBytes && now !== undefined && now > waited) {
-      this.hedgeTimer = setTimeout(() => this.hedge(), now - waited);
-      return;
-    }
-    const budget = this.ctx.hedgeMs;
-    if (!evenAfterPeerBytes && budget !== undefined && this.ctx.pulse?.delivering(budget, this.ctx.originPace?.bytesPerMs() ?? PRIOR_BYTES_PER_MS)) {
-      this.hedgeTimer = setTimeout(() => this.hedge(), budget);
-      return;
-    }
     for (let i = this.cursor; i <= this.span.last; i++) {
       const slot = this.slots.get(i);
       if (slot?.settled || this.ctx.cache.hasChunk(this.file.chunks[i]!)) continue;
@@ -266,7 +249,7 @@ export class ChunkPipeline {
     if (!pace || this.peersUntil !== undefined) return false;
     let leftBytes = 0;
     for (let i = this.cursor; i <= this.span.last; i++) {
-      if (!this.slots.get(i)?.settled && !this.fromOrigin(i)) leftBytes += chunkLength(i, this.file.size, this.chunkSize);
+      if (!this.slots.get(i)?.settled && !this.originSpans.has(i)) leftBytes += chunkLength(i, this.file.size, this.chunkSize);
     }
     return this.fromPeersSoFar.originFaster(pace, leftBytes);
   }
@@ -284,7 +267,7 @@ export class ChunkPipeline {
     }
     this.originFailed = true;
     this.peersUntil ??= Date.now() + waitMs;
-    clearTimeout(this.hedgeTimer);
+    this.firstByte?.stop();
     // The span is the peers' again: chunks launched later are asked of peers too.
     this.originSpans.release(from);
     for (const slot of this.slots.values()) {
@@ -303,10 +286,6 @@ export class ChunkPipeline {
     this.ctx.keepAlive(write);
   }
 
-  private fromOrigin(index: number): boolean {
-    return this.originSpans.has(index);
-  }
-
   /**
    * Chunk `failed` has no peer: one origin request takes over from the first chunk not yet held
    * (at or before it, so slow peer requests in front of it stop holding the page up) to the end
@@ -314,8 +293,8 @@ export class ChunkPipeline {
    * gets a request of its own, up to where the first one starts.
    */
   private toOrigin(failed: number, reason: HandoverReason): void {
-    if (this.abort.signal.aborted || this.fromOrigin(failed)) return;
-    clearTimeout(this.hedgeTimer);
+    if (this.abort.signal.aborted || this.originSpans.has(failed)) return;
+    this.firstByte?.stop();
     this.ctx.onHandover?.(reason);
     let from = this.cursor;
     for (let s = this.slots.get(from); from < failed && s && (s.settled || s.phase === 'cache'); s = this.slots.get(from)) from++;
@@ -360,13 +339,10 @@ export class ChunkPipeline {
   }
 
   private roomFor(index: number): Promise<void> {
-    if (index < this.cursor + this.ctx.window || this.abort.signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const check = (): void => {
-        if (index < this.cursor + this.ctx.window || this.abort.signal.aborted) resolve();
-        else this.roomWaiters.push(check);
-      };
-      check();
-    });
+    const check = (resolve: () => void): void => {
+      if (index < this.cursor + this.ctx.window || this.abort.signal.aborted) resolve();
+      else this.roomWaiters.push(() => check(resolve));
+    };
+    return new Promise(check);
   }
 }
