@@ -93,6 +93,8 @@ function createSwarm(config: SwarmConfig): Swarm {
     tabs.elected.then(() => Promise.all([link.linked, peerReady])),
     Promise.all([link.controlled, peerReady]).then(() => (tabs.role === 'follower' ? undefined : never)),
   ]).then(() => undefined);
+  // A follower's page warms the leader's bridge (through the SW) as a leader's hand-over does for its own.
+  void Promise.all([link.controlled, peerReady]).then(() => !stopped && tabs.role === 'follower' && link.warm());
   const cancelPrefetch = config.prefetchBytes > 0 ? schedulePrefetch(ready, (pages) => link.prefetch(pages)) : () => undefined;
 
   const swarm: Swarm = {

@@ -118,6 +118,12 @@ export class SwLink {
     if (controller && this.#lending) this.#post(controller, { type: 'swarmcdn/core-up' });
   }
 
+  /** Asks the SW to warm the visitor's bridge (another tab's) for this page's files: this tab follows. */
+  warm(): void {
+    const controller = this.#container?.controller;
+    if (controller) this.#post(controller, { type: 'swarmcdn/warm' });
+  }
+
   /** Asks the SW to prefetch from peers what these pages need (the page is idle). */
   prefetch(pages: readonly string[]): void {
     const controller = this.#container?.controller;

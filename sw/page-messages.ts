@@ -1,6 +1,6 @@
 /**
- * Messages from pages: a bridge port (with settings), a manifest push, a stats or keyids request,
- * and the manifest relay (the SW's envelope for a bridge, an envelope a peer relayed).
+ * Messages from pages: a bridge port (with settings), a following tab's warm-up, a manifest push, a
+ * stats or keyids request, and the manifest relay (the SW's envelope for a bridge, an envelope a peer relayed).
  * Everything is parsed first (parsePageToSwMessage); anything else is ignored.
  */
 import { parsePageToSwMessage } from '../protocol/messages/sw-page.js';
@@ -70,6 +70,19 @@ export function handlePageMessage(event: ExtendableMessageEvent, runtime: SwarmR
         runtime.cache.ready.then(() => {
           const complete = runtime.cache.completeFiles();
           return complete.length > 0 ? runtime.bridges.announce(handle, complete) : undefined;
+        }),
+      );
+      return;
+    }
+    case 'swarmcdn/warm': {
+      // A following tab's page: the leader's bridge (the one this visitor's SW uses) connects to
+      // holders of what that page references, as a leading tab's own hand-over does for its page.
+      const client = senderClient(source);
+      if (!client) return;
+      keepAlive(
+        Promise.all([runtime.manifest.firstLoad, runtime.cache.ready]).then(async () => {
+          const handle = await runtime.bridges.choose(client.id, 0);
+          if (handle) await warmPage(runtime, handle, client.url);
         }),
       );
       return;

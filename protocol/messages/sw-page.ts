@@ -149,6 +149,8 @@ export type PageToSwMessage =
   | { readonly type: 'swarmcdn/keyids' }
   /** The page's bridge core started (after the page's load, unless peers were needed sooner): announce the cache to it now. */
   | { readonly type: 'swarmcdn/core-up' }
+  /** A tab that follows (another tab's bridge serves this visitor) loaded a page: warm that bridge for this page's files. */
+  | { readonly type: 'swarmcdn/warm' }
   /** Asks for the SW's current envelope; the answer (`swarmcdn/envelope`, version 0 without a manifest) goes to event.source. */
   | { readonly type: 'swarmcdn/get-envelope' }
   /** Envelope bytes peer `peerId` relayed, unverified: the SW verifies them as it verifies the server's. */
@@ -250,6 +252,7 @@ export function parsePageToSwMessage(data: unknown, ports: readonly MessagePort[
     case 'swarmcdn/keyids':
     case 'swarmcdn/get-envelope':
     case 'swarmcdn/core-up':
+    case 'swarmcdn/warm':
       return { type: data.type };
     case 'swarmcdn/peer-envelope':
       return isPeerjsId(data.peerId) && isEnvelopeBuffer(data.bytes) ? { type: data.type, peerId: data.peerId, bytes: data.bytes } : undefined;

@@ -2,11 +2,13 @@
  * Connections to holders open while a page loads. A page whose manifest entry lists a file another
  * visitor holds gets a data channel to that holder as soon as its bridge is handed over, before the
  * page asks for anything (the gallery page requests nothing until its script inserts the image),
- * and the later request then finds the channel open.
+ * and the later request then finds the channel open. A page in a tab that follows (another tab of
+ * the visitor holds the one bridge) warms that bridge the same way.
  */
 import { expect, it } from '@jest/globals';
 import { useE2e } from './support/env.js';
 import { PAGES, makePagesSite, type PagesSite } from './support/pages-site.js';
+import { Visitor } from './support/visitor.js';
 import { waitFor } from './support/wait.js';
 
 const e2e = useE2e<PagesSite>({ site: makePagesSite });
@@ -58,5 +60,45 @@ it('a page\'s bridge connects to a holder of what the page references before the
       origin: [],
     });
     expect((await b.stats()).connections).toBe(1);
+  });
+}, 90_000);
+
+it('a following tab\'s page warms the visitor\'s one bridge (the leading tab\'s) for what that page references', async () => {
+  await e2e().run(async () => {
+    const { browser, server, site } = e2e();
+    // H holds c.png (as A did above; this test stands on its own).
+    const h = await browser.visitor('h');
+    await h.page.goto(`${server.url}${PAGES.landing}`, { waitUntil: 'load' });
+    await h.ready();
+    await h.page.goto(`${server.url}/c.html`, { waitUntil: 'load' });
+    await h.ready();
+    const hId = await h.peerId();
+    const hash = (await site.entry(IMAGE)).integrity;
+    await waitFor(() => server.holders(hash), (holders) => holders.includes(hId), { timeoutMs: 15_000, intervalMs: 100, what: 'the tracker to list h as a holder of c.png' });
+
+    // V's first tab leads, on the landing page; its second tab follows, on the gallery, which requests
+    // nothing of the manifest: only a warm-up for the follower's page can connect the leader's bridge
+    // to a holder of c.png. Prefetch off in both tabs, so nothing else fetches it.
+    const v = await browser.visitor('v');
+    await v.context.addInitScript(() => {
+      new MutationObserver((records) => {
+        for (const r of records) for (const n of r.addedNodes) if (n instanceof HTMLScriptElement && n.src.endsWith('/swarmcdn/bridge.js')) Object.assign(n.dataset, { prefetchBytes: '0' });
+      }).observe(document, { childList: true, subtree: true });
+    });
+    await v.page.goto(`${server.url}${PAGES.landing}`, { waitUntil: 'load' });
+    await v.ready();
+    const before = await v.stats();
+    expect({ role: before.role, connections: before.connections }).toEqual({ role: 'leader', connections: 0 });
+
+    const follower = new Visitor('v-2', v.context, await v.context.newPage());
+    await follower.page.goto(`${server.url}${PAGES.gallery}`, { waitUntil: 'load' });
+    await follower.ready();
+    expect((await follower.stats()).role).toBe('follower');
+    const warmed = await v.waitForStats((s) => typeof s.connections === 'number' && s.connections >= 1, 'the leader to connect to a holder of c.png', 10_000);
+    // Connected to a holder of c.png, with nothing of the manifest asked for by either tab.
+    expect(server.holders(hash)).toEqual(expect.arrayContaining([hId]));
+    expect(warmed.sw!.routes).toEqual({ cache: 0, peers: 0, origin: 0 });
+    expect(warmed.sw!.prefetch.files).toBe(0);
+    await follower.close();
   });
 }, 90_000);

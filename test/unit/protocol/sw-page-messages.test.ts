@@ -60,6 +60,7 @@ describe('manifest relay messages', () => {
     expect(parsePageToSwMessage({ type: 'swarmcdn/peer-envelope', peerId: PEER, bytes })).toEqual({ type: 'swarmcdn/peer-envelope', peerId: PEER, bytes });
     expect(parsePageToSwMessage({ type: 'swarmcdn/get-envelope' })).toEqual({ type: 'swarmcdn/get-envelope' });
     expect(parsePageToSwMessage({ type: 'swarmcdn/core-up' })).toEqual({ type: 'swarmcdn/core-up' });
+    expect(parsePageToSwMessage({ type: 'swarmcdn/warm', extra: 'ignored' })).toEqual({ type: 'swarmcdn/warm' });
     for (const bad of [
       { peerId: 'not a peer id!', bytes },
       { peerId: PEER, bytes: new Uint8Array([1]) },
