@@ -58,7 +58,6 @@ export const ERROR_CATALOGUE = {
   SIGNAL_RATE_LIMITED: { status: 429, summary: 'a signalling connection sent messages faster than its rate' },
   SIGNAL_MALFORMED: { status: 400, summary: 'a signalling frame is not JSON, has the wrong shape, an unknown type or no destination' },
   SIGNAL_TIMEOUT: { status: 408, summary: 'a signalling socket sent nothing, not even a HEARTBEAT, for longer than the alive timeout' },
-  SIGNAL_SLOW_CLIENT: { status: 503, summary: 'a signalling client does not read what is relayed to it and its send buffer overflowed' },
   SIGNAL_REPLACED: { status: 409, summary: 'the same id and token connected again, and the newer socket replaced this one' },
   SIGNAL_PEERS_HIDDEN: { status: 401, summary: 'this server never lists its peers' },
   // Peers and the page bridge (page-bridge/, sw/): a failed peer never fails a page; the SW falls
