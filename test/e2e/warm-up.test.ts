@@ -14,29 +14,37 @@ import { waitFor } from './support/wait.js';
 const e2e = useE2e<PagesSite>({ site: makePagesSite });
 const IMAGE = '/img/c.png';
 
+/** Runs in a page: sets `data` on the bridge's tag as the parser inserts it, before its script runs. */
+function setTagData(data: Record<string, string>): void {
+  new MutationObserver((records) => {
+    for (const r of records) for (const n of r.addedNodes) if (n instanceof HTMLScriptElement && n.src.endsWith('/swarmcdn/bridge.js')) Object.assign(n.dataset, data);
+  }).observe(document, { childList: true, subtree: true });
+}
+
+/** A visitor that lands (its SW installs), then loads page c and holds c.png (copied from the origin into its cache), as the tracker lists. */
+async function holderOfImage(name: string): Promise<Visitor> {
+  const { browser, server, site } = e2e();
+  const v = await browser.visitor(name);
+  for (const path of [PAGES.landing, '/c.html']) {
+    await v.page.goto(`${server.url}${path}`, { waitUntil: 'load' });
+    await v.ready();
+  }
+  const [id, hash] = [await v.peerId(), (await site.entry(IMAGE)).integrity];
+  await waitFor(() => server.holders(hash), (holders) => holders.includes(id), { timeoutMs: 15_000, intervalMs: 100, what: `the tracker to list ${name} as a holder of c.png` });
+  return v;
+}
+
 it('a page\'s bridge connects to a holder of what the page references before the page asks for it', async () => {
   await e2e().run(async () => {
-    const { browser, server, site } = e2e();
-    // A lands (its SW installs), then loads page c and becomes a holder of c.png (copied from the origin into its cache).
-    const a = await browser.visitor('a');
-    await a.page.goto(`${server.url}${PAGES.landing}`, { waitUntil: 'load' });
-    await a.ready();
-    await a.page.goto(`${server.url}/c.html`, { waitUntil: 'load' });
-    await a.ready();
-    const aId = await a.peerId();
-    const hash = (await site.entry(IMAGE)).integrity;
-    await waitFor(() => server.holders(hash), (holders) => holders.includes(aId), { timeoutMs: 15_000, intervalMs: 100, what: 'the tracker to list a as a holder of c.png' });
+    const { browser, server } = e2e();
+    const a = await holderOfImage('a');
 
     // B opens the gallery, which requests nothing of the manifest: only the warm-up can connect it to A.
     // Prefetch off for B (set on the tag as the parser inserts it, before the script runs), so the image
     // is fetched when the page asks for it, not before; and a long first-byte hedge, so a busy CI
     // machine cannot hand the image to the origin before the open channel delivers.
     const b = await browser.visitor('b');
-    await b.page.addInitScript(() => {
-      new MutationObserver((records) => {
-        for (const r of records) for (const n of r.addedNodes) if (n instanceof HTMLScriptElement && n.src.endsWith('/swarmcdn/bridge.js')) Object.assign(n.dataset, { prefetchBytes: '0', hedgeMs: '5000' });
-      }).observe(document, { childList: true, subtree: true });
-    });
+    await b.page.addInitScript(setTagData, { prefetchBytes: '0', hedgeMs: '5000' });
     await b.page.goto(`${server.url}${PAGES.gallery}`, { waitUntil: 'load' });
     await b.ready();
     const warmed = await b.waitForStats((s) => s.connections === 1, 'a connection to the holder of c.png', 10_000);
@@ -67,24 +75,14 @@ it('a following tab\'s page warms the visitor\'s one bridge (the leading tab\'s)
   await e2e().run(async () => {
     const { browser, server, site } = e2e();
     // H holds c.png (as A did above; this test stands on its own).
-    const h = await browser.visitor('h');
-    await h.page.goto(`${server.url}${PAGES.landing}`, { waitUntil: 'load' });
-    await h.ready();
-    await h.page.goto(`${server.url}/c.html`, { waitUntil: 'load' });
-    await h.ready();
-    const hId = await h.peerId();
-    const hash = (await site.entry(IMAGE)).integrity;
-    await waitFor(() => server.holders(hash), (holders) => holders.includes(hId), { timeoutMs: 15_000, intervalMs: 100, what: 'the tracker to list h as a holder of c.png' });
+    const h = await holderOfImage('h');
+    const [hId, hash] = [await h.peerId(), (await site.entry(IMAGE)).integrity];
 
     // V's first tab leads, on the landing page; its second tab follows, on the gallery, which requests
     // nothing of the manifest: only a warm-up for the follower's page can connect the leader's bridge
     // to a holder of c.png. Prefetch off in both tabs, so nothing else fetches it.
     const v = await browser.visitor('v');
-    await v.context.addInitScript(() => {
-      new MutationObserver((records) => {
-        for (const r of records) for (const n of r.addedNodes) if (n instanceof HTMLScriptElement && n.src.endsWith('/swarmcdn/bridge.js')) Object.assign(n.dataset, { prefetchBytes: '0' });
-      }).observe(document, { childList: true, subtree: true });
-    });
+    await v.context.addInitScript(setTagData, { prefetchBytes: '0' });
     await v.page.goto(`${server.url}${PAGES.landing}`, { waitUntil: 'load' });
     await v.ready();
     const before = await v.stats();
