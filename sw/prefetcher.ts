@@ -40,8 +40,8 @@ export interface PrefetcherDeps {
   readonly nextRequestId: () => number;
   /** The pages' own swarm requests: the prefetch waits for them and never fetches their files beside them. */
   readonly pages?: PageActivity;
-  /** Told of each verified chunk the prefetch receives (the swarm is delivering). */
-  readonly pulse?: Pick<SwarmPulse, 'note'>;
+  /** Told of each verified chunk the prefetch receives (the swarm is delivering; a prefetch has no first-byte hedge of its own). */
+  readonly pulse?: Pick<SwarmPulse, 'note' | 'delivering'>;
 }
 
 /** What a plan reads. */
@@ -148,7 +148,7 @@ export class Prefetcher {
       stats: { addBadChunk: () => stats.addBadChunk(), addBytes: (source, n) => source !== 'cache' && stats.addBytes(source, n) },
       stallMs: this.deps.settings().stallMs,
       window: PREFETCH_WINDOW,
-      pulse: this.deps.pulse && { note: (n) => this.deps.pulse!.note(n), delivering: () => false },
+      pulse: this.deps.pulse,
       origin: 'never',
       peersUntil: Date.now(),
       nextRequestId: this.deps.nextRequestId,
