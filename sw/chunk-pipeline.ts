@@ -57,12 +57,7 @@ export class ChunkPipeline {
     this.cursor = span.first;
     this.originSpans = new OriginSpans(span.last);
     if (ctx.origin === 'never') this.peersUntil = ctx.peersUntil ?? Date.now();
-    else this.firstByte = new FirstByteHedge(ctx, () => this.hedge());
-  }
-
-  /** Chunks that came from peers so far. */
-  get fromPeers(): number {
-    return this.fromPeersSoFar.chunks;
+    else this.firstByte = new FirstByteHedge(ctx, () => this.bytesLeft(), () => this.hedge());
   }
 
   /** The next chunk in order, or undefined after the last; rejects only when the origin failed too. */
@@ -246,12 +241,16 @@ export class ChunkPipeline {
   /** The rate hedge (rate-hedge.ts): would the origin finish the rest clearly before the peers? Never in peers-only mode. */
   private peersSlowerThanOrigin(): boolean {
     const pace = this.ctx.originPace;
-    if (!pace || this.peersUntil !== undefined) return false;
-    let leftBytes = 0;
+    return pace !== undefined && this.peersUntil === undefined && this.fromPeersSoFar.originFaster(pace, this.bytesLeft());
+  }
+
+  /** Bytes of the span neither held yet nor asked of the origin. */
+  private bytesLeft(): number {
+    let left = 0;
     for (let i = this.cursor; i <= this.span.last; i++) {
-      if (!this.slots.get(i)?.settled && !this.originSpans.has(i)) leftBytes += chunkLength(i, this.file.size, this.chunkSize);
+      if (!this.slots.get(i)?.settled && !this.originSpans.has(i)) left += chunkLength(i, this.file.size, this.chunkSize);
     }
-    return this.fromPeersSoFar.originFaster(pace, leftBytes);
+    return left;
   }
 
   /**

@@ -12,7 +12,7 @@ const SAMPLES = 16;
 export const HEDGE_MIN_MS = 80;
 /** Before any sample: a conservative guess for an origin across the internet. */
 const DEFAULT_TTFB_MS = 100;
-/** Before any body is measured: 10 MB/s (80 Mbit/s), a median broadband downlink. Only the first-byte budget uses it, never the rate hedge. */
+/** Before any body is measured: 10 MB/s (80 Mbit/s), a median broadband downlink. Only the first-byte hedge uses it, never the rate hedge. */
 export const PRIOR_BYTES_PER_MS = 10_000;
 /**
  * The first-byte budget is at least this share of the time the origin would take for the bytes at
@@ -69,8 +69,12 @@ export class OriginTiming {
    */
   hedgeBudgetMs(stallMs: number, bytesAtStake = 0): number {
     const ttfb = this.ttfbMs();
-    const stake = HEDGE_STAKE_SHARE * (ttfb + bytesAtStake / (this.bytesPerMs() ?? PRIOR_BYTES_PER_MS));
-    return Math.min(stallMs, Math.max(HEDGE_MIN_MS, 2 * ttfb + 20, stake));
+    return Math.min(stallMs, Math.max(HEDGE_MIN_MS, 2 * ttfb + 20, HEDGE_STAKE_SHARE * this.originMs(bytesAtStake)));
+  }
+
+  /** How long the origin would take for `bytes`: its time to headers plus the bytes at its pace (measured, else the prior). */
+  originMs(bytes: number): number {
+    return this.ttfbMs() + bytes / (this.bytesPerMs() ?? PRIOR_BYTES_PER_MS);
   }
 }
 

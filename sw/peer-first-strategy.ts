@@ -285,6 +285,7 @@ export class PeerFirstStrategy extends Strategy {
       originDownWaitMs: this.originDownWaitMs,
       onHandover: (reason) => rt.stats.addHandover(reason),
       pulse: rt.pulse,
+      stake: { bytes: () => rt.pages.bytesInFlight, originMs: (bytes) => rt.timing.originMs(bytes) },
       nextRequestId: rt.nextRequestId,
       keepAlive: (work) => void job.handler.waitUntil(work.then(() => undefined, () => undefined)),
       bridge: () => Promise.resolve(bridge),

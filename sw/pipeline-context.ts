@@ -37,10 +37,15 @@ export interface PipelineContext extends Omit<PeerFetchContext, 'progress'> {
    */
   readonly originPace?: { readonly ttfbMs: () => number; readonly bytesPerMs: () => number | undefined };
   /**
-   * The swarm's delivery to this SW over every response (swarm-pulse.ts): told of each verified
-   * peer chunk; while it delivers, the first-byte hedge waits.
+   * The swarm's delivery to this SW's page requests (swarm-pulse.ts): told of each verified peer
+   * chunk; the first-byte hedge reads its pace.
    */
-  readonly pulse?: Pick<SwarmPulse, 'note' | 'delivering'>;
+  readonly pulse?: Pick<SwarmPulse, 'note' | 'recentPace'>;
+  /**
+   * For the first-byte hedge: the bytes the page's swarm requests wait on together, and how long
+   * the origin would take for `bytes` (its time to headers plus the bytes at its pace).
+   */
+  readonly stake?: { readonly bytes: () => number; readonly originMs: (bytes: number) => number };
   /** Told each time the origin takes over the rest of a span, and why (SwStats.handovers). */
   readonly onHandover?: (reason: HandoverReason) => void;
 }

@@ -15,7 +15,6 @@ import { ChunkPipeline, type PipelineContext } from './chunk-pipeline.js';
 import type { ManifestStore } from './manifest-store.js';
 import type { PageActivity } from './page-activity.js';
 import type { SwStatsCounter } from './sw-stats.js';
-import type { SwarmPulse } from './swarm-pulse.js';
 
 /** Chunk requests in flight per prefetched file: half a page request's window, so a real request still finds room on the channel. */
 const PREFETCH_WINDOW = 4;
@@ -40,8 +39,6 @@ export interface PrefetcherDeps {
   readonly nextRequestId: () => number;
   /** The pages' own swarm requests: the prefetch waits for them and never fetches their files beside them. */
   readonly pages?: PageActivity;
-  /** Told of each verified chunk the prefetch receives (the swarm is delivering; a prefetch has no first-byte hedge of its own). */
-  readonly pulse?: Pick<SwarmPulse, 'note' | 'delivering'>;
 }
 
 /** What a plan reads. */
@@ -148,7 +145,6 @@ export class Prefetcher {
       stats: { addBadChunk: () => stats.addBadChunk(), addBytes: (source, n) => source !== 'cache' && stats.addBytes(source, n) },
       stallMs: this.deps.settings().stallMs,
       window: PREFETCH_WINDOW,
-      pulse: this.deps.pulse,
       origin: 'never',
       peersUntil: Date.now(),
       nextRequestId: this.deps.nextRequestId,

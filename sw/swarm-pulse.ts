@@ -1,10 +1,9 @@
 /**
- * The swarm's delivery to this SW as a whole: when verified peer chunks last arrived (for any
- * response or prefetch) and their recent pace. A response whose first chunk is late because it
- * waits behind this SW's other requests to the same peers is not one the swarm cannot serve: the
- * peers are busy serving us. The first-byte hedge reads this before it hands a span to the origin
- * (chunk-pipeline.ts): while the swarm delivers, at least at the origin's pace, the response waits
- * its turn; the stall rule and the rate hedge still bound it.
+ * The swarm's delivery to this SW's page requests as a whole: when verified peer chunks last
+ * arrived (for any of them; a prefetch's do not count, a page waits on none of them) and their
+ * recent pace. A response whose first chunk is late because it waits behind the page's other
+ * requests to the same peers is not one the swarm cannot serve: the peers are busy serving us.
+ * The first-byte hedge reads this before it hands a span to the origin (first-byte-hedge.ts).
  */
 
 /** Arrivals older than this are forgotten: the pace is the last second's. */
@@ -36,17 +35,11 @@ export class SwarmPulse {
     return bytes / span;
   }
 
-  /**
-   * True when a verified peer chunk arrived within `withinMs` and the swarm's pace is not below the
-   * origin's (`originBytesPerMs`; undefined: not measured yet, so only the arrivals count).
-   */
-  delivering(withinMs: number, originBytesPerMs: number | undefined): boolean {
+  /** The pace (bytes per ms) while the swarm is delivering: a chunk arrived within `withinMs`; else undefined. */
+  recentPace(withinMs: number): number | undefined {
     this.forget();
     const last = this.arrivals.at(-1);
-    if (!last || this.now() - last.at > withinMs) return false;
-    if (originBytesPerMs === undefined) return true;
-    const pace = this.bytesPerMs();
-    return pace !== undefined && pace >= originBytesPerMs;
+    return last && this.now() - last.at <= withinMs ? this.bytesPerMs() : undefined;
   }
 
   private forget(): void {

@@ -30,7 +30,7 @@ export interface SwarmRuntime {
   readonly availability: AvailabilityView;
   /** The origin's measured latency and throughput. */
   readonly timing: OriginTiming;
-  /** Verified peer chunks arriving, over every response and prefetch (the first-byte hedge reads it). */
+  /** Verified peer chunks arriving for the pages' requests (the first-byte hedge reads it). */
   readonly pulse: SwarmPulse;
   /** Fills the cache from peers while pages are idle. */
   readonly prefetcher: Prefetcher;
@@ -116,7 +116,7 @@ export function createSwarmRuntime(options: SwarmRuntimeOptions): SwarmRuntime {
   const nextRequestId = (): number => (requestId = (requestId + 1) % Number.MAX_SAFE_INTEGER);
   const copier = new OriginCopier({ cache, fetch: (request) => fetch(request) });
   const pages = new PageActivity();
-  const prefetcher = new Prefetcher({ manifest, cache, bridges, stats, availability, settings: () => settings, nextRequestId, pages, pulse });
+  const prefetcher = new Prefetcher({ manifest, cache, bridges, stats, availability, settings: () => settings, nextRequestId, pages });
   return {
     manifest,
     cache,

@@ -381,14 +381,15 @@ describe('ChunkPipeline', () => {
       expect(h.stats.snapshot(1).handovers).toEqual({ firstByte: 1, rate: 0, peerFailed: 0 });
     });
 
-    it('waits its turn while the swarm is delivering to this SW: the peers serve it all, nothing goes to the origin', async () => {
+    it('waits its turn while the swarm delivers the pages\' requests and would drain them before a distant origin sent this one', async () => {
       const entry = await manifestEntry(DATA);
       const h = harness({ entry, origin: 'range', peer: late(entry) });
-      // Another response's 256 KiB chunks keep arriving every 10 ms (26 MB/s, above the prior origin pace), as they would from the same peers.
+      // Another response's 256 KiB chunks keep arriving every 10 ms (26 MB/s), as they would from the
+      // same peers: the 1 MB the pages wait on drains in ~40 ms; the origin needs 500 ms to headers.
       const pulse = new SwarmPulse();
       const other = setInterval(() => pulse.note(262_144), 10);
       try {
-        h.ctx = { ...h.ctx, stallMs: 2_000, hedgeMs: 30, pulse };
+        h.ctx = { ...h.ctx, stallMs: 2_000, hedgeMs: 30, pulse, stake: { bytes: () => 1_000_000, originMs: (bytes) => 500 + bytes / 1_000 } };
         const { body, source } = await serve(h, entry);
         expect(Buffer.from(body).equals(Buffer.from(DATA))).toBe(true);
         expect(source).toBe('peer');
@@ -411,14 +412,14 @@ describe('ChunkPipeline', () => {
       expect(h.stats.snapshot(1).handovers.firstByte).toBe(0);
     });
 
-    it('does not wait on a swarm slower than the origin measured', async () => {
+    it('does not wait its turn when the origin would send this response before the swarm drained what the pages wait on', async () => {
       const entry = await manifestEntry(DATA);
       const h = harness({ entry, origin: 'range', peer: late(entry) });
       const pulse = new SwarmPulse();
-      const other = setInterval(() => pulse.note(CS), 10);
+      const other = setInterval(() => pulse.note(262_144), 10);
       try {
-        // ~100 bytes per ms from the swarm against an origin measured at 10 MB/s (and the prior's pace).
-        h.ctx = { ...h.ctx, stallMs: 2_000, hedgeMs: 30, pulse, originPace: { ttfbMs: () => 5, bytesPerMs: () => 10_000 } };
+        // The same 26 MB/s swarm, but 26 MB ahead of this small response (~1 s), against an origin 5 ms away at 10 MB/s.
+        h.ctx = { ...h.ctx, stallMs: 2_000, hedgeMs: 30, pulse, stake: { bytes: () => 26_000_000, originMs: (bytes) => 5 + bytes / 10_000 } };
         await new Promise((resolve) => setTimeout(resolve, 50));
         const { body, source } = await serve(h, entry);
         expect(Buffer.from(body).equals(Buffer.from(DATA))).toBe(true);

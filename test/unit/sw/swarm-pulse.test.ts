@@ -12,7 +12,7 @@ describe('SwarmPulse', () => {
     const c = clock();
     const pulse = new SwarmPulse(c.now);
     expect(pulse.bytesPerMs()).toBeUndefined();
-    expect(pulse.delivering(100, undefined)).toBe(false);
+    expect(pulse.recentPace(100)).toBeUndefined();
   });
 
   it('measures the pace of the arrivals after the first, up to now', () => {
@@ -27,19 +27,17 @@ describe('SwarmPulse', () => {
     expect(pulse.bytesPerMs()).toBe(200);
   });
 
-  it('delivers while an arrival is recent and its pace is at least the origin measured', () => {
+  it('has a recent pace only while an arrival is recent', () => {
     const c = clock();
     const pulse = new SwarmPulse(c.now);
     for (let i = 0; i < 5; i++) {
       pulse.note(1_000);
       c.advance(10);
     }
-    // 4,000 bytes over 50 ms: 80 bytes/ms.
-    expect(pulse.delivering(100, undefined)).toBe(true);
-    expect(pulse.delivering(100, 80)).toBe(true);
-    expect(pulse.delivering(100, 81)).toBe(false);
+    // 4,000 bytes over the 50 ms since the first arrival: 80 bytes/ms.
+    expect(pulse.recentPace(100)).toBe(80);
     // The last arrival 10 ms ago: not within 5 ms.
-    expect(pulse.delivering(5, undefined)).toBe(false);
+    expect(pulse.recentPace(5)).toBeUndefined();
   });
 
   it('forgets arrivals older than its window', () => {
@@ -49,6 +47,6 @@ describe('SwarmPulse', () => {
     pulse.note(1_000);
     c.advance(PULSE_WINDOW_MS + 1);
     expect(pulse.bytesPerMs()).toBeUndefined();
-    expect(pulse.delivering(Number.MAX_SAFE_INTEGER, undefined)).toBe(false);
+    expect(pulse.recentPace(Number.MAX_SAFE_INTEGER)).toBeUndefined();
   });
 });
