@@ -120,7 +120,9 @@ export const signallingPlugin: FastifyPluginAsync<SignallingPluginOptions> = asy
     hub.admit(socket, request.query, networkKey(request.ip), addressKey(request.ip));
   });
 
-  app.addHook('onClose', async () => {
+  // preClose, not onClose: the HTTP server's close waits for every connection, these sockets too,
+  // so they are told (and, past a grace, cut) before it starts waiting.
+  app.addHook('preClose', async () => {
     hub.close();
   });
 };

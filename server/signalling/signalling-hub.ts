@@ -53,6 +53,12 @@ import type { TrackerService } from '../tracker/tracker-service.js';
 // RFC 6455 §7.4.1 close codes.
 const NORMAL = 1000;
 const GOING_AWAY = 1001;
+/**
+ * At shutdown, a socket that has not finished the close handshake this long after it was told
+ * (a client reading its socket answers within a round trip) is cut: ws would otherwise wait its
+ * own 30 s close timeout for a busy or vanished client, and the server's close with it.
+ */
+export const SHUTDOWN_GRACE_MS = 1_000;
 const POLICY = 1008;
 const TOO_BIG = 1009;
 const INTERNAL_ERROR = 1011;
@@ -101,6 +107,7 @@ export class SignallingHub {
   readonly #batch: WriteBatch;
   readonly #perMs: number;
   readonly #timer: NodeJS.Timeout;
+  #shutDown = false;
   #nextIdleSweep = 0;
   #debug = false;
   // Shared by every socket: EventEmitter calls them with `this` = the socket.
@@ -147,6 +154,7 @@ export class SignallingHub {
 
   /** Admits or refuses a socket, given its URL query, the tracker's network key and the address key (address-key.ts). Never throws. */
   admit(socket: PeerSocket, query: unknown, networkKey: string, addressKey: string): void {
+    if (this.#shutDown) return void socket.close(GOING_AWAY, 'server closing');
     try {
       const decision = decideAdmission(query, this.#o, this.#registry, this.#store, addressKey);
       if (!decision.ok) {
@@ -199,11 +207,19 @@ export class SignallingHub {
     }
   }
 
-  /** Stops the timer and closes every socket (server shutdown). */
-  close(): void {
+  /** Stops the timer, closes every socket and refuses new ones (server shutdown); a socket still open after `graceMs` is cut. */
+  close(graceMs = SHUTDOWN_GRACE_MS): void {
+    if (this.#shutDown) return;
+    this.#shutDown = true;
     clearInterval(this.#timer);
     const now = Date.now();
-    for (const conn of [...this.#registry.values()]) this.#close(conn, GOING_AWAY, 'server closing', now, false);
+    const open = [...this.#registry.values()];
+    for (const conn of open) this.#close(conn, GOING_AWAY, 'server closing', now, false);
+    if (open.length > 0) {
+      setTimeout(() => {
+        for (const { socket } of open) if (socket.readyState !== socket.CLOSED) socket.terminate();
+      }, graceMs).unref();
+    }
     this.#registry.clear();
     this.#queue.clear();
     this.#gauges.signalling = 0;
