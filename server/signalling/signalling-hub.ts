@@ -4,8 +4,8 @@
  * sweep timer (idle sockets, expired queue entries, released ids) for all sockets.
  *
  * Abuse: what others send never closes a socket: past its backlog cap a destination's frames are
- * dropped and their senders get EXPIRE. Frames wait only for unexpired ids this server issued,
- * within per-sender and per-address quotas (offline-queue.ts); connections are capped per address.
+ * dropped and their senders get EXPIRE. Frames wait only for unexpired ids this server issued, within
+ * per-sender and per-address quotas (offline-queue.ts); connections are capped per address.
  *
  * Speed (per relayed message, the hot path is #onFrame → #relay → #deliver):
  * - no closure, timer or bucket object per socket: one PeerConnection of plain fields, reached
@@ -44,6 +44,7 @@ import { OfflineQueue, queueLimits } from './offline-queue.js';
 import { PEER, PeerConnection, type PeerSocket } from './peer-connection.js';
 import { PeerRegistry } from './peer-registry.js';
 import { relayFrame, splicedFrame } from './relay-frame.js';
+import { SHUTDOWN_GRACE_MS, cutAfterGrace } from './shutdown.js';
 import { takeToken } from '../token-bucket.js';
 import { WriteBatch } from './write-batch.js';
 import { hasTrackerType, startsAsTrackerFrame } from './tracker-frame.js';
@@ -53,12 +54,6 @@ import type { TrackerService } from '../tracker/tracker-service.js';
 // RFC 6455 §7.4.1 close codes.
 const NORMAL = 1000;
 const GOING_AWAY = 1001;
-/**
- * At shutdown, a socket that has not finished the close handshake this long after it was told
- * (a client reading its socket answers within a round trip) is cut: ws would otherwise wait its
- * own 30 s close timeout for a busy or vanished client, and the server's close with it.
- */
-export const SHUTDOWN_GRACE_MS = 1_000;
 const POLICY = 1008;
 const TOO_BIG = 1009;
 const INTERNAL_ERROR = 1011;
@@ -212,14 +207,9 @@ export class SignallingHub {
     if (this.#shutDown) return;
     this.#shutDown = true;
     clearInterval(this.#timer);
-    const now = Date.now();
     const open = [...this.#registry.values()];
-    for (const conn of open) this.#close(conn, GOING_AWAY, 'server closing', now, false);
-    if (open.length > 0) {
-      setTimeout(() => {
-        for (const { socket } of open) if (socket.readyState !== socket.CLOSED) socket.terminate();
-      }, graceMs).unref();
-    }
+    for (const conn of open) this.#close(conn, GOING_AWAY, 'server closing', Date.now(), false);
+    cutAfterGrace(open.map((conn) => conn.socket), graceMs);
     this.#registry.clear();
     this.#queue.clear();
     this.#gauges.signalling = 0;
