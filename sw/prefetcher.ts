@@ -25,6 +25,12 @@ const PREFETCH_WINDOW = 4;
  * keep the channel busy; with 4 chunks each, at most 24 requests are in flight.
  */
 const PREFETCH_FILES_AT_ONCE = 6;
+/**
+ * How long a prefetched file's chunks are asked again after no peer served them (every 250 ms, of
+ * whichever holders the bridge has by then): a holder still connecting, or one that stalled and
+ * was given up, costs a retry, not the file. Bounded: a file no one serves frees its worker.
+ */
+const PREFETCH_RETRY_MS = 5_000;
 /** How long a prefetch waits for the asking page's bridge (it just sent the request, so it has one). */
 const BRIDGE_WAIT_MS = 5_000;
 
@@ -146,7 +152,7 @@ export class Prefetcher {
       stallMs: this.deps.settings().stallMs,
       window: PREFETCH_WINDOW,
       origin: 'never',
-      peersUntil: Date.now(),
+      peersUntil: Date.now() + PREFETCH_RETRY_MS,
       nextRequestId: this.deps.nextRequestId,
       keepAlive: (work) => void work.catch(() => undefined),
       bridge: () => Promise.resolve(bridge),

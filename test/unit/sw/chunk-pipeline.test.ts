@@ -364,6 +364,41 @@ describe('ChunkPipeline', () => {
     pipeline.cancel();
   });
 
+  describe('peers only (prefetch, or the origin already failed)', () => {
+    /** No peer serves chunk 2 for its first two asks (no holder connected yet); then one does. */
+    const lateHolder = (entry: ManifestFile): PeerScript => (req, attempt) => {
+      const index = entry.chunks.indexOf(req.chunk);
+      return index === 2 && attempt <= 2 ? { ok: false, code: 'PEER_NONE' } : { ok: true, bytes: chunkOf(index), peerId: 'A' };
+    };
+
+    it('asks a chunk no peer served again until the deadline, and never asks the origin', async () => {
+      const entry = await manifestEntry(DATA);
+      const h = harness({ entry, origin: 'range', peer: lateHolder(entry) });
+      h.ctx = { ...h.ctx, origin: 'never', peersUntil: Date.now() + 5_000 };
+      const { body, source } = await serve(h, entry);
+      expect(Buffer.from(body).equals(Buffer.from(DATA))).toBe(true);
+      expect(source).toBe('peer');
+      expect(h.ranges).toEqual([]);
+    });
+
+    it('fails the chunk once the deadline has passed, still without the origin', async () => {
+      const entry = await manifestEntry(DATA);
+      const h = harness({ entry, origin: 'range', peer: lateHolder(entry) });
+      h.ctx = { ...h.ctx, origin: 'never', peersUntil: Date.now() };
+      const pipeline = new ChunkPipeline(h.ctx, entry, CS, chunkSpan(0, SIZE - 1, CS));
+      const got: number[] = [];
+      await expect(
+        (async () => {
+          for (let c = await pipeline.next(); c; c = await pipeline.next()) got.push(c.index);
+        })(),
+      ).rejects.toThrow('no peer served the chunk in time');
+      expect(got).toEqual([0, 1]);
+      expect(h.ranges).toEqual([]);
+      pipeline.cancel();
+      await pipeline.settled();
+    });
+  });
+
   describe('the first-byte hedge', () => {
     /** Peers that answer every chunk 150 ms after it was asked: five times the 30 ms budget. */
     const late = (entry: ManifestFile): PeerScript => (req) =>
