@@ -15,12 +15,12 @@ import { EndGame, holdingUp } from './end-game.js';
 import { FirstByteHedge } from './first-byte-hedge.js';
 import { fetchChunkFromPeers, type PeerOutcome } from './peer-chunk-fetch.js';
 import { readOriginSpan } from './origin-span-reader.js';
-import { OriginSpans } from './origin-spans.js';
+import { OriginSpans, peersKeepFrom } from './origin-spans.js';
 import { PeerTally } from './peer-tally.js';
 import type { PipelineChunk, PipelineContext } from './pipeline-context.js';
-import { PendingWrites } from './pending-writes.js';
+import { ChunkWrites } from './pending-writes.js';
 import type { HandoverReason } from './sw-stats.js';
-import { createSlot, type Slot } from './pipeline-slot.js';
+import { askingPeers, createSlot, settledThrough, type Slot } from './pipeline-slot.js';
 import { verifyChunk } from './verify-chunk.js';
 
 export type { PipelineChunk, PipelineContext } from './pipeline-context.js';
@@ -32,7 +32,7 @@ const PEER_RETRY_MS = 250;
 export class ChunkPipeline {
   private readonly slots = new Map<number, Slot>();
   private readonly abort = new AbortController();
-  private readonly writes = new PendingWrites();
+  private readonly writes: ChunkWrites;
   private roomWaiters: (() => void)[] = [];
   private cursor: number;
   private lastArrival = Date.now();
@@ -55,6 +55,7 @@ export class ChunkPipeline {
     private readonly span: ChunkSpan,
   ) {
     this.cursor = span.first;
+    this.writes = new ChunkWrites(ctx.cache, file, chunkSize, ctx.keepAlive);
     this.originSpans = new OriginSpans(span.last);
     if (ctx.origin === 'never') this.peersUntil = ctx.peersUntil ?? Date.now();
     else this.firstByte = new FirstByteHedge(ctx, () => this.bytesLeft(), () => this.hedge());
@@ -147,7 +148,7 @@ export class ChunkPipeline {
       if (bytes && (await verifyChunk(bytes, chunk, size))) {
         this.ctx.stats.addBytes('cache', size);
         // A chunk another file holds also counts for this one.
-        this.store(index, bytes);
+        this.writes.store(index, bytes);
         this.vouched = true;
         slot.resolve({ index, bytes, source: 'cache' });
         this.launch();
@@ -198,7 +199,7 @@ export class ChunkPipeline {
     this.ctx.pulse?.note(bytes.byteLength);
     this.fromPeersSoFar.add(bytes.byteLength);
     this.firstByte?.stop();
-    this.store(slot.index, bytes);
+    this.writes.store(slot.index, bytes);
     this.vouched = true;
     slot.resolve({ index: slot.index, bytes, source: 'peer' });
     if (slot.reasked) slot.abort.abort();
@@ -276,20 +277,12 @@ export class ChunkPipeline {
     }
   }
 
-  private store(index: number, bytes: Uint8Array): void {
-    if (this.ctx.cache.isTainted(this.file.integrity)) return;
-    const shape = { ...this.file, chunkSize: this.chunkSize };
-    const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
-    const write = this.ctx.cache.storeChunk(shape, index, buffer as ArrayBuffer);
-    this.writes.add(write);
-    this.ctx.keepAlive(write);
-  }
-
   /**
    * Chunk `failed` has no peer: one origin request takes over from the first chunk not yet held
    * (at or before it, so slow peer requests in front of it stop holding the page up) to the end
    * of the span. Usually that is the only one; a cached chunk in front that then fails its check
-   * gets a request of its own, up to where the first one starts.
+   * gets a request of its own, up to where the first one starts. A hedge (peers late or slow, not
+   * failed) leaves the peers the back of what they have in flight at the span's end (peersKeepFrom).
    */
   private toOrigin(failed: number, reason: HandoverReason): void {
     if (this.abort.signal.aborted || this.originSpans.has(failed)) return;
@@ -298,7 +291,8 @@ export class ChunkPipeline {
     let from = this.cursor;
     for (let s = this.slots.get(from); from < failed && s && (s.settled || s.phase === 'cache'); s = this.slots.get(from)) from++;
     const span = this.originSpans.claim(from, failed);
-    for (const slot of this.slots.values()) if (slot.index >= span.from && slot.index <= span.to && !slot.settled) slot.abort.abort();
+    const kept = reason === 'peerFailed' ? span.to + 1 : peersKeepFrom(span, (i) => askingPeers(this.slots.get(i)));
+    for (const slot of this.slots.values()) if (slot.index >= span.from && slot.index < kept && !slot.settled) slot.abort.abort();
     void this.readOrigin(span.from, span.to);
   }
 
@@ -326,8 +320,13 @@ export class ChunkPipeline {
           // manifest's chunks must not go on with the origin's. Peers finish it, or it fails rather
           // than mix two files; the taint sends the next request for the file to the origin, whole.
           if (this.vouched) throw new Error(`the origin's bytes of ${this.file.integrity} differ from the manifest's at chunk ${index}, after chunks the manifest vouched for`);
-        } else this.store(index, bytes);
-        this.slot(index).resolve({ index, bytes, source: 'origin' });
+        } else this.writes.store(index, bytes);
+        const slot = this.slot(index);
+        // Peers kept asks at the back (a hedge): whichever source comes first wins the chunk, the
+        // other's ask is cancelled, and the origin stops once peers hold everything after it.
+        if (!slot.settled) slot.abort.abort();
+        slot.resolve({ index, bytes, source: 'origin' });
+        if (settledThrough(this.slots, this.cursor, index + 1, to)) break;
       }
     } catch (error) {
       this.originFailedFor(from, to, error);
