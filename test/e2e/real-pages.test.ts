@@ -60,7 +60,8 @@ it('alone, a visitor waits on the swarm for nothing, and becomes a holder of wha
     // The origin's bytes were copied into the cache (read back from the browser's HTTP cache, not
     // fetched twice), verified, and announced.
     const twice = e2e().site.assets.filter((p) => e2e().server.requests.count({ visitor: 'a', path: p }) > 1);
-    const aId = await a.peerId();
+    // The last page's peer (each page has its own; its core starts after the page's load).
+    const aId = await a.joinedPeerId();
     const hashes = await Promise.all(e2e().site.assets.map(async (p) => ({ path: p, hash: (await e2e().site.entry(p)).integrity })));
     await waitFor(
       () => hashes.filter(({ hash }) => !e2e().server.holders(hash).includes(aId)).map(({ path }) => path),

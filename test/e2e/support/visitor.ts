@@ -118,6 +118,14 @@ export class Visitor {
     return withTimeout(this.page.evaluate(() => (window as unknown as PageWindow).swarmcdn!.swarm!.peerId), 5_000, `${this.name}: peerId`);
   }
 
+  /**
+   * The swarm's peer id once this page has one: a page's core (and its peer) starts after the
+   * page's load, so right after a navigation `peerId()` may still read undefined.
+   */
+  joinedPeerId(timeoutMs = 15_000): Promise<string> {
+    return waitFor(() => this.peerId(), (id) => typeof id === 'string' && id.length > 0, { timeoutMs, intervalMs: 100, what: `${this.name}: a peer id` });
+  }
+
   /** `swarm.stats()`. */
   stats(timeoutMs = 5_000): Promise<SwarmStatsView> {
     return withTimeout(this.page.evaluate(() => (window as unknown as PageWindow).swarmcdn!.swarm!.stats()), timeoutMs, `${this.name}: swarm.stats()`);
