@@ -76,6 +76,11 @@ export class ChunkPipeline {
     return chunk;
   }
 
+  /** True once every chunk of the span was read (not when it was cancelled first). */
+  get complete(): boolean {
+    return this.cursor > this.span.last;
+  }
+
   /** Stops everything in flight (the page went away, or the response ended). */
   cancel(): void {
     if (this.abort.signal.aborted) return;

@@ -43,6 +43,7 @@ export class OriginCopier {
   private readonly pending = new Map<Sha256Sri, PendingCopy>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> | undefined;
+  private copying = 0;
 
   constructor(private readonly deps: OriginCopierDeps) {}
 
@@ -53,6 +54,11 @@ export class OriginCopier {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.flush(), QUIET_MS);
     return copied;
+  }
+
+  /** Files noted and not copied (or dropped) yet. */
+  waiting(): number {
+    return this.pending.size + this.copying;
   }
 
   /** Copies everything noted now (a page said it is idle); resolves when the queue is empty. */
@@ -68,7 +74,9 @@ export class OriginCopier {
       while (this.pending.size > 0) {
         const [key, job] = this.pending.entries().next().value as [Sha256Sri, PendingCopy];
         this.pending.delete(key);
+        this.copying += 1;
         await this.copy(job).catch(() => undefined);
+        this.copying -= 1;
         job.done();
       }
     };

@@ -91,7 +91,10 @@ export function handlePageMessage(event: ExtendableMessageEvent, runtime: SwarmR
       if (message.version > runtime.manifest.version()) keepAlive(runtime.manifest.refresh());
       return;
     case 'swarmcdn/stats':
-      source?.postMessage({ type: 'swarmcdn/stats', stats: runtime.stats.snapshot(runtime.manifest.version(), runtime.availability.summary()) });
+      source?.postMessage({
+        type: 'swarmcdn/stats',
+        stats: runtime.stats.snapshot(runtime.manifest.version(), runtime.availability.summary(), { files: runtime.cache.completeFiles().length, copying: runtime.copier.waiting() }),
+      });
       return;
     case 'swarmcdn/availability':
       runtime.availability.apply(message.full, message.files);

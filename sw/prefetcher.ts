@@ -14,7 +14,7 @@ import type { ChunkCache } from './chunk-cache.js';
 import { ChunkPipeline, type PipelineContext } from './chunk-pipeline.js';
 import type { ManifestStore } from './manifest-store.js';
 import type { PageActivity } from './page-activity.js';
-import type { SwStatsCounter } from './sw-stats.js';
+import type { ByteSource, SwStatsCounter } from './sw-stats.js';
 
 /** Chunk requests in flight per prefetched file: half a page request's window, so a real request still finds room on the channel. */
 const PREFETCH_WINDOW = 4;
@@ -133,22 +133,30 @@ export class Prefetcher {
         if (pagesWant(file)) continue;
         const bridge = this.deps.bridges.get(clientId) ?? (await this.deps.bridges.choose(clientId, 0));
         if (!bridge) return;
-        if (await this.fetchFile(file, manifest.chunkSize, bridge)) this.deps.stats.addPrefetch(file.size);
         // A file that failed may mean the page went away (its port never answers): stop if it did.
-        else if (!(await this.deps.bridges.choose(clientId, 0))) return;
+        if (!(await this.fetchFile(file, manifest.chunkSize, bridge)) && !(await this.deps.bridges.choose(clientId, 0))) return;
       }
     };
     await Promise.all(Array.from({ length: Math.min(PREFETCH_FILES_AT_ONCE, plan.length) }, worker));
   }
 
-  /** One file from peers into the cache; false when a chunk could not be had. */
+  /**
+   * One file from peers into the cache, counted in the prefetch's stats; false when a chunk could
+   * not be had or a page took the file over (its fetch cancelled this one).
+   */
   private async fetchFile(file: ManifestFile, chunkSize: number, bridge: Awaited<ReturnType<BridgeRegistry['choose']>>): Promise<boolean> {
     const { stats } = this.deps;
+    let fetched = 0;
+    const fromPeers = (source: ByteSource, n: number): void => {
+      // A chunk already cached is not a byte fetched: only peer bytes count for a prefetch.
+      if (source === 'cache') return;
+      fetched += n;
+      stats.addBytes(source, n);
+    };
     const ctx: PipelineContext = {
       cache: this.deps.cache,
       bridges: this.deps.bridges,
-      // A chunk already cached is not a byte fetched: only peer bytes count for a prefetch.
-      stats: { addBadChunk: () => stats.addBadChunk(), addBytes: (source, n) => source !== 'cache' && stats.addBytes(source, n) },
+      stats: { addBadChunk: () => stats.addBadChunk(), addBytes: fromPeers },
       stallMs: this.deps.settings().stallMs,
       window: PREFETCH_WINDOW,
       origin: 'never',
@@ -162,10 +170,11 @@ export class Prefetcher {
     this.active.set(file.integrity, pipeline);
     try {
       while (await pipeline.next());
-      return true;
+      return pipeline.complete;
     } catch {
       return false;
     } finally {
+      stats.addPrefetch(fetched, pipeline.complete);
       if (this.active.get(file.integrity) === pipeline) this.active.delete(file.integrity);
       pipeline.cancel();
       await pipeline.settled();

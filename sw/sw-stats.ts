@@ -58,9 +58,9 @@ export class SwStatsCounter {
     this.prefetch.planned += files;
   }
 
-  /** A file prefetched from peers, complete and verified in the cache. */
-  addPrefetch(bytes: number): void {
-    this.prefetch.files += 1;
+  /** A prefetch of one file ended: the bytes it fetched from peers, and whether it left the file complete and verified in the cache. */
+  addPrefetch(bytes: number, complete: boolean): void {
+    if (complete) this.prefetch.files += 1;
     this.prefetch.bytes += bytes;
   }
 
@@ -85,8 +85,8 @@ export class SwStatsCounter {
     this.refusals[code] = (this.refusals[code] ?? 0) + 1;
   }
 
-  /** A copy for a page, with the manifest version now served with (0: none) and the availability view's size. */
-  snapshot(manifestVersion: number, availability: SwStats['availability'] = { known: false, files: 0 }): SwStats {
+  /** A copy for a page, with the manifest version now served with (0: none), the availability view's size and the cache's. */
+  snapshot(manifestVersion: number, availability: SwStats['availability'] = { known: false, files: 0 }, held: SwStats['held'] = { files: 0, copying: 0 }): SwStats {
     return {
       bytes: { ...this.bytes, upload: 0 },
       responses: { ...this.responses },
@@ -100,6 +100,7 @@ export class SwStatsCounter {
       availability: { ...availability },
       fetchEvents: { ...this.fetchEvents },
       handovers: { ...this.handovers },
+      held: { ...held },
     };
   }
 

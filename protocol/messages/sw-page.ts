@@ -86,7 +86,10 @@ export interface SwStats {
   readonly swarmWait: { readonly requests: number; readonly ms: number };
   /** Origin failures (network error, 5xx, 404) answered from peers instead, and those peers could not save. */
   readonly originDown: { readonly rescued: number; readonly failed: number };
-  /** Files prefetched from peers into the cache, and their bytes (also counted in `bytes.peer`); files prefetches planned. */
+  /**
+   * Files a prefetch completed in the cache, the bytes prefetches fetched from peers (also counted
+   * in `bytes.peer`; a file a page took over midway counts its bytes, not the file), files planned.
+   */
   readonly prefetch: { readonly files: number; readonly bytes: number; readonly planned: number };
   /** The availability view: whether the SW has one, and how many files it says peers hold. */
   readonly availability: { readonly known: boolean; readonly files: number };
@@ -98,6 +101,11 @@ export interface SwStats {
    * failure (no bridge, no holder answered, a stall, a second bad chunk).
    */
   readonly handovers: { readonly firstByte: number; readonly rate: number; readonly peerFailed: number };
+  /**
+   * The cache: complete files (what this visitor serves and announces), and origin answers noted
+   * for a copy into it that have not been copied yet (the copy waits for idle pages).
+   */
+  readonly held: { readonly files: number; readonly copying: number };
 }
 
 /** Settings a bridge hands the SW with its port (the SW enforces them: it owns the cache). */
