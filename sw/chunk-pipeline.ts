@@ -15,12 +15,12 @@ import { EndGame, holdingUp } from './end-game.js';
 import { FirstByteHedge } from './first-byte-hedge.js';
 import { fetchChunkFromPeers, type PeerOutcome } from './peer-chunk-fetch.js';
 import { readOriginSpan } from './origin-span-reader.js';
-import { OriginSpans, peersKeepFrom } from './origin-spans.js';
+import { OriginSpans } from './origin-spans.js';
 import { PeerTally } from './peer-tally.js';
 import type { PipelineChunk, PipelineContext } from './pipeline-context.js';
 import { ChunkWrites } from './pending-writes.js';
 import type { HandoverReason } from './sw-stats.js';
-import { askingPeers, createSlot, settledThrough, type Slot } from './pipeline-slot.js';
+import { createSlot, type Slot } from './pipeline-slot.js';
 import { verifyChunk } from './verify-chunk.js';
 
 export type { PipelineChunk, PipelineContext } from './pipeline-context.js';
@@ -286,8 +286,7 @@ export class ChunkPipeline {
    * Chunk `failed` has no peer: one origin request takes over from the first chunk not yet held
    * (at or before it, so slow peer requests in front of it stop holding the page up) to the end
    * of the span. Usually that is the only one; a cached chunk in front that then fails its check
-   * gets a request of its own, up to where the first one starts. A hedge (peers late or slow, not
-   * failed) leaves the peers the back of what they have in flight at the span's end (peersKeepFrom).
+   * gets a request of its own, up to where the first one starts.
    */
   private toOrigin(failed: number, reason: HandoverReason): void {
     if (this.abort.signal.aborted || this.originSpans.has(failed)) return;
@@ -296,8 +295,7 @@ export class ChunkPipeline {
     let from = this.cursor;
     for (let s = this.slots.get(from); from < failed && s && (s.settled || s.phase === 'cache'); s = this.slots.get(from)) from++;
     const span = this.originSpans.claim(from, failed);
-    const kept = reason === 'peerFailed' ? span.to + 1 : peersKeepFrom(span, (i) => askingPeers(this.slots.get(i)));
-    for (const slot of this.slots.values()) if (slot.index >= span.from && slot.index < kept && !slot.settled) slot.abort.abort();
+    for (const slot of this.slots.values()) if (slot.index >= span.from && slot.index <= span.to && !slot.settled) slot.abort.abort();
     void this.readOrigin(span.from, span.to);
   }
 
@@ -326,12 +324,7 @@ export class ChunkPipeline {
           // than mix two files; the taint sends the next request for the file to the origin, whole.
           if (this.vouched) throw new Error(`the origin's bytes of ${this.file.integrity} differ from the manifest's at chunk ${index}, after chunks the manifest vouched for`);
         } else this.writes.store(index, bytes);
-        const slot = this.slot(index);
-        // Peers kept asks at the back (a hedge): whichever source comes first wins the chunk, the
-        // other's ask is cancelled, and the origin stops once peers hold everything after it.
-        if (!slot.settled) slot.abort.abort();
-        slot.resolve({ index, bytes, source: 'origin' });
-        if (settledThrough(this.slots, this.cursor, index + 1, to)) break;
+        this.slot(index).resolve({ index, bytes, source: 'origin' });
       }
     } catch (error) {
       this.originFailedFor(from, to, error);

@@ -1,7 +1,6 @@
 /**
  * The chunk spans of one response handed to origin Range requests. Each reaches from where it
  * starts up to the next one's start (or the span's last chunk), so two never download a chunk twice.
- * A hedge's span may leave the peers the back of what they already have in flight (peersKeepFrom).
  */
 
 /** One origin request's chunks, first to last. */
@@ -33,18 +32,4 @@ export class OriginSpans {
   release(from: number): void {
     for (let i = this.spans.length - 1; i >= 0; i--) if (this.spans[i]!.from === from) this.spans.splice(i, 1);
   }
-}
-
-/**
- * Where the peers' part of a hedged span begins: the origin reads from the front, and the peers
- * keep the back half (rounded up) of the asks in flight at the span's end (never its first chunk),
- * so the two meet in the middle instead of both fetching the front. `to + 1` when they keep none:
- * a span whose end has no ask in flight (a large file: the window covers its front only) is the
- * origin's whole. A late first byte says a holder is slow to start, not that its bytes are lost.
- */
-export function peersKeepFrom(span: OriginSpan, inFlight: (index: number) => boolean): number {
-  let first = span.to + 1;
-  while (first > span.from && inFlight(first - 1)) first--;
-  const tail = span.to + 1 - first;
-  return span.to + 1 - Math.min(Math.ceil(tail / 2), tail - (first === span.from ? 1 : 0));
 }

@@ -51,14 +51,3 @@ export function createSlot(index: number): Slot {
   };
   return slot;
 }
-
-/** True when the slot has a peer ask out and no bytes yet. */
-export function askingPeers(slot: Slot | undefined): boolean {
-  return slot !== undefined && slot.asking > 0 && !slot.settled;
-}
-
-/** True when every chunk from..to is served (before `cursor`: already read) or in hand. */
-export function settledThrough(slots: ReadonlyMap<number, Slot>, cursor: number, from: number, to: number): boolean {
-  for (let i = Math.max(from, cursor); i <= to; i++) if (!slots.get(i)?.settled) return false;
-  return true;
-}

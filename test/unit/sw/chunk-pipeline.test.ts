@@ -416,52 +416,6 @@ describe('ChunkPipeline', () => {
       expect(h.stats.snapshot(1).handovers).toEqual({ firstByte: 1, rate: 0, peerFailed: 0 });
     });
 
-    /** An origin 100 ms to headers that then sends one chunk's bytes every 10 ms (a stream the pipeline can stop). */
-    const slowOrigin = (h: Harness): PipelineContext['fetchRange'] => async (range, signal) => {
-      h.ranges.push(range);
-      const [a, b] = /^bytes=(\d+)-(\d+)$/.exec(range)!.slice(1).map(Number) as [number, number];
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      let at = a;
-      const body = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          await new Promise((resolve) => setTimeout(resolve, 10));
-          if (at > b || signal.aborted) return controller.close();
-          controller.enqueue(DATA.slice(at, Math.min(b + 1, at + CS)));
-          at += CS;
-        },
-      });
-      return new Response(body, { status: 206, headers: { 'content-range': `bytes ${a}-${b}/${SIZE}` } });
-    };
-
-    it('leaves the peers the back half of their asks in flight: the origin reads the front and stops where the peers\' chunks begin', async () => {
-      const entry = await manifestEntry(DATA);
-      // Every chunk is asked at once (a window the size of the file, as for a small image); the
-      // front ones would come late, the back ones at 40 ms, after the 20 ms budget ran out.
-      const h = harness({ entry, peer: (req) => new Promise((resolve) => setTimeout(() => resolve({ ok: true, bytes: chunkOf(entry.chunks.indexOf(req.chunk)), peerId: 'A' }), entry.chunks.indexOf(req.chunk) >= 5 ? 40 : 1_000)) });
-      h.ctx = { ...h.ctx, window: 16, stallMs: 2_000, hedgeMs: 20, fetchRange: slowOrigin(h) };
-      const { body } = await serve(h, entry);
-      expect(Buffer.from(body).equals(Buffer.from(DATA))).toBe(true);
-      // Chunks 5..10 (the back 6 of 11 asked) from the peer; 0..4 from the origin, which stopped there.
-      const bytes = h.stats.snapshot(1).bytes;
-      expect(bytes.peer).toBe(SIZE - 5 * CS);
-      expect(bytes.origin).toBeLessThanOrEqual(6 * CS);
-      expect(h.ranges).toEqual([`bytes=0-${SIZE - 1}`]);
-      expect(h.stats.snapshot(1).handovers).toEqual({ firstByte: 1, rate: 0, peerFailed: 0 });
-    });
-
-    it('reads on past the front when the peers\' kept asks do not come, and cancels them', async () => {
-      const entry = await manifestEntry(DATA);
-      const h = harness({ entry, peer: () => STALL });
-      h.ctx = { ...h.ctx, window: 16, stallMs: 5_000, hedgeMs: 20, fetchRange: slowOrigin(h) };
-      const { body, source } = await serve(h, entry);
-      expect(Buffer.from(body).equals(Buffer.from(DATA))).toBe(true);
-      expect(source).toBe('origin');
-      expect(h.ranges).toEqual([`bytes=0-${SIZE - 1}`]);
-      expect(h.stats.snapshot(1).bytes.origin).toBe(SIZE);
-      // The 5 front asks at the hand-over, the 6 kept ones as the origin overtook each.
-      expect(h.cancels.length).toBe(entry.chunks.length);
-    });
-
     it('waits its turn while the swarm delivers the pages\' requests and would drain them before a distant origin sent this one', async () => {
       const entry = await manifestEntry(DATA);
       const h = harness({ entry, origin: 'range', peer: late(entry) });
