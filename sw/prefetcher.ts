@@ -142,7 +142,7 @@ export class Prefetcher {
 
   /**
    * One file from peers into the cache, counted in the prefetch's stats; false when a chunk could
-   * not be had or a page took the file over (its fetch cancelled this one).
+   * not be had (a page that took the file over cancelled this one: not a failure).
    */
   private async fetchFile(file: ManifestFile, chunkSize: number, bridge: Awaited<ReturnType<BridgeRegistry['choose']>>): Promise<boolean> {
     const { stats } = this.deps;
@@ -170,11 +170,11 @@ export class Prefetcher {
     this.active.set(file.integrity, pipeline);
     try {
       while (await pipeline.next());
-      return pipeline.complete;
+      return true;
     } catch {
       return false;
     } finally {
-      stats.addPrefetch(fetched, pipeline.complete);
+      stats.addPrefetch(fetched, pipeline.complete && fetched > 0);
       if (this.active.get(file.integrity) === pipeline) this.active.delete(file.integrity);
       pipeline.cancel();
       await pipeline.settled();

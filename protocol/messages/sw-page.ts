@@ -87,8 +87,9 @@ export interface SwStats {
   /** Origin failures (network error, 5xx, 404) answered from peers instead, and those peers could not save. */
   readonly originDown: { readonly rescued: number; readonly failed: number };
   /**
-   * Files a prefetch completed in the cache, the bytes prefetches fetched from peers (also counted
-   * in `bytes.peer`; a file a page took over midway counts its bytes, not the file), files planned.
+   * Files a prefetch fetched from peers and completed in the cache, the bytes prefetches fetched
+   * (also counted in `bytes.peer`; a file a page took over midway counts its bytes, not the file;
+   * one the pages' own requests completed meanwhile counts neither), files planned.
    */
   readonly prefetch: { readonly files: number; readonly bytes: number; readonly planned: number };
   /** The availability view: whether the SW has one, and how many files it says peers hold. */
