@@ -23,7 +23,7 @@ import type { HandoverReason } from './sw-stats.js';
 import { createSlot, type Slot } from './pipeline-slot.js';
 import { verifyChunk } from './verify-chunk.js';
 
-export type { PipelineChunk, PipelineContext } from './pipeline-context.js';
+export type { FirstByteBudget, PipelineChunk, PipelineContext } from './pipeline-context.js';
 
 /** A peers-only chunk that failed is asked again after this long (new holders, a bridge that came up). */
 const PEER_RETRY_MS = 250;

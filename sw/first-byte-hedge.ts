@@ -11,12 +11,14 @@
 import type { PipelineContext } from './pipeline-context.js';
 
 /** What the hedge reads from the pipeline's context. */
-export type FirstByteHedgeContext = Pick<PipelineContext, 'hedgeMs' | 'hedgeMsNow' | 'pulse' | 'stake'>;
+export type FirstByteHedgeContext = Pick<PipelineContext, 'firstByte' | 'pulse'>;
 
 /** One response's first-byte timer; `fire` hands the span to the origin. */
 export class FirstByteHedge {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly startedAt = Date.now();
+  /** The budget when the response began: the first wait, and each further turn while the swarm delivers. */
+  private readonly turnMs: number | undefined;
 
   constructor(
     private readonly ctx: FirstByteHedgeContext,
@@ -24,7 +26,8 @@ export class FirstByteHedge {
     private readonly bytesLeft: () => number,
     private readonly fire: () => void,
   ) {
-    if (ctx.hedgeMs !== undefined) this.arm(ctx.hedgeMs);
+    this.turnMs = ctx.firstByte?.budgetMs();
+    if (this.turnMs !== undefined) this.arm(this.turnMs);
   }
 
   /** No first-byte hedge any more (a chunk arrived, the origin took over, the response ended). */
@@ -38,20 +41,20 @@ export class FirstByteHedge {
   }
 
   private check(): void {
-    const { hedgeMs, hedgeMsNow } = this.ctx;
-    const budgetNow = hedgeMsNow?.();
+    const budget = this.ctx.firstByte;
     const waited = Date.now() - this.startedAt;
-    if (budgetNow !== undefined && budgetNow > waited) return this.arm(budgetNow - waited);
-    if (hedgeMs !== undefined && this.swarmFinishesFirst(hedgeMs)) return this.arm(hedgeMs);
+    const budgetNow = budget?.budgetMs() ?? 0;
+    if (budgetNow > waited) return this.arm(budgetNow - waited);
+    if (this.turnMs !== undefined && this.swarmFinishesFirst(this.turnMs)) return this.arm(this.turnMs);
     this.timer = undefined;
     this.fire();
   }
 
   /** True when, at the swarm's recent pace, all the pages wait on arrives before the origin could send what this response lacks. */
   private swarmFinishesFirst(withinMs: number): boolean {
-    const { pulse, stake } = this.ctx;
+    const { pulse, firstByte } = this.ctx;
     const pace = pulse?.recentPace(withinMs);
-    if (!pace || !stake) return false;
-    return stake.bytes() / pace < stake.originMs(this.bytesLeft());
+    if (!pace || !firstByte) return false;
+    return firstByte.bytesAtStake() / pace < firstByte.originMs(this.bytesLeft());
   }
 }

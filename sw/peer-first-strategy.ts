@@ -10,7 +10,7 @@ import { Strategy, type StrategyHandler, type StrategyOptions } from 'workbox-st
 import type { ManifestFile } from '../protocol/index.js';
 import type { BridgeHandle } from './bridge-registry.js';
 import { parseRange } from './byte-range.js';
-import { ChunkPipeline, type PipelineChunk, type PipelineContext } from './chunk-pipeline.js';
+import { ChunkPipeline, type FirstByteBudget, type PipelineChunk, type PipelineContext } from './chunk-pipeline.js';
 import { chunkLength, chunkSpan, type ChunkSpan } from './chunk-span.js';
 import { withDeadline } from './deadline.js';
 import { fromHttpCache } from './http-cache-probe.js';
@@ -139,9 +139,7 @@ export class PeerFirstStrategy extends Strategy {
     const { hedgeMs, stallMs, rateHedge } = rt.settings();
     const peers = route === 'peers';
     const ctx = this.context(job, peers ? bridge : undefined, {
-      // A fixed hedgeMs setting, else the budget for what the pages wait on from the swarm now, looked at again when it runs out (more requests may have joined).
-      hedgeMs: peers ? hedgeMs || rt.timing.hedgeBudgetMs(stallMs, rt.pages.bytesInFlight) : undefined,
-      hedgeMsNow: peers && !hedgeMs ? () => rt.timing.hedgeBudgetMs(stallMs, rt.pages.bytesInFlight) : undefined,
+      firstByte: peers ? this.firstByteBudget(hedgeMs, stallMs) : undefined,
       originPace: peers && rateHedge ? { ttfbMs: () => rt.timing.ttfbMs(), bytesPerMs: () => rt.timing.bytesPerMs() } : undefined,
     });
     const answer = await this.respond(job, ctx, waited);
@@ -272,7 +270,20 @@ export class PeerFirstStrategy extends Strategy {
     return event.clientId || event.resultingClientId || undefined;
   }
 
-  private context(job: SwarmJob, bridge: BridgeHandle | undefined, mode: Pick<PipelineContext, 'hedgeMs' | 'hedgeMsNow' | 'origin' | 'peersUntil' | 'originPace'>): PipelineContext {
+  /**
+   * The first-byte budget: a fixed `hedgeMs` setting, else the one for what the pages wait on from
+   * the swarm now, looked at again when it runs out (more requests may have joined).
+   */
+  private firstByteBudget(hedgeMs: number, stallMs: number): FirstByteBudget {
+    const rt = this.runtime;
+    return {
+      budgetMs: () => hedgeMs || rt.timing.hedgeBudgetMs(stallMs, rt.pages.bytesInFlight),
+      bytesAtStake: () => rt.pages.bytesInFlight,
+      originMs: (bytes) => rt.timing.originMs(bytes),
+    };
+  }
+
+  private context(job: SwarmJob, bridge: BridgeHandle | undefined, mode: Pick<PipelineContext, 'firstByte' | 'origin' | 'peersUntil' | 'originPace'>): PipelineContext {
     const rt = this.runtime;
     const clientId = this.clientId(job.handler);
     return {
@@ -285,7 +296,6 @@ export class PeerFirstStrategy extends Strategy {
       originDownWaitMs: this.originDownWaitMs,
       onHandover: (reason) => rt.stats.addHandover(reason),
       pulse: rt.pulse,
-      stake: { bytes: () => rt.pages.bytesInFlight, originMs: (bytes) => rt.timing.originMs(bytes) },
       nextRequestId: rt.nextRequestId,
       keepAlive: (work) => void job.handler.waitUntil(work.then(() => undefined, () => undefined)),
       bridge: () => Promise.resolve(bridge),

@@ -5,6 +5,16 @@ import type { PeerFetchContext } from './peer-chunk-fetch.js';
 import type { ByteSource, HandoverReason } from './sw-stats.js';
 import type { SwarmPulse } from './swarm-pulse.js';
 
+/** What the first-byte hedge reads, each time it looks. */
+export interface FirstByteBudget {
+  /** How long a response may wait for its first verified chunk, as it stands now (it grows with the bytes the pages wait on). */
+  budgetMs(): number;
+  /** The bytes the pages' swarm requests wait on together. */
+  bytesAtStake(): number;
+  /** How long the origin would take for `bytes`: its time to headers plus the bytes at its pace. */
+  originMs(bytes: number): number;
+}
+
 /** What a pipeline needs from the SW. */
 export interface PipelineContext extends Omit<PeerFetchContext, 'progress'> {
   readonly cache: Pick<ChunkCache, 'hasChunk' | 'readChunk' | 'storeChunk' | 'dropChunk' | 'isTainted' | 'taint'>;
@@ -14,12 +24,11 @@ export interface PipelineContext extends Omit<PeerFetchContext, 'progress'> {
   /** Chunk requests in flight at once; started or verified chunks run ahead of the reader by at most twice this. */
   readonly window: number;
   /**
-   * The hedge: when no chunk has arrived from peers this long after the pipeline started, the origin
-   * takes the rest of the span from the first chunk not yet held. Undefined: only the stall rule.
+   * The first-byte hedge (first-byte-hedge.ts): when no chunk has arrived from peers within its
+   * budget, the origin takes the rest of the span from the first chunk not yet held. Undefined:
+   * only the stall rule.
    */
-  readonly hedgeMs?: number;
-  /** The budget as it stands now (it grows with the bytes pages wait on): when `hedgeMs` runs out, the hedge waits out the rest of this. */
-  readonly hedgeMsNow?: () => number;
+  readonly firstByte?: FirstByteBudget;
   /**
    * 'fallback' (default): a peer failure hands the rest of the span to the origin. 'never': peers
    * only, retried until `peersUntil` (prefetch, and a request whose origin already failed).
@@ -41,11 +50,6 @@ export interface PipelineContext extends Omit<PeerFetchContext, 'progress'> {
    * chunk; the first-byte hedge reads its pace.
    */
   readonly pulse?: Pick<SwarmPulse, 'note' | 'recentPace'>;
-  /**
-   * For the first-byte hedge: the bytes the page's swarm requests wait on together, and how long
-   * the origin would take for `bytes` (its time to headers plus the bytes at its pace).
-   */
-  readonly stake?: { readonly bytes: () => number; readonly originMs: (bytes: number) => number };
   /** Told each time the origin takes over the rest of a span, and why (SwStats.handovers). */
   readonly onHandover?: (reason: HandoverReason) => void;
 }

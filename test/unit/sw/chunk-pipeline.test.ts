@@ -6,7 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import { sha256Sri, type ErrorCode, type ManifestFile, type Sha256Sri } from '../../../protocol/index.js';
 import type { ChunkRequest, ChunkResult } from '../../../protocol/messages/sw-page.js';
 import type { BridgeHandle } from '../../../sw/bridge-registry.js';
-import { ChunkPipeline, type PipelineContext } from '../../../sw/chunk-pipeline.js';
+import { ChunkPipeline, type FirstByteBudget, type PipelineContext } from '../../../sw/chunk-pipeline.js';
 import { chunkSpan } from '../../../sw/chunk-span.js';
 import { streamBody, responseSource } from '../../../sw/swarm-response.js';
 import { SwStatsCounter, type ByteSource } from '../../../sw/sw-stats.js';
@@ -400,6 +400,9 @@ describe('ChunkPipeline', () => {
   });
 
   describe('the first-byte hedge', () => {
+    /** A budget of `ms` (the same each time it is looked at, unless `more` says otherwise), nothing at stake. */
+    const budget = (ms: number, more: Partial<FirstByteBudget> = {}): FirstByteBudget => ({ budgetMs: () => ms, bytesAtStake: () => 0, originMs: () => 0, ...more });
+
     /** Peers that answer every chunk 150 ms after it was asked: five times the 30 ms budget. */
     const late = (entry: ManifestFile): PeerScript => (req) =>
       new Promise((resolve) => setTimeout(() => resolve({ ok: true, bytes: chunkOf(entry.chunks.indexOf(req.chunk)), peerId: 'A' }), 150));
@@ -408,7 +411,7 @@ describe('ChunkPipeline', () => {
       const entry = await manifestEntry(DATA);
       const h = harness({ entry, origin: 'range', peer: late(entry) });
       const pulse = new SwarmPulse();
-      h.ctx = { ...h.ctx, stallMs: 2_000, hedgeMs: 30, pulse };
+      h.ctx = { ...h.ctx, stallMs: 2_000, firstByte: budget(30), pulse };
       const { body, source } = await serve(h, entry);
       expect(Buffer.from(body).equals(Buffer.from(DATA))).toBe(true);
       expect(source).toBe('origin');
@@ -424,7 +427,7 @@ describe('ChunkPipeline', () => {
       const pulse = new SwarmPulse();
       const other = setInterval(() => pulse.note(262_144), 10);
       try {
-        h.ctx = { ...h.ctx, stallMs: 2_000, hedgeMs: 30, pulse, stake: { bytes: () => 1_000_000, originMs: (bytes) => 500 + bytes / 1_000 } };
+        h.ctx = { ...h.ctx, stallMs: 2_000, firstByte: budget(30, { bytesAtStake: () => 1_000_000, originMs: (bytes) => 500 + bytes / 1_000 }), pulse };
         const { body, source } = await serve(h, entry);
         expect(Buffer.from(body).equals(Buffer.from(DATA))).toBe(true);
         expect(source).toBe('peer');
@@ -439,7 +442,8 @@ describe('ChunkPipeline', () => {
       const entry = await manifestEntry(DATA);
       const h = harness({ entry, origin: 'range', peer: late(entry) });
       // 30 ms when the response began; 400 ms by the time those ran out (a burst joined it).
-      h.ctx = { ...h.ctx, stallMs: 2_000, hedgeMs: 30, hedgeMsNow: () => 400, pulse: new SwarmPulse() };
+      let looks = 0;
+      h.ctx = { ...h.ctx, stallMs: 2_000, firstByte: budget(30, { budgetMs: () => (looks++ === 0 ? 30 : 400) }), pulse: new SwarmPulse() };
       const { body, source } = await serve(h, entry);
       expect(Buffer.from(body).equals(Buffer.from(DATA))).toBe(true);
       expect(source).toBe('peer');
@@ -454,7 +458,7 @@ describe('ChunkPipeline', () => {
       const other = setInterval(() => pulse.note(262_144), 10);
       try {
         // The same 26 MB/s swarm, but 26 MB ahead of this small response (~1 s), against an origin 5 ms away at 10 MB/s.
-        h.ctx = { ...h.ctx, stallMs: 2_000, hedgeMs: 30, pulse, stake: { bytes: () => 26_000_000, originMs: (bytes) => 5 + bytes / 10_000 } };
+        h.ctx = { ...h.ctx, stallMs: 2_000, firstByte: budget(30, { bytesAtStake: () => 26_000_000, originMs: (bytes) => 5 + bytes / 10_000 }), pulse };
         await new Promise((resolve) => setTimeout(resolve, 50));
         const { body, source } = await serve(h, entry);
         expect(Buffer.from(body).equals(Buffer.from(DATA))).toBe(true);
