@@ -75,6 +75,13 @@ export class CacheIndex {
     return this.records().filter((r) => r.complete).map((r) => r.file);
   }
 
+  /** How many files are complete (stats), without building the list. */
+  completeCount(): number {
+    let n = 0;
+    for (const record of this.files.values()) if (record.complete) n += 1;
+    return n;
+  }
+
   /**
    * Takes the file store's rows as read back at start; returns the keys of the rows that do not
    * parse or sit under another file's key (to be deleted, never trusted).

@@ -74,6 +74,11 @@ export class ChunkCache {
     return this.index.completeFiles();
   }
 
+  /** How many files are complete (stats). */
+  completeCount(): number {
+    return this.index.completeCount();
+  }
+
   /** The file's origin bytes did not match the manifest: cache and announce nothing of it. */
   taint(file: Sha256Sri): void {
     this.tainted.add(file);

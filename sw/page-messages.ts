@@ -93,7 +93,7 @@ export function handlePageMessage(event: ExtendableMessageEvent, runtime: SwarmR
     case 'swarmcdn/stats':
       source?.postMessage({
         type: 'swarmcdn/stats',
-        stats: runtime.stats.snapshot(runtime.manifest.version(), runtime.availability.summary(), { files: runtime.cache.completeFiles().length, copying: runtime.copier.waiting() }),
+        stats: runtime.stats.snapshot(runtime.manifest.version(), runtime.availability.summary(), { files: runtime.cache.completeCount(), copying: runtime.copier.waiting() }),
       });
       return;
     case 'swarmcdn/availability':

@@ -47,6 +47,7 @@ describe('CacheIndex counts', () => {
     expect(index.storedBytes).toBe(250); // the last chunk is 50 bytes
     expect(index.record(a.integrity)).toMatchObject({ complete: true, bytesHeld: 250 });
     expect(index.completeFiles()).toEqual([a.integrity]);
+    expect(index.completeCount()).toBe(1);
     // Committing an already complete file again reports nothing new.
     expect(index.commit([index.record(a.integrity)!], [])).toEqual([]);
   });
@@ -87,6 +88,7 @@ describe('CacheIndex counts', () => {
     expect(index.hasChunk(sri('x'))).toBe(false);
     expect(index.storedBytes).toBe(100);
     expect(index.completeFiles()).toEqual([]);
+    expect(index.completeCount()).toBe(0);
   });
 });
 
