@@ -10,7 +10,7 @@
  */
 import type { ManifestFile } from '../protocol/index.js';
 import type { BridgeHandle } from './bridge-registry.js';
-import { chunkLength, type ChunkSpan } from './chunk-span.js';
+import { chunkBounds, chunkLength, type ChunkSpan } from './chunk-span.js';
 import { EndGame, holdingUp } from './end-game.js';
 import { FirstByteHedge } from './first-byte-hedge.js';
 import { fetchChunkFromPeers, type PeerOutcome } from './peer-chunk-fetch.js';
@@ -74,6 +74,11 @@ export class ChunkPipeline {
     // Backpressure on cache writes: IndexedDB slower than the network must not pile up chunks in memory.
     await this.writes.below(this.ctx.window);
     return chunk;
+  }
+
+  /** Bytes of the span the response still waits on from peers: neither held yet nor handed to the origin (0 once cancelled). */
+  get waitingOnPeers(): number {
+    return this.abort.signal.aborted ? 0 : this.bytesLeft();
   }
 
   /** True once every chunk of the span was read (not when it was cancelled first). */
@@ -300,6 +305,7 @@ export class ChunkPipeline {
   }
 
   private async readOrigin(from: number, to: number): Promise<void> {
+    const debt = this.ctx.owe?.(chunkBounds(to, this.file.size, this.chunkSize).end - chunkBounds(from, this.file.size, this.chunkSize).start);
     const chunks = readOriginSpan({
       file: this.file,
       chunkSize: this.chunkSize,
@@ -307,7 +313,10 @@ export class ChunkPipeline {
       to,
       fetchRange: this.ctx.fetchRange,
       signal: this.abort.signal,
-      onBytes: (n) => this.ctx.stats.addBytes('origin', n),
+      onBytes: (n) => {
+        this.ctx.stats.addBytes('origin', n);
+        debt?.received(n);
+      },
       // Read ahead of the consumer by at most one window.
       waitForRoom: (index) => this.roomFor(index),
     });
@@ -329,6 +338,8 @@ export class ChunkPipeline {
     } catch (error) {
       this.originFailedFor(from, to, error);
       return;
+    } finally {
+      debt?.settle();
     }
     // Ends without error when done or aborted; a slot still open now can never be served.
     for (const slot of this.slots.values()) if (inSpan(slot)) slot.reject(new Error('origin span ended early'));

@@ -4,6 +4,10 @@
  * as medians of the last few samples. The swarm is given budgets from them: a peer that cannot
  * beat the origin's own latency (first byte) or pace (the rate hedge) is not worth waiting for. On loopback the budget floors at HEDGE_MIN_MS; behind
  * a 60 ms origin it is ~150 ms.
+ *
+ * It also knows what the origin still owes this SW on spans the hedges handed it (`owe`): one
+ * visitor's downlink carries them all, so a file handed over after twelve others arrives after
+ * them, and the first-byte hedge weighs the origin's time with that queue in it.
  */
 
 /** Samples kept per measure: enough for a stable median, few enough to follow a network change. */
@@ -35,10 +39,17 @@ function push(list: number[], value: number): void {
   if (list.length > SAMPLES) list.shift();
 }
 
-/** Rolling origin latency and throughput. */
+/** What the origin owes on one handed-over span: told of each byte read, settled when the read ends (idempotent). */
+export interface OriginDebt {
+  received(bytes: number): void;
+  settle(): void;
+}
+
+/** Rolling origin latency and throughput, and the bytes the origin owes on spans handed to it. */
 export class OriginTiming {
   private readonly ttfb: number[] = [];
   private readonly throughput: number[] = [];
+  private owedBytes = 0;
 
   /** Milliseconds from a request to its response headers. */
   recordTtfb(ms: number): void {
@@ -60,21 +71,43 @@ export class OriginTiming {
     return median(this.throughput);
   }
 
+  /** Bytes the origin still owes on the spans handed to it now. */
+  owed(): number {
+    return this.owedBytes;
+  }
+
+  /** A span of `bytes` handed to the origin: owed until read (at most `bytes` count down, whatever is read). */
+  owe(bytes: number): OriginDebt {
+    let left = Math.max(0, bytes);
+    this.owedBytes += left;
+    return {
+      received: (n) => {
+        const paid = Math.min(left, Math.max(0, n));
+        left -= paid;
+        this.owedBytes -= paid;
+      },
+      settle: () => {
+        this.owedBytes -= left;
+        left = 0;
+      },
+    };
+  }
+
   /**
    * How long a request may wait for the swarm's first verified bytes before the origin takes the
    * rest: twice the origin's time to headers plus a margin, or, when more is at stake, half the time
    * the origin would take for `bytesAtStake` (the bytes the pages wait on from the swarm now; the
-   * pace measured, else PRIOR_BYTES_PER_MS); floored at HEDGE_MIN_MS and capped at `stallMs` (the
-   * stall rule takes over from there).
+   * pace measured, else PRIOR_BYTES_PER_MS) after what it owes; floored at HEDGE_MIN_MS and capped
+   * at `stallMs` (the stall rule takes over from there).
    */
   hedgeBudgetMs(stallMs: number, bytesAtStake = 0): number {
     const ttfb = this.ttfbMs();
     return Math.min(stallMs, Math.max(HEDGE_MIN_MS, 2 * ttfb + 20, HEDGE_STAKE_SHARE * this.originMs(bytesAtStake)));
   }
 
-  /** How long the origin would take for `bytes`: its time to headers plus the bytes at its pace (measured, else the prior). */
+  /** How long the origin would take for `bytes`: its time to headers plus, at its pace (measured, else the prior), what it owes and then the bytes. */
   originMs(bytes: number): number {
-    return this.ttfbMs() + bytes / (this.bytesPerMs() ?? PRIOR_BYTES_PER_MS);
+    return this.ttfbMs() + (this.owedBytes + bytes) / (this.bytesPerMs() ?? PRIOR_BYTES_PER_MS);
   }
 }
 

@@ -18,17 +18,23 @@ export const MAX_REQUEST_MS = 10_000;
 /** Page requests in flight, by file. */
 export class PageActivity {
   private readonly files = new Map<Sha256Sri, number>();
-  private bytes = 0;
+  /** Each request in flight: what it still waits on from the swarm, read live. */
+  private readonly waiting = new Set<() => number>();
   private readonly listeners = new Set<(file: Sha256Sri) => void>();
   private inFlight = 0;
   private lastEnd = -Infinity;
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
-  /** A page request for `file` began, `bytes` of it still to fetch; call the result when it ends (once). */
-  begin(file: Sha256Sri, bytes = 0): () => void {
+  /**
+   * A page request for `file` began; `waitsOn` says, each time it is read, how many bytes it still
+   * waits on from the swarm (neither arrived nor handed to the origin). Call the result when it
+   * ends (once).
+   */
+  begin(file: Sha256Sri, waitsOn: () => number = () => 0): () => void {
     this.inFlight += 1;
-    this.bytes += bytes;
+    const waits = (): number => waitsOn();
+    this.waiting.add(waits);
     this.files.set(file, (this.files.get(file) ?? 0) + 1);
     for (const listener of [...this.listeners]) listener(file);
     let ended = false;
@@ -37,7 +43,7 @@ export class PageActivity {
       ended = true;
       clearTimeout(timer);
       this.inFlight -= 1;
-      this.bytes -= bytes;
+      this.waiting.delete(waits);
       const left = (this.files.get(file) ?? 1) - 1;
       if (left > 0) this.files.set(file, left);
       else this.files.delete(file);
@@ -47,9 +53,11 @@ export class PageActivity {
     return end;
   }
 
-  /** Bytes the page requests in flight had still to fetch when they began (what they wait on). */
+  /** Bytes the page requests in flight still wait on from the swarm, now. */
   get bytesInFlight(): number {
-    return this.bytes;
+    let bytes = 0;
+    for (const waits of this.waiting) bytes += Math.max(0, waits());
+    return bytes;
   }
 
   /** True while a page request for `file` is in flight. */

@@ -106,8 +106,10 @@ export class PeerFirstStrategy extends Strategy {
     const bridge = missingBytes > 0 && (holders ?? 0) > 0 ? await rt.bridges.choose(this.clientId(handler), 0) : undefined;
     const route = decideRoute({ allCached: missingBytes === 0, holders, bridgeUp: bridge !== undefined, missingBytes, minPeerBytes: this.minPeerBytes ?? rt.settings().minPeerBytes });
     rt.stats.addRoute(route);
-    const pageDone = route === 'cache' ? () => undefined : rt.pages.begin(file.integrity, route === 'peers' ? missingBytes : 0);
-    const job: SwarmJob = { request, handler, file, chunkSize: manifest.chunkSize, span, bounds: { start, end }, ranged: bounds !== undefined, holders, pageDone };
+    // What this request waits on from the swarm: its missing bytes until a pipeline serves it, then what that pipeline still lacks from peers.
+    const stake = { waitsOn: (): number => (route === 'peers' ? missingBytes : 0) };
+    const pageDone = route === 'cache' ? () => undefined : rt.pages.begin(file.integrity, () => stake.waitsOn());
+    const job: SwarmJob = { request, handler, file, chunkSize: manifest.chunkSize, span, bounds: { start, end }, ranged: bounds !== undefined, holders, pageDone, stake };
     try {
       return await this.serve(job, route, bridge, missingBytes);
     } catch (error) {
@@ -231,6 +233,7 @@ export class PeerFirstStrategy extends Strategy {
   private async respond(job: SwarmJob, ctx: PipelineContext, waitedFrom: number | undefined): Promise<Response | undefined> {
     const rt = this.runtime;
     const pipeline = new ChunkPipeline(ctx, job.file, job.chunkSize, job.span);
+    job.stake.waitsOn = () => pipeline.waitingOnPeers;
     let first: PipelineChunk | undefined;
     try {
       first = await pipeline.next();
@@ -295,6 +298,7 @@ export class PeerFirstStrategy extends Strategy {
       window: this.window ?? ((job.holders ?? 0) > 1 ? MULTI_SOURCE_WINDOW : DEFAULT_WINDOW),
       originDownWaitMs: this.originDownWaitMs,
       onHandover: (reason) => rt.stats.addHandover(reason),
+      owe: (bytes) => rt.timing.owe(bytes),
       pulse: rt.pulse,
       nextRequestId: rt.nextRequestId,
       keepAlive: (work) => void job.handler.waitUntil(work.then(() => undefined, () => undefined)),
@@ -320,4 +324,6 @@ interface SwarmJob {
   readonly holders: number | undefined;
   /** Ends this request's page activity (idempotent): the prefetch waits while pages fetch. */
   readonly pageDone: () => void;
+  /** What the request waits on from the swarm now (the first-byte hedge's bytes at stake); its pipeline replaces it. */
+  readonly stake: { waitsOn: () => number };
 }

@@ -1,6 +1,7 @@
 /** What a chunk pipeline (chunk-pipeline.ts) needs from the SW, and what it yields: the contract its callers fill in. */
 import type { BridgeHandle } from './bridge-registry.js';
 import type { ChunkCache } from './chunk-cache.js';
+import type { OriginDebt } from './origin-timing.js';
 import type { PeerFetchContext } from './peer-chunk-fetch.js';
 import type { ByteSource, HandoverReason } from './sw-stats.js';
 import type { SwarmPulse } from './swarm-pulse.js';
@@ -52,6 +53,8 @@ export interface PipelineContext extends Omit<PeerFetchContext, 'progress'> {
   readonly pulse?: Pick<SwarmPulse, 'note' | 'recentPace'>;
   /** Told each time the origin takes over the rest of a span, and why (SwStats.handovers). */
   readonly onHandover?: (reason: HandoverReason) => void;
+  /** Each origin span's bytes, owed until read (OriginTiming.owe): the first-byte hedge counts the origin's queue. */
+  readonly owe?: (bytes: number) => OriginDebt;
 }
 
 /** One verified chunk, with where it came from. */

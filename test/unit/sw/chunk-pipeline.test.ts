@@ -11,6 +11,7 @@ import { chunkSpan } from '../../../sw/chunk-span.js';
 import { streamBody, responseSource } from '../../../sw/swarm-response.js';
 import { SwStatsCounter, type ByteSource } from '../../../sw/sw-stats.js';
 import { SwarmPulse } from '../../../sw/swarm-pulse.js';
+import { OriginTiming } from '../../../sw/origin-timing.js';
 
 const CS = 1024;
 const SIZE = 10 * CS + 500;
@@ -417,6 +418,49 @@ describe('ChunkPipeline', () => {
       expect(source).toBe('origin');
       expect(h.ranges).toEqual([`bytes=0-${SIZE - 1}`]);
       expect(h.stats.snapshot(1).handovers).toEqual({ firstByte: 1, rate: 0, peerFailed: 0 });
+    });
+
+    it('counts what it waits on from peers, live: all of it before the hand-over, none after; the origin owes the span until it is read', async () => {
+      const entry = await manifestEntry(DATA);
+      const h = harness({ entry, origin: 'range', peer: late(entry) });
+      const timing = new OriginTiming();
+      const owedAtRequest: number[] = [];
+      const fetchRange = h.ctx.fetchRange;
+      h.ctx = {
+        ...h.ctx,
+        stallMs: 2_000,
+        firstByte: budget(30),
+        owe: (bytes) => timing.owe(bytes),
+        fetchRange: (range, signal) => {
+          owedAtRequest.push(timing.owed());
+          return fetchRange(range, signal);
+        },
+      };
+      const pipeline = new ChunkPipeline(h.ctx, entry, CS, chunkSpan(0, SIZE - 1, CS));
+      expect(pipeline.waitingOnPeers).toBe(SIZE);
+      const first = await pipeline.next();
+      expect(first?.source).toBe('origin');
+      // Handed over whole: the page waits on nothing from peers, and the origin owed the whole span when asked.
+      expect(pipeline.waitingOnPeers).toBe(0);
+      expect(owedAtRequest).toEqual([SIZE]);
+      const stream = streamBody(pipeline, first, { start: 0, end: SIZE - 1, chunkSize: CS }, () => undefined);
+      expect(Buffer.from(await new Response(stream).arrayBuffer()).equals(Buffer.from(DATA))).toBe(true);
+      await pipeline.settled();
+      expect(timing.owed()).toBe(0);
+    });
+
+    it('settles the origin\'s debt when its span fails, and waits on nothing once cancelled', async () => {
+      const entry = await manifestEntry(DATA);
+      const h = harness({ entry, origin: 'error', peer: late(entry) });
+      const timing = new OriginTiming();
+      h.ctx = { ...h.ctx, stallMs: 2_000, firstByte: budget(30), owe: (bytes) => timing.owe(bytes) };
+      const pipeline = new ChunkPipeline(h.ctx, entry, CS, chunkSpan(0, SIZE - 1, CS));
+      await expect(pipeline.next()).rejects.toThrow();
+      expect(h.ranges.length).toBe(1);
+      expect(timing.owed()).toBe(0);
+      pipeline.cancel();
+      expect(pipeline.waitingOnPeers).toBe(0);
+      await pipeline.settled();
     });
 
     it('waits its turn while the swarm delivers the pages\' requests and would drain them before a distant origin sent this one', async () => {

@@ -32,6 +32,33 @@ describe('OriginTiming', () => {
     expect(timing.hedgeBudgetMs(2_000, 1e12)).toBe(2_000);
   });
 
+  it('counts what the origin owes on handed-over spans into its time: paid down as bytes arrive, settled once, never below zero', () => {
+    const timing = new OriginTiming();
+    for (const ms of [60, 60, 60]) timing.recordTtfb(ms);
+    for (let i = 0; i < 3; i++) timing.recordBody(5_000_000, 1_000); // 5 MB/s
+    expect(timing.originMs(700_000)).toBe(60 + 140);
+    const a = timing.owe(1_000_000);
+    const b = timing.owe(500_000);
+    expect(timing.owed()).toBe(1_500_000);
+    // A file handed over now waits behind the 1.5 MB already owed on the same downlink.
+    expect(timing.originMs(700_000)).toBe(60 + 440);
+    a.received(400_000);
+    a.received(-5); // nonsense is ignored
+    expect(timing.owed()).toBe(1_100_000);
+    // An origin that sent more than the span (a 200 read from the start) pays off this span only.
+    b.received(2_000_000);
+    expect(timing.owed()).toBe(600_000);
+    a.settle();
+    a.settle();
+    b.settle();
+    expect(timing.owed()).toBe(0);
+    // The budget counts the debt too: half the origin's time for the stake after what it owes.
+    const c = timing.owe(10_000_000);
+    expect(timing.hedgeBudgetMs(60_000, 5_000_000)).toBe(HEDGE_STAKE_SHARE * (60 + 15_000_000 / 5_000));
+    c.settle();
+    expect(timing.hedgeBudgetMs(60_000, 5_000_000)).toBe(HEDGE_STAKE_SHARE * (60 + 5_000_000 / 5_000));
+  });
+
   it('keeps only the last 16 samples', () => {
     const timing = new OriginTiming();
     for (let i = 0; i < 16; i++) timing.recordTtfb(1_000);

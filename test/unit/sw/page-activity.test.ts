@@ -30,11 +30,16 @@ describe('PageActivity', () => {
     expect(pages.quiet).toBe(true);
   });
 
-  it('sums the bytes the requests in flight still had to fetch, each counted once and until it ends', () => {
+  it('sums, live, the bytes the requests in flight still wait on, each counted once and until it ends', () => {
     const pages = activity();
-    const endA = pages.begin(A, 3_000);
-    const endB = pages.begin(B, 500);
+    let left = 3_000;
+    const endA = pages.begin(A, () => left);
+    const endB = pages.begin(B, () => 500);
+    pages.begin(A); // waits on nothing from the swarm (the origin's)
     expect(pages.bytesInFlight).toBe(3_500);
+    // Bytes arrive, or go to the origin: read again, not remembered.
+    left = 1_000;
+    expect(pages.bytesInFlight).toBe(1_500);
     endA();
     endA();
     expect(pages.bytesInFlight).toBe(500);
