@@ -18,7 +18,7 @@ function senderClient(source: ExtendableMessageEvent['source']): Client | undefi
   return source && typeof (source as Partial<Client>).id === 'string' ? (source as Client) : undefined;
 }
 
-/** Asks a page's bridge to connect to holders of the files its page references, or else of the site's most held (warm-plan.ts). */
+/** Asks a page's bridge to connect to holders of the files its page references (warm-plan.ts). */
 async function warmPage(runtime: SwarmRuntime, handle: Parameters<SwarmRuntime['bridges']['warm']>[0], url: string): Promise<void> {
   const manifest = runtime.manifest.current();
   if (!manifest) return;
@@ -29,7 +29,6 @@ async function warmPage(runtime: SwarmRuntime, handle: Parameters<SwarmRuntime['
     holders: (f) => runtime.availability.holders(f),
     skip: (file) => cache.isTainted(file.integrity) || file.chunks.every((c) => cache.hasChunk(c)),
     minPeerBytes: runtime.settings().minPeerBytes,
-    mostHeld: () => runtime.availability.mostHeld(),
   });
   if (files.length > 0) await runtime.bridges.warm(handle, files);
 }
