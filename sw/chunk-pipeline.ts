@@ -49,7 +49,9 @@ export class ChunkPipeline {
   originFailed = false;
   /** True once any chunk of the span arrived (from anywhere): the window opens from one to `window`. */
   private get started(): boolean {
-    return this.cursor > this.span.first || [...this.slots.values()].some((s) => s.settled);
+    if (this.cursor > this.span.first) return true;
+    for (const slot of this.slots.values()) if (slot.settled) return true;
+    return false;
   }
 
   constructor(
@@ -110,13 +112,8 @@ export class ChunkPipeline {
    * reader. It runs whenever a chunk arrives, not only when the reader takes one: the response
    * body drains into the page at its own pace, and a window that refilled only on reads left the
    * peer with one or two requests (idle between them) while verified chunks waited to be read.
-   *
-   * Until the first chunk has arrived the window is one. A holder answers one requester in the
-   * order it asked; when a page asks for a burst of files at once, every file's first chunk is then
-   * queued before any file's second, so each response starts within the burst's first chunks (and
-   * the first-byte hedge sees a holder that is serving, not one that is silent) instead of the
-   * last file's waiting behind every chunk of the others. A single file loses one chunk's round
-   * trip.
+   * Until the first chunk has arrived the window is one: holders answer in request order, so in a
+   * burst of files every first chunk is queued before any second one (a single file loses a round trip).
    */
   private launch(): void {
     if (this.abort.signal.aborted) return;

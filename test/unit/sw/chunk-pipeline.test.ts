@@ -150,7 +150,7 @@ describe('ChunkPipeline', () => {
 
   it('asks one chunk until the first arrives, then opens its window (a burst of files queues every first chunk first)', async () => {
     const entry = await manifestEntry(DATA);
-    const asked: number[][] = [];
+    const asked: [number, number][] = [];
     let inFlight = 0;
     const h = harness({
       entry,
