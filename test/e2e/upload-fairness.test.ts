@@ -29,14 +29,18 @@ const REPEAT_LAST_PIECE = `(() => {
   };
 })();`;
 
-/** Runs in Y's page: every request frame goes out with two more for the same chunk, under ids its bridge never uses. */
+/**
+ * Runs in Y's page: every request frame goes out with sixteen more for the same chunk, under ids its
+ * bridge never uses, so the holder has seventeen unanswered (the protocol allows 16) from Y's first
+ * request on (a response asks one chunk before it opens its window).
+ */
 const EXTRA_REQUESTS = `(() => {
   const send = RTCDataChannel.prototype.send;
   let next = 0x70000000;
   RTCDataChannel.prototype.send = function (data) {
     send.call(this, data);
     if (data instanceof Uint8Array && data[0] === 1 && data.length === 37) {
-      for (let i = 0; i < 2; i++) {
+      for (let i = 0; i < 16; i++) {
         const extra = data.slice();
         new DataView(extra.buffer).setUint32(1, next++);
         send.call(this, extra);
