@@ -141,6 +141,9 @@ it('a requester with more requests unanswered than the protocol allows is droppe
     const a = e2e().browser.visitors.find((v) => v.name === 'a' && !v.isClosed) ?? (await e2e().visitor('a'));
     await e2e().seed(a, [PATHS.medium]);
     const droppedBefore = (await a.stats()).droppedPeers;
+    // The downloaders of the test above are gone from A too: a session still closing would hold upload
+    // slots, leaving Y its fair share (8) and never the seventeenth unanswered request.
+    await a.waitForStats((s) => s.connections === 0, 'a: no session left from the test above', 15_000);
     const y = await e2e().browser.visitor('y');
     await y.context.addInitScript(EXTRA_REQUESTS);
     await y.open(server.url);
