@@ -47,6 +47,12 @@ export class ChunkPipeline {
   private vouched = false;
   /** True once the origin failed and the pipeline turned to peers for the rest. */
   originFailed = false;
+  /** True once any chunk of the span arrived (from anywhere): the window opens from one to `window`. */
+  private get started(): boolean {
+    if (this.cursor > this.span.first) return true;
+    for (const slot of this.slots.values()) if (slot.settled) return true;
+    return false;
+  }
 
   constructor(
     private readonly ctx: PipelineContext,
@@ -106,13 +112,16 @@ export class ChunkPipeline {
    * reader. It runs whenever a chunk arrives, not only when the reader takes one: the response
    * body drains into the page at its own pace, and a window that refilled only on reads left the
    * peer with one or two requests (idle between them) while verified chunks waited to be read.
+   * Until the first chunk has arrived the window is one: holders answer in request order, so in a
+   * burst of files every first chunk is queued before any second one (a single file loses a round trip).
    */
   private launch(): void {
     if (this.abort.signal.aborted) return;
+    const window = this.started ? this.ctx.window : 1;
     const end = Math.min(this.span.last, this.cursor + 2 * this.ctx.window - 1);
     let open = 0;
     for (const slot of this.slots.values()) if (!slot.settled) open += 1;
-    for (let i = this.cursor; i <= end && open < this.ctx.window; i++) {
+    for (let i = this.cursor; i <= end && open < window; i++) {
       if (this.slots.has(i)) continue;
       const slot = this.slot(i);
       open += 1;

@@ -4,8 +4,8 @@
  *   chunk requests in flight through its bridge, the next one out the moment one ends), which alone
  *   takes every one of A's sixteen upload slots. B then loads the file through its SW: A takes slots
  *   back from H for B's requests, and B gets the file from A, instead of `busy` and the origin.
- * - Y's page sends two extra requests with every request its bridge sends: more unanswered requests
- *   than the protocol allows. A drops Y (PEER_PROTOCOL, counted in droppedPeers) and still serves C.
+ * - Y's page sends thirty-two extra requests with every request its bridge sends, and ignores their
+ *   answers: more unanswered requests than the protocol allows. A drops Y (PEER_PROTOCOL, counted in droppedPeers) and still serves C.
  * - X serves a file but follows the last piece of every chunk with a copy of it: a piece for a
  *   request D has already finished. D drops X, still gets the file whole (the origin takes what X
  *   did not send), and still gets files from an honest peer.
@@ -29,20 +29,40 @@ const REPEAT_LAST_PIECE = `(() => {
   };
 })();`;
 
-/** Runs in Y's page: every request frame goes out with two more for the same chunk, under ids its bridge never uses. */
+/**
+ * Runs in Y's page: every request frame goes out with thirty-two more for the same chunk, under ids
+ * its bridge never uses, and answers to those ids never reach its bridge (a requester that ignores
+ * them, so only the holder can end this). From Y's first request on, the holder has more than the
+ * sixteen unanswered the protocol allows, whatever it answered in between.
+ */
 const EXTRA_REQUESTS = `(() => {
+  const FAKE_FROM = 0x70000000;
   const send = RTCDataChannel.prototype.send;
-  let next = 0x70000000;
+  let next = FAKE_FROM;
   RTCDataChannel.prototype.send = function (data) {
     send.call(this, data);
     if (data instanceof Uint8Array && data[0] === 1 && data.length === 37) {
-      for (let i = 0; i < 2; i++) {
+      for (let i = 0; i < 32; i++) {
         const extra = data.slice();
         new DataView(extra.buffer).setUint32(1, next++);
         send.call(this, extra);
       }
     }
   };
+  const fake = (data) => {
+    if (!(data instanceof ArrayBuffer) || data.byteLength < 5) return false;
+    const view = new DataView(data);
+    return (view.getUint8(0) === 2 || view.getUint8(0) === 3) && view.getUint32(1) >= FAKE_FROM;
+  };
+  // peerjs reads its data channel through onmessage.
+  const onmessage = Object.getOwnPropertyDescriptor(RTCDataChannel.prototype, 'onmessage');
+  Object.defineProperty(RTCDataChannel.prototype, 'onmessage', {
+    configurable: true,
+    get() { return onmessage.get.call(this); },
+    set(handler) {
+      onmessage.set.call(this, typeof handler === 'function' ? function (event) { if (!fake(event.data)) return handler.call(this, event); } : handler);
+    },
+  });
 })();`;
 
 /** 4 MB/s: A's answers take long enough (a 256 KiB chunk every ~65 ms) that its slots are always full. */
@@ -137,6 +157,9 @@ it('a requester with more requests unanswered than the protocol allows is droppe
     const a = e2e().browser.visitors.find((v) => v.name === 'a' && !v.isClosed) ?? (await e2e().visitor('a'));
     await e2e().seed(a, [PATHS.medium]);
     const droppedBefore = (await a.stats()).droppedPeers;
+    // The downloaders of the test above are gone from A too: a session still closing would hold upload
+    // slots, leaving Y its fair share (8) and never the seventeenth unanswered request.
+    await a.waitForStats((s) => s.connections === 0, 'a: no session left from the test above', 15_000);
     const y = await e2e().browser.visitor('y');
     await y.context.addInitScript(EXTRA_REQUESTS);
     await y.open(server.url);

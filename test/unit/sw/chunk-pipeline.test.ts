@@ -148,6 +148,34 @@ describe('ChunkPipeline', () => {
     expect(h.ranges).toEqual([]);
   });
 
+  it('asks one chunk until the first arrives, then opens its window (a burst of files queues every first chunk first)', async () => {
+    const entry = await manifestEntry(DATA);
+    const asked: [number, number][] = [];
+    let inFlight = 0;
+    const h = harness({
+      entry,
+      peer: async (req) => {
+        inFlight += 1;
+        asked.push([entry.chunks.indexOf(req.chunk), inFlight]);
+        await new Promise((r) => setTimeout(r, 30));
+        inFlight -= 1;
+        return { ok: true, bytes: chunkOf(entry.chunks.indexOf(req.chunk)), peerId: 'A' };
+      },
+    });
+    const pipeline = new ChunkPipeline(h.ctx, entry, CS, chunkSpan(0, SIZE - 1, CS));
+    const first = pipeline.next();
+    await new Promise((r) => setTimeout(r, 15));
+    // Only chunk 0 is asked while nothing has arrived.
+    expect(asked).toEqual([[0, 1]]);
+    expect((await first)?.index).toBe(0);
+    await new Promise((r) => setTimeout(r, 5));
+    // Then the window (4) fills at once.
+    expect(asked.slice(1).map(([i]) => i)).toEqual([1, 2, 3, 4]);
+    expect(Math.max(...asked.map(([, n]) => n))).toBe(4);
+    pipeline.cancel();
+    await pipeline.settled();
+  });
+
   it('reports a peer whose chunk does not hash and retries the chunk elsewhere, excluding it', async () => {
     const entry = await manifestEntry(DATA);
     const seen: ChunkRequest[] = [];
