@@ -3,7 +3,7 @@
  * tracker who holds the file and sends each request to the holder that should answer it soonest
  * (peer-scores.ts: measured pace and RTT, a window per peer, set-up cost of a new connection), so
  * the chunks of one file come from several holders at once; on a failure it moves to the next best,
- * a few at most. A `hedge` request (the SW's end game) goes only to a holder not already sending
+ * a few at most, and a `busy` holder with nobody else left is asked again while we wait. A `hedge` request (the SW's end game) goes only to a holder not already sending
  * that chunk. The first chunk that arrives whole is returned, transferred (not copied). Nothing
  * here throws for an expected failure: it answers `{ ok: false, code }`. Arguments come from
  * another realm, so they are checked before use.
@@ -21,6 +21,15 @@ import { WARM_FILES, warmHolders } from './warm-up.js';
 
 /** Peers tried for one chunk before the SW is told to use the origin: each failure costs up to a connect timeout or a stall. */
 export const MAX_ATTEMPTS_PER_CHUNK = 3;
+/**
+ * A holder that answers `busy` (its upload slots go to others, or its channel is full) when no other
+ * holder is left to try is asked again, once one of our answers from it ends (a slot of ours there
+ * is free), for this long at most: busy is late, not failed, and the SW's hedges (first byte, stall,
+ * rate) decide sooner whether the origin takes over.
+ */
+export const BUSY_PATIENCE_MS = 3_000;
+/** With no answer of ours in flight at that holder, the next ask goes this long after the last. */
+const BUSY_RETRY_MS = 100;
 /** Requests the SW may have in flight at once through this bridge; more answer PEER_BUSY at once. */
 const MAX_IN_FLIGHT = 256;
 /** Peer ids in one `exclude` list (a file has failed with a few peers, not hundreds). */
@@ -40,6 +49,8 @@ export interface BridgePool {
 /** What the bridge asks of a connected peer (a PeerSession). */
 export interface ChunkSource {
   request(chunk: Sha256Sri, size: number, signal?: AbortSignal): Promise<RequestResult>;
+  /** Resolves when one of our requests to this peer ends, after `maxMs` at most, or on abort. */
+  answerEnded(maxMs: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** The tracker operations the bridge uses. */
@@ -94,7 +105,7 @@ function validDelta(delta: unknown): delta is ByteCounts {
  * Builds the bridge over a pool and a tracker client. `counters` gets the bytes received from each
  * peer (`bytesByPeer`); `scores` is where each request goes (tests pass their own clock).
  */
-export function createBridgeApi(pool: BridgePool, tracker: BridgeTracker, counters = new PageCounters(), scores = new PeerScores()): PageBridge {
+export function createBridgeApi(pool: BridgePool, tracker: BridgeTracker, counters = new PageCounters(), scores = new PeerScores(), busyPatienceMs = BUSY_PATIENCE_MS): PageBridge {
   const inFlight = new Map<number, AbortController>();
   /** Chunk → peers sending it to us now, by request id (a hedge goes elsewhere). */
   const sending = new Map<Sha256Sri, Map<number, string>>();
@@ -139,7 +150,16 @@ export function createBridgeApi(pool: BridgePool, tracker: BridgeTracker, counte
       const done = markSending(request, peerId);
       let result: RequestResult;
       try {
+        const askedAt = Date.now();
         result = await connected.session.request(request.chunk, request.size, signal);
+        while (!result.ok && result.code === 'PEER_BUSY' && Date.now() - askedAt < busyPatienceMs && usable(holders, request, tried).length === 0) {
+          await connected.session.answerEnded(BUSY_RETRY_MS, signal);
+          if (signal.aborted) {
+            result = { ok: false, code: 'REQUEST_CANCELLED' };
+            break;
+          }
+          result = await connected.session.request(request.chunk, request.size, signal);
+        }
       } finally {
         done();
       }

@@ -87,7 +87,10 @@ export class PeerSession {
   readonly #now: () => number;
   readonly #pending = new Map<number, Pending>();
   readonly #late = new LateAnswers();
-  readonly #slotWaiters: (() => void)[] = [];
+  /** Requests waiting for a per-peer slot, first come first woken. */
+  readonly #slotWaiters = new Set<() => void>();
+  /** Woken each time one of our requests ends (answerEnded). */
+  readonly #endWaiters = new Set<() => void>();
   readonly #inbound: RateLimiter;
   readonly #server: ChunkServer;
   readonly #exchange: SessionExchange;
@@ -136,7 +139,7 @@ export class PeerSession {
 
   /** True when nothing is in flight in either role (it may be closed to make room). */
   get idle(): boolean {
-    return this.#pending.size === 0 && this.#slotWaiters.length === 0 && this.#server.idle && !this.#extensions.some((e) => e.busy);
+    return this.#pending.size === 0 && this.#slotWaiters.size === 0 && this.#server.idle && !this.#extensions.some((e) => e.busy);
   }
 
   /** True when the other side speaks peer exchange (it may be asked for peers). */
@@ -180,12 +183,18 @@ export class PeerSession {
     });
   }
 
+  /** Resolves when one of our requests to this peer ends (a slot of ours there is free), after `maxMs` at most, on abort or on close. */
+  answerEnded(maxMs: number, signal?: AbortSignal): Promise<void> {
+    return this.#closed ? Promise.resolve() : waitIn(this.#endWaiters, maxMs, signal);
+  }
+
   /** Closes the connection; every request in flight fails with `code`, every upload stops. Idempotent. */
   close(code: ErrorCode = 'PEER_CLOSED'): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const id of [...this.#pending.keys()]) this.#finish(id, { ok: false, code });
     for (const wake of [...this.#slotWaiters]) wake();
+    for (const wake of [...this.#endWaiters]) wake();
     this.#server.stop();
     for (const extension of this.#extensions) extension.closed();
     try {
@@ -202,18 +211,7 @@ export class PeerSession {
     while (!this.#closed && !signal?.aborted && this.#pending.size >= MAX_REQUESTS_PER_PEER) {
       const left = deadline - this.#now();
       if (left <= 0) return false;
-      await new Promise<void>((wake) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', done);
-          const at = this.#slotWaiters.indexOf(done);
-          if (at >= 0) this.#slotWaiters.splice(at, 1);
-          wake();
-        };
-        const timer = setTimeout(done, left);
-        signal?.addEventListener('abort', done, { once: true });
-        this.#slotWaiters.push(done);
-      });
+      await waitIn(this.#slotWaiters, left, signal);
     }
     return !this.#closed;
   }
@@ -320,7 +318,8 @@ export class PeerSession {
     clearTimeout(pending.stall);
     clearTimeout(pending.deadline);
     pending.resolve(result);
-    this.#slotWaiters[0]?.();
+    this.#slotWaiters.values().next().value?.();
+    for (const wake of [...this.#endWaiters]) wake();
   }
 
   #violation(reason: string): void {
@@ -329,4 +328,20 @@ export class PeerSession {
     this.#deps.onViolation(this, reason);
     this.close('PEER_PROTOCOL');
   }
+}
+
+/** Waits in `waiters` until woken (a waiter removes itself), `ms` pass, or `signal` aborts. */
+function waitIn(waiters: Set<() => void>, ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      waiters.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    waiters.add(done);
+  });
 }

@@ -43,6 +43,7 @@ class FakePool implements BridgePool {
           const answer = script.answer ?? { ok: true, bytes: new Uint8Array([1, 2, 3, 4]).buffer };
           return typeof answer === 'function' ? answer(signal) : answer;
         },
+        answerEnded: (maxMs) => new Promise((r) => setTimeout(r, Math.min(maxMs, 2))),
       },
     };
   }
@@ -83,10 +84,10 @@ class FakeTracker implements BridgeTracker {
   }
 }
 
-function bridge(holders: string[], scripts: Record<string, PeerScript> = {}) {
+function bridge(holders: string[], scripts: Record<string, PeerScript> = {}, busyPatienceMs?: number) {
   const pool = new FakePool(scripts);
   const tracker = new FakeTracker(holders);
-  return { pool, tracker, ...createBridgeApi(pool, tracker) };
+  return { pool, tracker, ...createBridgeApi(pool, tracker, undefined, undefined, busyPatienceMs) };
 }
 
 describe('getChunk', () => {
@@ -127,6 +128,40 @@ describe('getChunk', () => {
     const ok = bridge(['a', 'b'], { a: { connect: 'PEER_CONNECT_TIMEOUT' } });
     const result = await ok.api.getChunk(request());
     expect(result.ok && result.peerId).toBe('b');
+  });
+
+  it('a lone holder that answers busy is asked again until it serves: busy is late, not failed', async () => {
+    let asks = 0;
+    const b = bridge(['a'], { a: { answer: async () => (++asks <= 3 ? { ok: false, code: 'PEER_BUSY' } : { ok: true, bytes: new Uint8Array([9, 9, 9, 9]).buffer }) } });
+    const result = await b.api.getChunk(request());
+    expect(result.ok && { peerId: result.peerId, bytes: Array.from(new Uint8Array(result.bytes)) }).toEqual({ peerId: 'a', bytes: [9, 9, 9, 9] });
+    expect({ asks, connects: b.pool.attempts }).toEqual({ asks: 4, connects: ['a'] });
+  });
+
+  it('a busy holder with another left goes to the other at once; a lone one always busy ends PEER_BUSY after the patience', async () => {
+    let busyAsks = 0;
+    const busy: PeerScript = { answer: async () => (busyAsks++, { ok: false, code: 'PEER_BUSY' }) };
+    const other = bridge(['a', 'b'], { a: busy });
+    other.pool.open.add('a');
+    const result = await other.api.getChunk(request());
+    expect({ peerId: result.ok && result.peerId, busyAsks }).toEqual({ peerId: 'b', busyAsks: 1 });
+
+    busyAsks = 0;
+    const lone = bridge(['a'], { a: busy }, 40);
+    const started = Date.now();
+    expect(await lone.api.getChunk(request())).toEqual({ ok: false, code: 'PEER_BUSY' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(40);
+    expect(busyAsks).toBeGreaterThan(1);
+  });
+
+  it('a cancel while waiting on a busy holder ends with REQUEST_CANCELLED', async () => {
+    let asks = 0;
+    const b = bridge(['a'], { a: { answer: async () => (asks++, { ok: false, code: 'PEER_BUSY' }) } });
+    const pending = b.api.getChunk(request({ id: 5 }));
+    await new Promise((r) => setTimeout(r, 20));
+    await b.api.cancelChunk(5);
+    expect(await pending).toEqual({ ok: false, code: 'REQUEST_CANCELLED' });
+    expect(asks).toBeGreaterThan(1);
   });
 
   it('cancelChunk ends the request with REQUEST_CANCELLED and no further peer is tried', async () => {

@@ -20,7 +20,7 @@ it('counts the bytes of each chunk a peer delivered, under that peer, and nothin
     peerId: 'me',
     isDropped: () => false,
     hasOpenSession: () => false,
-    connect: async (peerId) => ({ ok: true, session: { request: async () => answers[peerId]! } }),
+    connect: async (peerId) => ({ ok: true, session: { request: async () => answers[peerId]!, answerEnded: () => new Promise((r) => setTimeout(r, 1)) } }),
     drop: () => undefined,
   };
   const received: [string, number][] = [];

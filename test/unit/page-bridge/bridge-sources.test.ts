@@ -40,6 +40,7 @@ function world(holders: string[], options: { failConnect?: Record<string, ErrorC
               asked.push({ peerId, chunk: c, answer: resolve });
               signal?.addEventListener('abort', () => resolve({ ok: false, code: 'REQUEST_CANCELLED' }), { once: true });
             }),
+          answerEnded: () => new Promise((r) => setTimeout(r, 1)),
         },
       };
     },

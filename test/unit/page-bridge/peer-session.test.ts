@@ -293,6 +293,25 @@ describe('PeerSession: a hostile or broken peer', () => {
     expect(conn.sent.at(-1)).toMatchObject({ type: 'request', requestId: MAX_REQUESTS_PER_PEER + 1 });
   });
 
+  it('answerEnded wakes when one of our requests to the peer ends, else after its time, and at once on a closed session', async () => {
+    const conn = new FakeConn('peer');
+    const b = harness(conn);
+    const first = b.session.request(sri(1), 10);
+    let woke = false;
+    const ended = b.session.answerEnded(60_000).then(() => (woke = true));
+    await tick();
+    expect(woke).toBe(false);
+    conn.deliver(encodePiece(1, 0, 10, new Uint8Array(10)));
+    expect((await first).ok).toBe(true);
+    await ended;
+    expect(woke).toBe(true);
+    const started = Date.now();
+    await b.session.answerEnded(20);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(15);
+    b.session.close();
+    await b.session.answerEnded(60_000);
+  });
+
   it('a requester reusing an id still being served is dropped', async () => {
     const conn = new FakeConn('requester');
     // Never answers the read, so the first request stays in flight.
