@@ -87,9 +87,8 @@ export class PeerSession {
   readonly #now: () => number;
   readonly #pending = new Map<number, Pending>();
   readonly #late = new LateAnswers();
-  /** Requests waiting for a per-peer slot, first come first woken. */
   readonly #slotWaiters = new Set<() => void>();
-  /** Woken each time one of our requests ends (answerEnded). */
+  /** Waiting for one of our answers to arrive whole (answerEnded). */
   readonly #endWaiters = new Set<() => void>();
   readonly #inbound: RateLimiter;
   readonly #server: ChunkServer;
@@ -154,9 +153,15 @@ export class PeerSession {
 
   /** Asks this peer for the chunk `chunk` of `size` bytes (the manifest's, never the peer's word). */
   async request(chunk: Sha256Sri, size: number, signal?: AbortSignal): Promise<RequestResult> {
-    // With a slot free the request goes out in this very call (no await before it), else it waits for one.
-    if (this.#pending.size >= MAX_REQUESTS_PER_PEER && !(await this.#slot(signal))) {
-      return { ok: false, code: signal?.aborted ? 'REQUEST_CANCELLED' : this.#closed ? 'PEER_CLOSED' : 'PEER_BUSY' };
+    // With a slot free the request goes out in this very call (no await before it), else it waits for
+    // one, at most stallMs. The count is read again after every wait, with no await between that read
+    // and the send: a slot freed for a waiter can be taken by a request made meanwhile, and a
+    // seventeenth request in flight makes the peer drop us.
+    const deadline = this.#now() + this.#deps.config.stallMs;
+    while (this.#pending.size >= MAX_REQUESTS_PER_PEER) {
+      const left = deadline - this.#now();
+      if (this.#closed || signal?.aborted || left <= 0) return { ok: false, code: signal?.aborted ? 'REQUEST_CANCELLED' : this.#closed ? 'PEER_CLOSED' : 'PEER_BUSY' };
+      await waitIn(this.#slotWaiters, left, signal);
     }
     if (signal?.aborted) return { ok: false, code: 'REQUEST_CANCELLED' };
     // Ids are never reused on a connection (a late piece must not land in a newer request); 2³² of them is a fresh connection's job.
@@ -183,7 +188,11 @@ export class PeerSession {
     });
   }
 
-  /** Resolves when one of our requests to this peer ends (a slot of ours there is free), after `maxMs` at most, on abort or on close. */
+  /**
+   * Resolves when an answer of ours from this peer arrives whole (a slot of ours there is free; one
+   * waiter per answer, and a failure wakes no one: each busy would wake a herd), after `maxMs` at
+   * most, on abort or on close.
+   */
   answerEnded(maxMs: number, signal?: AbortSignal): Promise<void> {
     return this.#closed ? Promise.resolve() : waitIn(this.#endWaiters, maxMs, signal);
   }
@@ -203,17 +212,6 @@ export class PeerSession {
       // Closing a connection peerjs already tore down throws on some paths; it is closed either way.
     }
     this.#deps.onClose(this);
-  }
-
-  /** Waits for one of the per-peer request slots, at most stallMs. */
-  async #slot(signal?: AbortSignal): Promise<boolean> {
-    const deadline = this.#now() + this.#deps.config.stallMs;
-    while (!this.#closed && !signal?.aborted && this.#pending.size >= MAX_REQUESTS_PER_PEER) {
-      const left = deadline - this.#now();
-      if (left <= 0) return false;
-      await waitIn(this.#slotWaiters, left, signal);
-    }
-    return !this.#closed;
   }
 
   #send(frame: Uint8Array): boolean {
@@ -319,7 +317,7 @@ export class PeerSession {
     clearTimeout(pending.deadline);
     pending.resolve(result);
     this.#slotWaiters.values().next().value?.();
-    for (const wake of [...this.#endWaiters]) wake();
+    if (result.ok) this.#endWaiters.values().next().value?.();
   }
 
   #violation(reason: string): void {

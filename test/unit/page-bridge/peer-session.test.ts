@@ -293,22 +293,52 @@ describe('PeerSession: a hostile or broken peer', () => {
     expect(conn.sent.at(-1)).toMatchObject({ type: 'request', requestId: MAX_REQUESTS_PER_PEER + 1 });
   });
 
-  it('answerEnded wakes when one of our requests to the peer ends, else after its time, and at once on a closed session', async () => {
+  it(`a slot freed for a waiting request and taken meanwhile by a new one leaves the waiter waiting: never ${MAX_REQUESTS_PER_PEER + 1} in flight`, async () => {
+    const conn = new FakeConn('peer');
+    const b = harness(conn);
+    const results = Array.from({ length: MAX_REQUESTS_PER_PEER + 1 }, (_, i) => b.session.request(sri(i + 1), 10));
+    await tick();
+    expect(conn.sent.length).toBe(MAX_REQUESTS_PER_PEER);
+    // One answer ends, which wakes the waiting request; a new request made a moment later (the next
+    // microtask: another response's continuation) must not find the slot still free as well.
+    let direct: Promise<unknown> | undefined;
+    conn.deliver(encodeAbsent(1, 'busy'));
+    queueMicrotask(() => (direct = b.session.request(sri(99), 10)));
+    await tick();
+    const requests = () => conn.sent.filter((f) => f.type === 'request').length;
+    expect(requests()).toBe(MAX_REQUESTS_PER_PEER + 1);
+    // The next answer lets the other one go.
+    conn.deliver(encodeAbsent(2, 'busy'));
+    await tick();
+    expect(requests()).toBe(MAX_REQUESTS_PER_PEER + 2);
+    expect(await results[0]).toEqual({ ok: false, code: 'PEER_BUSY' });
+    expect(direct).toBeDefined();
+  });
+
+  it('answerEnded wakes one waiter per answer that arrives whole, none on a busy, the rest after their time, all on a close', async () => {
     const conn = new FakeConn('peer');
     const b = harness(conn);
     const first = b.session.request(sri(1), 10);
-    let woke = false;
-    const ended = b.session.answerEnded(60_000).then(() => (woke = true));
+    const second = b.session.request(sri(2), 10);
+    const woke: string[] = [];
+    const w1 = b.session.answerEnded(60_000).then(() => woke.push('w1'));
+    const w2 = b.session.answerEnded(60_000).then(() => woke.push('w2'));
     await tick();
-    expect(woke).toBe(false);
+    conn.deliver(encodeAbsent(2, 'busy'));
+    expect(await second).toEqual({ ok: false, code: 'PEER_BUSY' });
+    await tick();
+    expect(woke).toEqual([]);
     conn.deliver(encodePiece(1, 0, 10, new Uint8Array(10)));
     expect((await first).ok).toBe(true);
-    await ended;
-    expect(woke).toBe(true);
+    await w1;
+    await tick();
+    expect(woke).toEqual(['w1']);
     const started = Date.now();
     await b.session.answerEnded(20);
     expect(Date.now() - started).toBeGreaterThanOrEqual(15);
     b.session.close();
+    await w2;
+    expect(woke).toEqual(['w1', 'w2']);
     await b.session.answerEnded(60_000);
   });
 
