@@ -23,13 +23,13 @@ import { WARM_FILES, warmHolders } from './warm-up.js';
 export const MAX_ATTEMPTS_PER_CHUNK = 3;
 /**
  * A holder that answers `busy` (its upload slots go to others, or its channel is full) when no other
- * holder is left to try is asked again, once one of our answers from it ends (a slot of ours there
- * is free), for this long at most: busy is late, not failed, and the SW's hedges (first byte, stall,
+ * holder is left to try is asked again, once one of our answers from it arrives whole (a slot of
+ * ours there is free), for this long at most: busy is late, not failed, and the SW's hedges (first byte, stall,
  * rate) decide sooner whether the origin takes over.
  */
 export const BUSY_PATIENCE_MS = 3_000;
-/** With no answer of ours in flight at that holder, the next ask goes this long after the last. */
-const BUSY_RETRY_MS = 100;
+/** Without such an answer, the next ask goes this long after the last (a few asks a second per waiting request). */
+const BUSY_RETRY_MS = 200;
 /** Requests the SW may have in flight at once through this bridge; more answer PEER_BUSY at once. */
 const MAX_IN_FLIGHT = 256;
 /** Peer ids in one `exclude` list (a file has failed with a few peers, not hundreds). */

@@ -297,7 +297,10 @@ export class PeerPool {
       slots: this.#uploadSlots.forPeer(conn.peer),
       budget: this.#budget,
       counters: this.#counters,
-      onViolation: (s) => this.drop(s.peerId, 'PEER_PROTOCOL'),
+      onViolation: (s, reason) => {
+        console.warn(`swarmcdn: dropped peer ${s.peerId}: ${reason}`);
+        this.drop(s.peerId, 'PEER_PROTOCOL');
+      },
       onClose: (s) => {
         this.#sessions.delete(s);
         if (!this.#stopped) this.#keeper.lost();
