@@ -3,10 +3,11 @@
  * tracker who holds the file and sends each request to the holder that should answer it soonest
  * (peer-scores.ts: measured pace and RTT, a window per peer, set-up cost of a new connection), so
  * the chunks of one file come from several holders at once; on a failure it moves to the next best,
- * a few at most, and a `busy` holder with nobody else left is asked again while we wait. A `hedge` request (the SW's end game) goes only to a holder not already sending
- * that chunk. The first chunk that arrives whole is returned, transferred (not copied). Nothing
- * here throws for an expected failure: it answers `{ ok: false, code }`. Arguments come from
- * another realm, so they are checked before use.
+ * a few at most, and a `busy` holder with nobody else left is asked again while we wait. A `hedge`
+ * request (the SW's end game) goes only to a holder not already sending that chunk. The first
+ * chunk that arrives whole is returned, transferred (not copied). Nothing here throws for an
+ * expected failure: it answers `{ ok: false, code }`. Arguments come from another realm, so they
+ * are checked before use.
  */
 import * as Comlink from 'comlink';
 import { isErrorCode, type ErrorCode } from '../protocol/errors.js';
@@ -24,8 +25,8 @@ export const MAX_ATTEMPTS_PER_CHUNK = 3;
 /**
  * A holder that answers `busy` (its upload slots go to others, or its channel is full) when no other
  * holder is left to try is asked again, once one of our answers from it arrives whole (a slot of
- * ours there is free), for this long at most: busy is late, not failed, and the SW's hedges (first byte, stall,
- * rate) decide sooner whether the origin takes over.
+ * ours there is free), for this long at most: busy is late, not failed, and the SW's hedges (first
+ * byte, stall, rate) decide sooner whether the origin takes over.
  */
 export const BUSY_PATIENCE_MS = 3_000;
 /** Without such an answer, the next ask goes this long after the last (a few asks a second per waiting request). */
@@ -49,7 +50,7 @@ export interface BridgePool {
 /** What the bridge asks of a connected peer (a PeerSession). */
 export interface ChunkSource {
   request(chunk: Sha256Sri, size: number, signal?: AbortSignal): Promise<RequestResult>;
-  /** Resolves when one of our requests to this peer ends, after `maxMs` at most, or on abort. */
+  /** Resolves when an answer of ours from this peer arrives whole, after `maxMs` at most, or on abort or close. */
   answerEnded(maxMs: number, signal?: AbortSignal): Promise<void>;
 }
 
