@@ -36,7 +36,14 @@ export class ChunkPipeline {
   private roomWaiters: (() => void)[] = [];
   private cursor: number;
   private lastArrival = Date.now();
-  private readonly progress = { last: () => this.lastArrival, note: () => void (this.lastArrival = Date.now()) };
+  /**
+   * When a chunk last arrived for this response; with no origin to turn to (peers-only), for any of
+   * the page's responses: this one's requests wait behind theirs at the same holders, not stalled.
+   */
+  private readonly progress = {
+    last: () => (this.peersUntil === undefined ? this.lastArrival : Math.max(this.lastArrival, Date.now() - (this.ctx.pulse?.sinceLast() ?? Infinity))),
+    note: () => void (this.lastArrival = Date.now()),
+  };
   private readonly originSpans: OriginSpans;
   /** Set when only peers may serve (origin 'never', or the origin failed): retry peers until then. */
   private peersUntil: number | undefined;

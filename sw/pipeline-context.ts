@@ -48,9 +48,9 @@ export interface PipelineContext extends Omit<PeerFetchContext, 'progress'> {
   readonly originPace?: { readonly ttfbMs: () => number; readonly bytesPerMs: () => number | undefined };
   /**
    * The swarm's delivery to this SW's page requests (swarm-pulse.ts): told of each verified peer
-   * chunk; the first-byte hedge reads its pace.
+   * chunk; the first-byte hedge reads its pace, and a peers-only response its last arrival.
    */
-  readonly pulse?: Pick<SwarmPulse, 'note' | 'recentPace'>;
+  readonly pulse?: Pick<SwarmPulse, 'note' | 'recentPace' | 'sinceLast'>;
   /** Told each time the origin takes over the rest of a span, and why (SwStats.handovers). */
   readonly onHandover?: (reason: HandoverReason) => void;
   /** Each origin span's bytes, owed until read (OriginTiming.owe): the first-byte hedge counts the origin's queue. */

@@ -3,7 +3,8 @@
  * arrived (for any of them; a prefetch's do not count, a page waits on none of them) and their
  * recent pace. A response whose first chunk is late because it waits behind the page's other
  * requests to the same peers is not one the swarm cannot serve: the peers are busy serving us.
- * The first-byte hedge reads this before it hands a span to the origin (first-byte-hedge.ts).
+ * The first-byte hedge reads this before it hands a span to the origin (first-byte-hedge.ts), and
+ * a response with no origin to turn to reads a stall only when the swarm as a whole is silent.
  */
 
 /** Arrivals older than this are forgotten: the pace is the last second's. */
@@ -14,12 +15,14 @@ const MAX_ARRIVALS = 1_024;
 /** Verified peer chunks arriving at this SW, over the last second. */
 export class SwarmPulse {
   private readonly arrivals: { readonly at: number; readonly bytes: number }[] = [];
+  private lastAt = -Infinity;
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
   /** A verified chunk of `bytes` arrived from peers. */
   note(bytes: number): void {
-    this.arrivals.push({ at: this.now(), bytes });
+    this.lastAt = this.now();
+    this.arrivals.push({ at: this.lastAt, bytes });
     if (this.arrivals.length > MAX_ARRIVALS) this.arrivals.shift();
   }
 
@@ -40,6 +43,11 @@ export class SwarmPulse {
     this.forget();
     const last = this.arrivals.at(-1);
     return last && this.now() - last.at <= withinMs ? this.bytesPerMs() : undefined;
+  }
+
+  /** Ms since a verified peer chunk last arrived for a page request (Infinity: none yet). */
+  sinceLast(): number {
+    return this.now() - this.lastAt;
   }
 
   private forget(): void {

@@ -410,6 +410,33 @@ describe('ChunkPipeline', () => {
       expect(h.ranges).toEqual([]);
     });
 
+    it('reads no stall while the swarm delivers to the page\'s other responses; once it is silent too, asks again', async () => {
+      const entry = await manifestEntry(DATA);
+      // While the other responses are served, chunk 1's asks go unanswered (queued behind theirs at a busy holder).
+      let othersServed = true;
+      const h = harness({ entry, origin: 'range', peer: (req) => (entry.chunks.indexOf(req.chunk) === 1 && othersServed ? STALL : { ok: true, bytes: chunkOf(entry.chunks.indexOf(req.chunk)), peerId: 'A' }) });
+      const pulse = new SwarmPulse();
+      const others = setInterval(() => pulse.note(262_144), 20);
+      h.ctx = { ...h.ctx, origin: 'never', peersUntil: Date.now() + 5_000, stallMs: 100, pulse };
+      const pipeline = new ChunkPipeline(h.ctx, entry, CS, chunkSpan(0, SIZE - 1, CS));
+      try {
+        expect((await pipeline.next())?.index).toBe(0);
+        await new Promise((r) => setTimeout(r, 400));
+        // Four stall times later nothing was given up (the end game's second ask may be out too).
+        expect(h.cancels).toEqual([]);
+      } finally {
+        clearInterval(others);
+        othersServed = false;
+      }
+      // The swarm goes silent: the asks stall, are cancelled, and the chunk is asked again.
+      const got: number[] = [];
+      for (let c = await pipeline.next(); c; c = await pipeline.next()) got.push(c.index);
+      expect(got).toEqual(Array.from({ length: entry.chunks.length - 1 }, (_, i) => i + 1));
+      expect(h.cancels.length).toBeGreaterThanOrEqual(1);
+      expect(h.ranges).toEqual([]);
+      await pipeline.settled();
+    });
+
     it('fails the chunk once the deadline has passed, still without the origin', async () => {
       const entry = await manifestEntry(DATA);
       const h = harness({ entry, origin: 'range', peer: lateHolder(entry) });
