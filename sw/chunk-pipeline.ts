@@ -68,7 +68,7 @@ export class ChunkPipeline {
     private readonly span: ChunkSpan,
   ) {
     this.cursor = span.first;
-    this.writes = new ChunkWrites(ctx.cache, file, chunkSize, ctx.keepAlive);
+    this.writes = new ChunkWrites(ctx.cache, file, chunkSize, ctx.keepAlive, ctx.writeBehind);
     this.originSpans = new OriginSpans(span.last);
     if (ctx.origin === 'never') this.peersUntil = ctx.peersUntil ?? Date.now();
     else this.firstByte = new FirstByteHedge(ctx, () => this.bytesLeft(), () => this.hedge());
@@ -109,7 +109,7 @@ export class ChunkPipeline {
     for (const wake of this.roomWaiters.splice(0)) wake();
   }
 
-  /** Resolves when every cache write this pipeline started has ended. */
+  /** Writes the chunks held back for the response (write-behind); resolves when every cache write this pipeline started has ended. */
   settled(): Promise<void> {
     return this.writes.settled();
   }

@@ -300,6 +300,7 @@ export class PeerFirstStrategy extends Strategy {
       onHandover: (reason) => rt.stats.addHandover(reason),
       owe: (bytes) => rt.timing.owe(bytes),
       pulse: rt.pulse,
+      writeBehind: rt.writeBehind,
       nextRequestId: rt.nextRequestId,
       keepAlive: (work) => void job.handler.waitUntil(work.then(() => undefined, () => undefined)),
       bridge: () => Promise.resolve(bridge),

@@ -2,6 +2,7 @@
 import type { BridgeHandle } from './bridge-registry.js';
 import type { ChunkCache } from './chunk-cache.js';
 import type { OriginDebt } from './origin-timing.js';
+import type { WriteBehind } from './pending-writes.js';
 import type { PeerFetchContext } from './peer-chunk-fetch.js';
 import type { ByteSource, HandoverReason } from './sw-stats.js';
 import type { SwarmPulse } from './swarm-pulse.js';
@@ -55,6 +56,8 @@ export interface PipelineContext extends Omit<PeerFetchContext, 'progress'> {
   readonly onHandover?: (reason: HandoverReason) => void;
   /** Each origin span's bytes, owed until read (OriginTiming.owe): the first-byte hedge counts the origin's queue. */
   readonly owe?: (bytes: number) => OriginDebt;
+  /** The SW's write-behind budget (pending-writes.ts): chunks held back from the cache until the response ends. Absent: written as they come. */
+  readonly writeBehind?: WriteBehind;
 }
 
 /** One verified chunk, with where it came from. */

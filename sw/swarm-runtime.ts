@@ -15,6 +15,7 @@ import { OriginCopier } from './origin-copier.js';
 import { OriginTiming } from './origin-timing.js';
 import { SwarmPulse } from './swarm-pulse.js';
 import { PageActivity } from './page-activity.js';
+import { WriteBehind } from './pending-writes.js';
 import { Prefetcher } from './prefetcher.js';
 import { StatsReporter } from './stats-reporter.js';
 import { SwStatsCounter } from './sw-stats.js';
@@ -38,6 +39,8 @@ export interface SwarmRuntime {
   readonly pages: PageActivity;
   /** Copies what the origin served into the cache while pages are idle. */
   readonly copier: OriginCopier;
+  /** Verified chunk bytes the pages' responses hold back from the cache until they end. */
+  readonly writeBehind: WriteBehind;
   /** The settings in force (the latest a bridge sent, else the defaults). */
   settings(): SwSettings;
   /** Applies a bridge's settings; resolves once the cache fits its new bound. */
@@ -129,6 +132,7 @@ export function createSwarmRuntime(options: SwarmRuntimeOptions): SwarmRuntime {
     prefetcher,
     pages,
     copier,
+    writeBehind: new WriteBehind(),
     settings: () => settings,
     applySettings: (next) => {
       settings = next;
