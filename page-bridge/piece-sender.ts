@@ -14,7 +14,7 @@
  * instead of holding them until PIECE_DEADLINE_MS. Waits for the upload budget are the page's own
  * pace, not the requester's fault, and never count.
  */
-import { SEND_HIGH_WATER_BYTES, type UploadBudget } from './upload-pacing.js';
+import { DrainMeter, SEND_HIGH_WATER_BYTES, type UploadBudget } from './upload-pacing.js';
 import { sleep } from './wait.js';
 
 /** A piece that cannot be sent within this time (a channel that never drains, a budget far in debt) ends its answer. */
@@ -74,6 +74,10 @@ export class PieceSender {
   #pumping = false;
   /** Since when the head of the queue waits for the channel to drain, or undefined. */
   #blockedSince: number | undefined;
+  /** How fast the channel drains: how much may stay queued on it (upload-pacing.ts). */
+  readonly #drain = new DrainMeter();
+  /** Bytes handed to the channel so far. */
+  #sentTotal = 0;
 
   constructor(deps: PieceSenderDeps) {
     this.#deps = deps;
@@ -84,7 +88,7 @@ export class PieceSender {
   /** True while the channel has not drained for the stall time (new answers are refused `busy` meanwhile). */
   get stalled(): boolean {
     const channel = this.#deps.channel();
-    if (channel && channel.bufferedAmount <= SEND_HIGH_WATER_BYTES) this.#blockedSince = undefined;
+    if (channel && channel.bufferedAmount <= this.#drain.highWater()) this.#blockedSince = undefined;
     return this.#blockedSince !== undefined && this.#now() - this.#blockedSince >= this.#stallMs;
   }
 
@@ -143,11 +147,15 @@ export class PieceSender {
           continue;
         }
         const now = this.#now();
-        const decision = this.#deps.budget.decide(channel.bufferedAmount, turn.bytes, now);
+        this.#drain.sample(this.#sentTotal, channel.bufferedAmount, now);
+        const decision = this.#deps.budget.decide(channel.bufferedAmount, turn.bytes, now, this.#drain.highWater());
         if (decision.kind !== 'drain') this.#blockedSince = undefined;
         if (decision.kind === 'send') {
           this.#queue.shift();
-          turn.done(this.#deps.send(turn.frame()));
+          const frame = turn.frame();
+          const sent = this.#deps.send(frame);
+          if (sent) this.#sentTotal += frame.byteLength;
+          turn.done(sent);
         } else if (decision.kind === 'wait') {
           await sleep(Math.min(decision.ms, DRAIN_POLL_MS));
         } else {
@@ -155,7 +163,7 @@ export class PieceSender {
           const left = this.#blockedSince + this.#stallMs - now;
           // The requester takes nothing: every answer ends, and gives its slot back.
           if (left <= 0) return this.stop();
-          // The event fires when the buffer falls to the threshold: set it where the pacing decision draws the line.
+          // The event fires when the buffer falls to the floor: a full buffer is refilled from there to the high-water mark.
           channel.bufferedAmountLowThreshold = SEND_HIGH_WATER_BYTES;
           await drained(channel, Math.min(DRAIN_POLL_MS, left));
         }

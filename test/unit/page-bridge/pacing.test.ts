@@ -1,7 +1,7 @@
 /** The send pacing decision and the rate limiter under it (the reconnect backoff: backoff.test.ts). */
 import { describe, expect, it } from '@jest/globals';
 import { RateLimiter } from '../../../page-bridge/rate-limiter.js';
-import { SEND_HIGH_WATER_BYTES, UploadBudget } from '../../../page-bridge/upload-pacing.js';
+import { DrainMeter, SEND_BUFFER_MS, SEND_HIGH_WATER_BYTES, SEND_MAX_HIGH_WATER_BYTES, UploadBudget } from '../../../page-bridge/upload-pacing.js';
 
 const PIECE = 131_072;
 
@@ -38,6 +38,56 @@ describe('UploadBudget.decide', () => {
     const budget = new UploadBudget(65_536, 0);
     expect(budget.decide(SEND_HIGH_WATER_BYTES + 1, PIECE, 0)).toEqual({ kind: 'drain' });
     expect(budget.decide(0, PIECE, 0)).toEqual({ kind: 'send' });
+  });
+});
+
+/** Feeds a meter a channel that drains `rate` bytes per ms while the sender keeps `queued` bytes on it, for `ms`. */
+function drive(meter: DrainMeter, rate: number, queued: number, ms: number, from = 0): number {
+  let sent = queued;
+  for (let now = from; now <= from + ms; now += 10) {
+    meter.sample(sent, queued, now);
+    sent += rate * 10;
+  }
+  return from + ms;
+}
+
+describe('DrainMeter', () => {
+  it('keeps the floor until it has measured anything', () => {
+    expect(new DrainMeter().highWater()).toBe(SEND_HIGH_WATER_BYTES);
+  });
+
+  it('keeps SEND_BUFFER_MS of a backlogged channel queued, between the floor and the cap', () => {
+    const mid = new DrainMeter();
+    drive(mid, 10_000, 300_000, 1_000);
+    expect(mid.bytesPerMs).toBeCloseTo(10_000, -1);
+    expect(mid.highWater()).toBe(10_000 * SEND_BUFFER_MS);
+    const slow = new DrainMeter();
+    drive(slow, 2_500, 300_000, 1_000);
+    expect(slow.highWater()).toBe(SEND_HIGH_WATER_BYTES);
+    const fast = new DrainMeter();
+    drive(fast, 40_000, 300_000, 1_000);
+    expect(fast.highWater()).toBe(SEND_MAX_HIGH_WATER_BYTES);
+  });
+
+  it('follows a channel that slows down while backlogged, and ignores an idle gap', () => {
+    const meter = new DrainMeter();
+    const at = drive(meter, 30_000, 300_000, 1_000);
+    expect(meter.highWater()).toBe(SEND_MAX_HIGH_WATER_BYTES);
+    drive(meter, 5_000, 300_000, 1_000, at + 5_000);
+    expect(meter.bytesPerMs).toBeLessThan(6_000);
+    expect(meter.highWater()).toBe(SEND_HIGH_WATER_BYTES);
+  });
+
+  it('reads a channel that ran empty as at least as fast as it drained, never slower than measured', () => {
+    const meter = new DrainMeter();
+    drive(meter, 20_000, 300_000, 500);
+    // The sender had little to send: the buffer empty at every look, 1 byte per ms drained.
+    let sent = 0;
+    for (let now = 600; now <= 1_600; now += 10) {
+      meter.sample(sent, 0, now);
+      sent += 10;
+    }
+    expect(meter.bytesPerMs).toBeGreaterThanOrEqual(19_000);
   });
 });
 
