@@ -38,8 +38,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { formatRatio, formatTable, formatVerdict, printResult } from './bench-result.js';
+import { CACHE_STORES } from '../protocol/messages/sw-page.js';
 import { joinSwarm, launchBrowser, openVisitor, P2pPathMissing } from './p2p/browser.js';
-import { ceilingFigures, ceilingReferenceLine, ceilingRow, describeRelay, relaysInfo } from './p2p/ceiling-rows.js';
+import { ceilingFigures, ceilingReferenceLines, ceilingRow, describeRelay, relaysInfo } from './p2p/ceiling-rows.js';
 import { cpuMsPerMb, formatCpuPerMb } from './p2p/cpu-report.js';
 import { round1, round3 } from './p2p/figures.js';
 import { measureIdealRelay } from './p2p/ideal-relay.js';
@@ -133,7 +134,8 @@ async function main(): Promise<void> {
   }
 
   phase = 'the ideal SW relay';
-  const relays = run.has('ceiling') ? await measureIdealRelay(browser, a, server.origin, site.big.size, repeats) : [];
+  const bigChunks = server.manifest.files[site.big.url]?.chunks ?? [];
+  const relays = run.has('ceiling') ? await measureIdealRelay(browser, a, server.origin, site.big.size, repeats, { chunks: bigChunks, ...CACHE_STORES.chunks }) : [];
   for (const [i, r] of relays.entries()) log(`ideal relay ${i + 1}/${relays.length}: ${describeRelay(r)}`);
 
   phase = 'many sources';
@@ -181,7 +183,7 @@ async function main(): Promise<void> {
       `ceiling: the raw channel into a page that hands each message to a bare SW streaming it as a fetch body (nothing verified, cached or asked for), paired the same way\n\n`,
   );
   const table = shown.map(({ row: r, against }) => [r.name, `${r.value.toFixed(1)} ${r.unit}`, against, formatRatio(r.ratio), ...formatVerdict(r)]);
-  if (run.has('ceiling')) table.push(ceilingReferenceLine(ceiling));
+  if (run.has('ceiling')) table.push(...ceilingReferenceLines(ceiling, run.has('throughput') ? throughput : undefined));
   if (run.has('throughput')) table.push(...throughputReferenceLines(throughput));
   if (run.has('page-loads')) table.push(pageLoadReferenceLine(pageLoads));
   if (visitors) table.push(...visitorsReferenceLines(visitors, visitorCount));
@@ -203,6 +205,7 @@ async function main(): Promise<void> {
       rounds: roundsInfo(rounds),
       idealRelay: relaysInfo(relays),
       idealRelayRatio: round3(ceiling.relayRatio),
+      storedRelayRatio: round3(ceiling.storedRatio),
       manySources: many.rounds,
       visitors: visitsInfo(visitors),
       phases: [...run],

@@ -25,6 +25,7 @@ export function cpuMsPerMb(rounds: readonly Round[], relays: readonly RelayRound
   return {
     raw: cpuPerMb([...rounds.map((r) => r.cpu.raw), ...relays.map((r) => r.cpu.raw)], bytes),
     ceiling: cpuPerMb(relays.map((r) => r.cpu.relay), bytes),
+    ceilingFromStore: cpuPerMb(relays.flatMap((r) => (r.cpu.stored ? [r.cpu.stored] : [])), bytes),
     swFetch: cpuPerMb(rounds.map((r) => r.cpu.sw), bytes),
     swFetchUntilStored: cpuPerMb(rounds.map((r) => r.cpu.swStored), bytes),
   };

@@ -10,9 +10,10 @@
  */
 import type { Browser } from 'playwright-core';
 import { openVisitor, withTimeout, type Visitor } from './browser.js';
-import { closeRawChannel, measureRawTransfer, openRawChannel, sendRaw, type RawRun } from './raw-channel.js';
+import { closeRawChannel, measureRawTransfer, openRawChannel, sendRaw, sendStored, type RawRun } from './raw-channel.js';
 import './page-types.js';
 import { chromiumCpu, cpuDelta, type CpuByType } from './cpu-meter.js';
+import { formatProfiles, startProfiles } from './js-profile.js';
 
 /** The relay's page and its SW script, both under /relay/ (the swarm SW's scope '/' is less specific there). */
 export const RELAY_PAGE = '/relay/index.html';
@@ -70,10 +71,10 @@ export async function openRelayVisitor(browser: Browser, origin: string): Promis
 
 /**
  * One relayed transfer of `bytes` over the raw channel already open from A to R
- * (openRawChannel): R's clock from its fetch to the last body byte. A sends exactly as in the raw
- * baseline (the receiver's "done" ends its side). Bounded at 60 s.
+ * (openRawChannel): R's clock from its fetch to the last body byte. A sends with `send`: as in the
+ * raw baseline, or its stored chunks (the receiver's "done" ends its side). Bounded at 60 s.
  */
-async function measureRelayTransfer(a: Visitor, r: Visitor, bytes: number): Promise<RelayRun> {
+async function measureRelayTransfer(a: Visitor, r: Visitor, bytes: number, send: () => Promise<RawRun>): Promise<RelayRun> {
   // R's page: relay mode, then a fetch that resolves once the SW says "go" (its stream is open).
   await r.page.evaluate(
     ({ expected, url }) => {
@@ -106,7 +107,7 @@ async function measureRelayTransfer(a: Visitor, r: Visitor, bytes: number): Prom
   );
   try {
     await withTimeout(r.page.evaluate(() => window.__relayRun!.go), 10_000, 'R: the relay SW answering');
-    await sendRaw(a, r.name, bytes);
+    await send();
     const run = await withTimeout(r.page.evaluate(() => window.__relayRun!.body), 60_000, `${a.name}→R: relayed transfer of ${bytes} bytes`);
     if (run.bytes !== bytes) throw new Error(`ideal relay: R's fetch read ${run.bytes} bytes, expected ${bytes}`);
     return run;
@@ -124,19 +125,28 @@ export interface RelayRun {
   readonly bytes: number;
 }
 
-/** A round of the ceiling: the relay, bracketed by raw transfers into the same page. */
+/** A round of the ceiling: the relay (and the relay served from storage), bracketed by raw transfers into the same page. */
 export interface RelayRound {
   readonly raw: readonly [RawRun, RawRun];
   readonly relay: RelayRun;
-  /** This bench's Chromium CPU over the raw run before and over the relay (cpu-meter.ts). */
-  readonly cpu: { readonly raw: CpuByType; readonly relay: CpuByType };
+  /** The same relay with A sending the file's chunks as its SW stored them, each read from IndexedDB. */
+  readonly stored: RelayRun | undefined;
+  /** This bench's Chromium CPU over the raw run before, over the relay, and over the stored relay (cpu-meter.ts). */
+  readonly cpu: { readonly raw: CpuByType; readonly relay: CpuByType; readonly stored: CpuByType | undefined };
+}
+
+/** A's stored chunks of the file the relay carries: their keys in order, and where its SW keeps them. */
+export interface StoredChunks {
+  readonly chunks: readonly string[];
+  readonly db: string;
+  readonly store: string;
 }
 
 /**
  * Opens R, a new raw channel from A to it (its first `bytes` carried untimed, as for B), and runs
- * `repeats` rounds of raw, relay, raw. Closes R and the channel whatever happens.
+ * `repeats` rounds of raw, relay, stored relay (with `stored`), raw. Closes R and the channel whatever happens.
  */
-export async function measureIdealRelay(browser: Browser, a: Visitor, origin: string, bytes: number, repeats: number): Promise<RelayRound[]> {
+export async function measureIdealRelay(browser: Browser, a: Visitor, origin: string, bytes: number, repeats: number, stored?: StoredChunks): Promise<RelayRound[]> {
   const r = await openRelayVisitor(browser, origin);
   try {
     await openRawChannel(a, r);
@@ -146,10 +156,16 @@ export async function measureIdealRelay(browser: Browser, a: Visitor, origin: st
       const cpu0 = chromiumCpu();
       const before = await measureRawTransfer(a, r, bytes);
       const cpu1 = chromiumCpu();
-      const relay = await measureRelayTransfer(a, r, bytes);
+      const profile = process.env.BENCH_P2P_PROFILE === '1'
+        ? await startProfiles(browser, [{ label: `A's page`, page: a.page, worker: false }, { label: `R's page`, page: r.page, worker: false }, { label: `R's SW`, page: r.page, worker: true }])
+        : undefined;
+      const relay = await measureRelayTransfer(a, r, bytes, () => sendRaw(a, r.name, bytes));
       const cpu2 = chromiumCpu();
+      if (profile) process.stderr.write(`bench:p2p: JS profile of the ceiling relay:\n${formatProfiles(await profile.stop(), bytes / 1e6)}`);
+      const fromStore = stored ? await measureRelayTransfer(a, r, bytes, () => sendStored(a, r.name, stored.chunks, stored)) : undefined;
+      const cpu3 = chromiumCpu();
       const after = await measureRawTransfer(a, r, bytes);
-      rounds.push({ raw: [before, after], relay, cpu: { raw: cpuDelta(cpu0, cpu1), relay: cpuDelta(cpu1, cpu2) } });
+      rounds.push({ raw: [before, after], relay, stored: fromStore, cpu: { raw: cpuDelta(cpu0, cpu1), relay: cpuDelta(cpu1, cpu2), stored: fromStore ? cpuDelta(cpu2, cpu3) : undefined } });
     }
     return rounds;
   } finally {

@@ -14,6 +14,8 @@ const MESSAGE_BYTES = 256 * 1024;
 /** Pacing: send while under 1 MiB queued, resume at 256 KiB (a fuller pipe than the notes' 256 KiB alone measured faster). */
 const HIGH_WATER = 1024 * 1024;
 const LOW_WATER = 256 * 1024;
+/** Stored chunks read ahead of the one being sent: a holder reads each answer's chunk when its request arrives, several at once. */
+const STORED_READ_AHEAD = 4;
 
 /** One raw transfer: sender's clock from the first send to the receiver's "done". */
 export interface RawRun {
@@ -130,6 +132,59 @@ export function sendRaw(a: Visitor, receiver: string, bytes: number): Promise<Ra
     ),
     60_000,
     `${a.name}→${receiver}: raw transfer of ${bytes} bytes`,
+  );
+}
+
+/**
+ * A's side of one transfer served from storage: each message is a chunk A's SW stored, read from
+ * its IndexedDB chunk store (`db`/`store`: protocol CACHE_STORES) just before it is sent, a few
+ * reads ahead as a holder's concurrent answers are. The ceiling of any design that serves from
+ * IndexedDB (bench/p2p/ideal-relay.ts). Bounded at 60 s.
+ */
+export function sendStored(a: Visitor, receiver: string, chunks: readonly string[], where: { db: string; store: string }): Promise<RawRun> {
+  return withTimeout(
+    a.page.evaluate(
+      async ({ chunks, db: dbName, store, highWater, lowWater, readAhead }) => {
+        const { dc } = window.__rawBench!;
+        const channel = dc!;
+        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+          const open = indexedDB.open(dbName);
+          open.onsuccess = () => resolve(open.result);
+          open.onerror = () => reject(open.error);
+        });
+        const read = (key: string): Promise<ArrayBuffer> =>
+          new Promise((resolve, reject) => {
+            const get = db.transaction(store, 'readonly').objectStore(store).get(key);
+            get.onsuccess = () => (get.result instanceof ArrayBuffer ? resolve(get.result) : reject(new Error(`chunk ${key} is not stored`)));
+            get.onerror = () => reject(get.error);
+          });
+        channel.bufferedAmountLowThreshold = lowWater;
+        const done = new Promise<number>((resolve, reject) => {
+          channel.onmessage = ({ data }) => typeof data === 'string' && data.startsWith('done:') && resolve(Number(data.slice(5)));
+          channel.onclose = () => reject(new Error('the raw channel closed mid-transfer'));
+        });
+        const started = performance.now();
+        const reads: Promise<ArrayBuffer>[] = [];
+        let next = 0;
+        let size = 0;
+        try {
+          for (let sent = 0; sent < chunks.length; sent++) {
+            while (reads.length < readAhead && next < chunks.length) reads.push(read(chunks[next++]!));
+            const bytes = await reads.shift()!;
+            size = Math.max(size, bytes.byteLength);
+            if (channel.bufferedAmount > highWater) await new Promise((r) => channel.addEventListener('bufferedamountlow', r, { once: true }));
+            channel.send(bytes);
+          }
+          const received = await done;
+          return { ms: performance.now() - started, bytes: received, messageBytes: size };
+        } finally {
+          db.close();
+        }
+      },
+      { chunks, ...where, highWater: HIGH_WATER, lowWater: LOW_WATER, readAhead: STORED_READ_AHEAD },
+    ),
+    60_000,
+    `${a.name}→${receiver}: transfer of ${chunks.length} stored chunks`,
   );
 }
 

@@ -14,6 +14,7 @@ import { waitForHolder } from './server.js';
 import type { BenchSite } from './site.js';
 import { chromiumCpu, cpuDelta, type CpuByType } from './cpu-meter.js';
 import { fetchWithSources, type FetchRun, type SourceDelta } from './swarm-fetch.js';
+import { formatProfiles, startProfiles } from './js-profile.js';
 
 /** A fetch, where its bytes came from, and what was wrong with it (`wrongBytes`: the body itself). */
 export type CheckedFetch = FetchRun & { readonly sources: SourceDelta; readonly problems: readonly string[]; readonly wrongBytes: boolean };
@@ -95,8 +96,12 @@ export async function runRound(browser: Browser, a: Visitor, server: BenchServer
     const cpu0 = chromiumCpu();
     const rawBefore = await measureRawTransfer(a, b, site.big.size);
     const cpu1 = chromiumCpu();
+    const profile = process.env.BENCH_P2P_PROFILE === '1'
+      ? await startProfiles(browser, [{ label: `A's page`, page: a.page, worker: false }, { label: `${b.name}'s page`, page: b.page, worker: false }, { label: `${b.name}'s SW`, page: b.page, worker: true }])
+      : undefined;
     const sw = await checkedFetch(b, site.big, true, true, BIG_TIMEOUT_MS);
     const cpu2 = chromiumCpu();
+    if (profile) process.stderr.write(`bench:p2p: JS profile of ${b.name}'s SW fetch:\n${formatProfiles(await profile.stop(), site.big.size / 1e6)}`);
     // B's SW writes what it verified into IndexedDB, some of it after the body ended: the raw run
     // after waits for that (B announces the file once stored), so those writes do not weigh on it.
     await waitForHolder(server, bPeerId, [site.big.url], BIG_TIMEOUT_MS);
