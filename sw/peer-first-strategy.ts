@@ -46,8 +46,6 @@ const MULTI_SOURCE_WINDOW = 16;
 const DEFAULT_ORIGIN_DOWN_WAIT_MS = 10_000;
 /** The cache index loads from IndexedDB at SW start; past this a request does without. */
 const STATE_READY_WAIT_MS = 2_000;
-/** Origin answers at least this large are timed for the origin's pace (smaller ones measure latency, not rate). */
-const PACE_SAMPLE_BYTES = 256 * 1024;
 /** A SW with no availability view at all (none kept) waits this long for the server's: one round trip, bounded. */
 const VIEW_WAIT_MS = 500;
 
@@ -200,30 +198,8 @@ export class PeerFirstStrategy extends Strategy {
     if (job.file.size <= rt.settings().cacheBytes && !rt.cache.isTainted(job.file.integrity)) {
       void job.handler.waitUntil(rt.copier.note(job.request.url, job.file, job.chunkSize).then(() => rt.cache.touch(job.file.integrity)));
     }
-    return job.file.size >= PACE_SAMPLE_BYTES && response.body ? this.paced(response) : response;
-  }
-
-  /**
-   * The same response, its body timed on the way through (bytes only counted, never copied): the
-   * origin's pace in file bytes per ms, compression included, for the rate hedge.
-   */
-  private paced(response: Response): Response {
-    const timing = this.runtime.timing;
-    const started = performance.now();
-    let bytes = 0;
-    const meter = new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        bytes += chunk.byteLength;
-        controller.enqueue(chunk);
-      },
-      flush() {
-        timing.recordBody(bytes, performance.now() - started);
-      },
-    });
-    const headers = new Headers(response.headers);
-    // The body fetch() hands over is already decoded: its encoding and length headers no longer describe it.
-    for (const name of ['content-encoding', 'content-length']) headers.delete(name);
-    return new Response(response.body!.pipeThrough(meter), { status: response.status, statusText: response.statusText, headers });
+    // Passed through untouched (a native body): the origin's pace is read from Resource Timing (origin-pace.ts).
+    return response;
   }
 
   /**

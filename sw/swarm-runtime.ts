@@ -13,6 +13,7 @@ import { changedPaths, refreshChanged } from './http-cache-refresh.js';
 import { ManifestStore, type CurrentEnvelope } from './manifest-store.js';
 import { OriginCopier } from './origin-copier.js';
 import { OriginTiming } from './origin-timing.js';
+import { manifestSize, observeOriginPace } from './origin-pace.js';
 import { SwarmPulse } from './swarm-pulse.js';
 import { PageActivity } from './page-activity.js';
 import { WriteBehind } from './pending-writes.js';
@@ -113,6 +114,8 @@ export function createSwarmRuntime(options: SwarmRuntimeOptions): SwarmRuntime {
       version = next.version;
     },
   });
+  // The origin's pace for the rate hedge, from the SW's own Resource Timing of whole manifest files.
+  observeOriginPace(timing, options.origin, manifestSize(() => manifest.current()?.files));
   const reporter = new StatsReporter(stats, bridges);
   let settings: SwSettings = SW_DEFAULTS;
   let requestId = 0;
