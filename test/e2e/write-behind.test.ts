@@ -76,12 +76,14 @@ it('holds verified chunks back from IndexedDB while the page reads the response,
       'b: the rest of the large file',
     );
     expect(body).toEqual({ size: file.size, sha256: file.sha256 });
+    // Chunks land before the record that names them (a transaction each): wait for the record too.
     const after = await waitFor(
       () => readCache(b),
-      (view) => view.chunks.filter((c) => fileChunks.has(c.key)).length === fileChunks.size,
-      { timeoutMs: 20_000, intervalMs: 200, what: 'b: every chunk of the large file in IndexedDB' },
+      (view) => view.files.find((f) => f.key === entry.integrity)?.complete === true,
+      { timeoutMs: 20_000, intervalMs: 200, what: 'b: the large file complete in IndexedDB' },
     );
     expect(after.files.find((f) => f.key === entry.integrity)).toMatchObject({ complete: true, heldChunks: entry.chunks.length });
+    expect(after.chunks.filter((c) => fileChunks.has(c.key)).length).toBe(fileChunks.size);
     const bId = await b.peerId();
     await waitFor(() => server.holders(entry.integrity), (h) => h.includes(bId), { timeoutMs: 10_000, what: 'the tracker to list b as a holder' });
   });
