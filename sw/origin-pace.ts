@@ -4,9 +4,9 @@
  * headers (OriginTiming.recordBody, the rate hedge's yardstick). The origin's answers go to the
  * page as they are, a native pass-through; counting their bytes in a TransformStream put every
  * chunk of every large origin body (Pyodide's 9.6 MB wasm) through the SW's JavaScript on its way
- * to the page. An entry that came from the HTTP cache (transferSize 0), one cut short (fewer bytes
- * than the file: the page stopped reading) or a Range answer says nothing about the origin's pace
- * and is not sampled.
+ * to the page. An entry whose body came from the HTTP cache (transferSize 0, or only a 304's
+ * headers), one cut short (fewer bytes than the file: the page stopped reading) or a Range answer
+ * says nothing about the origin's pace and is not sampled.
  */
 import { canonicalUrlPath } from '../protocol/index.js';
 import type { OriginTiming } from './origin-timing.js';
@@ -15,6 +15,7 @@ import type { OriginTiming } from './origin-timing.js';
 export interface ResourceEntryLike {
   readonly name: string;
   readonly transferSize: number;
+  readonly encodedBodySize: number;
   readonly decodedBodySize: number;
   readonly responseStart: number;
   readonly responseEnd: number;
@@ -33,7 +34,8 @@ export function paceSample(entry: ResourceEntryLike, origin: string, sizeOf: Man
   }
   if (url.origin !== origin || url.search !== '') return undefined;
   const size = sizeOf(url);
-  if (size === undefined || entry.decodedBodySize !== size || entry.transferSize <= 0) return undefined;
+  // The body itself came over the network: not the HTTP cache (transferSize 0), nor a 304 that revalidated it (headers only).
+  if (size === undefined || entry.decodedBodySize !== size || entry.transferSize <= entry.encodedBodySize) return undefined;
   const ms = entry.responseEnd - entry.responseStart;
   return ms > 0 ? { bytes: size, ms } : undefined;
 }
